@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Regenerates the documentation derived from code tables (docs/config.md).
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { renderConfigDoc } from '../common/config/docs.js';
+
+const docs = fileURLToPath(new URL('../../../../docs/', import.meta.url));
+await writeFile(`${docs}config.md`, renderConfigDoc());

@@ -1,0 +1,117 @@
+/**
+ * Every vdsm.conf key vdsm-ts reads: its section, type, default and meaning. This table is the only place a
+ * key is declared; the loader, the typed Config and docs/config.md all come from it.
+ */
+
+export type KeySpec =
+  | { readonly type: 'bool'; readonly default: boolean; readonly doc: string }
+  | {
+      readonly type: 'int';
+      readonly default: number;
+      readonly min?: number;
+      readonly max?: number;
+      readonly doc: string;
+    }
+  | { readonly type: 'float'; readonly default: number; readonly min?: number; readonly doc: string }
+  | { readonly type: 'string'; readonly default: string; readonly doc: string }
+  | { readonly type: 'list'; readonly default: readonly string[]; readonly doc: string }
+  | { readonly type: 'enum'; readonly default: string; readonly values: readonly string[]; readonly doc: string };
+
+export const CONFIG_KEYS = {
+  vars: {
+    ssl: {
+      type: 'bool',
+      default: true,
+      doc: 'Serve the API over TLS with mutual authentication; false means plain TCP.',
+    },
+    ssl_protocol: {
+      type: 'enum',
+      default: 'tls1.2',
+      values: ['tls1.2', 'tls1.3'],
+      doc: 'Lowest TLS version accepted on the API port.',
+    },
+    ssl_key_file: { type: 'string', default: '/etc/pki/vdsm/keys/vdsmkey.pem', doc: "Host's private key (PEM)." },
+    ssl_cert_file: { type: 'string', default: '/etc/pki/vdsm/certs/vdsmcert.pem', doc: "Host's certificate (PEM)." },
+    ssl_ca_file: {
+      type: 'string',
+      default: '/etc/pki/vdsm/certs/cacert.pem',
+      doc: 'CA bundle that client certificates must chain to (PEM).',
+    },
+    verify_client_cert: {
+      type: 'bool',
+      default: false,
+      doc: "Also require the client certificate's CN to match the peer address (loopback always passes).",
+    },
+    libvirt_uri: {
+      type: 'string',
+      default: 'qemu:///system',
+      doc: 'libvirt connection URI; test:///default runs on the built-in fake hypervisor.',
+    },
+    fake_kvm_support: {
+      type: 'enum',
+      default: 'auto',
+      values: ['auto', 'true', 'false'],
+      doc: 'Run guests under TCG when KVM cannot run them: auto probes the host, true always, false never.',
+    },
+    vm_sample_interval: { type: 'int', default: 15, min: 1, doc: 'Seconds between bulk VM statistics samples.' },
+    host_sample_stats_interval: { type: 'int', default: 15, min: 1, doc: 'Seconds between host statistics samples.' },
+  },
+  addresses: {
+    management_ip: {
+      type: 'string',
+      default: '::',
+      doc: 'Address the API listens on; :: is dual stack and falls back to 0.0.0.0 without IPv6.',
+    },
+    management_port: { type: 'int', default: 54321, min: 1, max: 65535, doc: 'API port (STOMP and WebSocket).' },
+    request_queues: {
+      type: 'list',
+      default: ['jms.topic.vdsm_requests', 'jms.topic.vdsm_irs_requests'],
+      doc: 'STOMP destinations whose messages are JSON-RPC requests (comma separated).',
+    },
+    event_queue: { type: 'string', default: 'jms.queue.events', doc: 'STOMP destination events are published on.' },
+  },
+  irs: {
+    repository: {
+      type: 'string',
+      default: '/rhev/data-center',
+      doc: 'Storage repository root: pool links and storage server mounts live below it.',
+    },
+  },
+  supervdsm: {
+    socket: { type: 'string', default: '/run/vdsm/svdsm.sock', doc: "supervdsmd's unix socket." },
+    user: { type: 'string', default: 'vdsm', doc: 'User allowed to call supervdsmd besides root.' },
+    group: { type: 'string', default: 'kvm', doc: 'Group that owns the supervdsmd socket.' },
+  },
+  logging: {
+    level: {
+      type: 'enum',
+      default: 'info',
+      values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+      doc: 'Initial log level; Host.setLogLevel changes it at run time.',
+    },
+    file: {
+      type: 'string',
+      default: '',
+      doc: 'Log file (JSON lines); empty logs to stderr, pretty-printed when stderr is a terminal.',
+    },
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+type ValueOf<S extends KeySpec> = S extends { type: 'bool' }
+  ? boolean
+  : S extends { type: 'int' | 'float' }
+    ? number
+    : S extends { type: 'list' }
+      ? readonly string[]
+      : S extends { type: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : string;
+
+type Keys = typeof CONFIG_KEYS;
+
+/** The typed, fully defaulted configuration every daemon receives. */
+export type Config = {
+  readonly [S in keyof Keys]: {
+    readonly [K in keyof Keys[S]]: Keys[S][K] extends KeySpec ? ValueOf<Keys[S][K]> : never;
+  };
+};
