@@ -1,0 +1,28 @@
+/**
+ * The seam between the transports (STOMP, WebSocket) and JSON-RPC dispatch. Transports own bytes, framing and
+ * routing; the endpoint owns JSON-RPC semantics. Neither side imports the other's internals.
+ */
+
+export type Transport = 'stomp' | 'websocket';
+
+export interface RequestContext {
+  readonly transport: Transport;
+  /** Remote address:port, for logs. */
+  readonly peer: string;
+  /** STOMP `ovirtCorrelationId` header (the engine's flow id), for logs only. */
+  readonly flowId?: string;
+}
+
+export interface JsonRpcEndpoint {
+  /**
+   * Handles one message body: a request, a batch, or garbage. Resolves to the serialized reply to send back,
+   * or undefined when nothing must be sent (only notifications / id-less requests). Never rejects: every
+   * failure becomes a JSON-RPC error reply.
+   */
+  handle(body: string, context: RequestContext): Promise<string | undefined>;
+}
+
+/** Publishes a server-pushed JSON-RPC notification (e.g. `|virt|VM_status|<uuid>`) to every event subscriber. */
+export interface EventPublisher {
+  publish(method: string, params: Readonly<Record<string, unknown>>): void;
+}
