@@ -32,8 +32,7 @@ function runOne(file) {
     let buffer = '';
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl).trim();
         buffer = buffer.slice(nl + 1);
         if (line === '') continue;
@@ -44,7 +43,9 @@ function runOne(file) {
             process.stdout.write(`${JSON.stringify(result)}\n`);
             continue;
           }
-        } catch {}
+        } catch {
+          // not a result line: pass it through as the benchmark's own output
+        }
         process.stderr.write(`${file.name}: ${line}\n`);
       }
     });
