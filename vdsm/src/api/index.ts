@@ -1,0 +1,82 @@
+/**
+ * The API behind the transports: builds the method table from the schema (every verb, gluster included), compiles
+ * each verb's parameter validator once, and plugs in the namespace handler tables. Verbs without a handler answer
+ * VDSM code 44 (not implemented).
+ */
+import type { Config } from '../common/config/index.js';
+import type { Logging } from '../common/logging.js';
+import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
+import { HostStatsSampler } from '../host/stats.js';
+import type { JsonRpcEndpoint } from '../rpc/endpoint.js';
+import { Dispatcher, type MethodEntry } from '../rpc/jsonrpc/dispatcher.js';
+import type { HandlerTable } from './handler.js';
+import { type HostDeps, hostHandlers } from './host.js';
+import { type SchemaFile, VERBS } from './schema/index.js';
+import { compileParams, ParamsError, SchemaCompiler } from './validate.js';
+
+export interface ApiDeps {
+  readonly config: Config;
+  readonly logging: Logging;
+}
+
+export interface ApiEndpoint extends JsonRpcEndpoint {
+  /** Until called with true, every request is answered with code 99. */
+  setReady(ready: boolean): void;
+  /** Stops the periodic samplers. */
+  close(): void;
+}
+
+/** Handler tables by namespace; a namespace missing here has no verb implemented yet. */
+export function namespaceHandlers(deps: HostDeps): ReadonlyMap<string, HandlerTable> {
+  return new Map([['Host', hostHandlers(deps)]]);
+}
+
+/** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */
+export function buildMethodTable(handlers: ReadonlyMap<string, HandlerTable>): Map<string, MethodEntry> {
+  const compilers = new Map<SchemaFile, SchemaCompiler>();
+  const methods = new Map<string, MethodEntry>();
+  for (const entry of VERBS.values()) {
+    let compiler = compilers.get(entry.file);
+    if (compiler === undefined) {
+      compiler = new SchemaCompiler(entry.file, 'request');
+      compilers.set(entry.file, compiler);
+    }
+    const check = compileParams(entry.method, entry.schema, compiler);
+    const method = entry.method;
+    methods.set(method, {
+      validate: (params) => {
+        try {
+          return check(params);
+        } catch (error) {
+          if (error instanceof ParamsError) throw new VdsmError('InvalidParams', error.message);
+          throw error;
+        }
+      },
+      run:
+        handlers.get(entry.namespace)?.get(entry.verb) ??
+        (() => {
+          throw notImplemented(method);
+        }),
+      reply: entry.schema.result === true ? true : 'value',
+    });
+  }
+  return methods;
+}
+
+export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
+  const log = deps.logging.get('api');
+  const sampler = new HostStatsSampler({
+    intervalSeconds: deps.config.vars.host_sample_stats_interval,
+    onError: (err) => log.warn({ err }, 'host statistics sample failed'),
+  });
+  void sampler.start();
+  const dispatcher = new Dispatcher({
+    methods: buildMethodTable(namespaceHandlers({ logging: deps.logging, sampler })),
+    logger: deps.logging.get('jsonrpc'),
+  });
+  return {
+    handle: (body, context) => dispatcher.handle(body, context),
+    setReady: (ready) => dispatcher.setReady(ready),
+    close: () => sampler.stop(),
+  };
+}

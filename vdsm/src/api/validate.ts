@@ -1,0 +1,276 @@
+/**
+ * Compiles the schema into checking functions, once. A checker walks a value against a TypeRef and returns the
+ * (possibly coerced) value, or throws a CheckError naming the path and the expected type.
+ *
+ * Two modes:
+ * - 'request' (every incoming call): top-level parameters given as strings are coerced to the declared type,
+ *   because vdsm-client sends every `name=value` as a string: "true"/"false" (any case) for booleans, decimal
+ *   numbers for int/uint/long/float, and JSON text for lists, maps and objects. Inside structures, numbers are
+ *   also accepted as numeric strings (upstream sends many numbers that way). Object properties the schema does not
+ *   list, and missing object properties, are let through: upstream marks nearly every property required and the
+ *   engine sends extras, so only the types of the properties present are checked.
+ * - 'result' (the test suite, on handler results): no coercion, and properties the schema does not list are
+ *   refused, so a misspelt field name is caught.
+ */
+import type { Field, NamedType, SchemaFile, TypeRef, VerbSchema } from './schema/types.js';
+
+export type CheckMode = 'request' | 'result';
+
+export class CheckError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+    readonly actual: unknown,
+  ) {
+    super(`${path}: expected ${expected}, got ${describeValue(actual)}`);
+    this.name = 'CheckError';
+  }
+}
+
+type Checker = (value: unknown, path: string) => unknown;
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `the string ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
+export function typeName(ref: TypeRef): string {
+  if (typeof ref === 'string') return ref;
+  if ('list' in ref) return `list of ${typeName(ref.list)}`;
+  return `map of ${typeName(ref.map)} to ${typeName(ref.of)}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const NUMBER_TEXT = /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
+
+/** Compiles checkers for one schema file; named types are compiled on first use and cached. */
+export class SchemaCompiler {
+  private readonly named = new Map<string, Checker>();
+
+  constructor(
+    private readonly schema: SchemaFile,
+    readonly mode: CheckMode,
+  ) {}
+
+  compile(ref: TypeRef): Checker {
+    if (typeof ref === 'string') return this.primitiveOrNamed(ref);
+    if ('list' in ref) {
+      const item = this.compile(ref.list);
+      const expected = typeName(ref);
+      return (value, path) => {
+        if (!Array.isArray(value)) throw new CheckError(path, expected, value);
+        return value.map((v, i) => item(v, `${path}[${i}]`));
+      };
+    }
+    return this.mapChecker(this.compile(ref.of), typeName(ref));
+  }
+
+  /** Whether values of this type are lists or objects (so a string argument may be JSON text). */
+  isStructured(ref: TypeRef): boolean {
+    if (typeof ref !== 'string') return true;
+    if (ref === 'dict') return true;
+    const type = this.schema.types[ref];
+    if (type === undefined) return false;
+    if (type.kind === 'alias') return this.isStructured(type.of);
+    return type.kind === 'object' || type.kind === 'map' || type.kind === 'union';
+  }
+
+  private primitiveOrNamed(name: string): Checker {
+    const cached = this.named.get(name);
+    if (cached !== undefined) return cached;
+    // Forward slot so recursive types resolve to the finished checker.
+    let target: Checker | undefined;
+    const forward: Checker = (value, path) => target!(value, path);
+    this.named.set(name, forward);
+    target = this.build(name);
+    this.named.set(name, target);
+    return target;
+  }
+
+  private build(name: string): Checker {
+    switch (name) {
+      case 'string':
+        return (value, path) => {
+          if (typeof value !== 'string') throw new CheckError(path, 'string', value);
+          return value;
+        };
+      case 'boolean':
+        return (value, path) => {
+          if (typeof value !== 'boolean') throw new CheckError(path, 'boolean', value);
+          return value;
+        };
+      case 'int':
+      case 'uint':
+      case 'long':
+      case 'ulong':
+      case 'float': {
+        const integral = name !== 'float';
+        const unsigned = name === 'uint' || name === 'ulong';
+        return (value, path) => {
+          let n = value;
+          if (typeof n === 'string' && this.mode === 'request' && NUMBER_TEXT.test(n)) n = Number(n);
+          if (typeof n !== 'number' || !Number.isFinite(n) || (integral && !Number.isInteger(n)) || (unsigned && n < 0))
+            throw new CheckError(path, name, value);
+          return n;
+        };
+      }
+      case 'dict':
+        return (value, path) => {
+          if (!isPlainObject(value)) throw new CheckError(path, 'object', value);
+          return value;
+        };
+      case 'any':
+        return (value) => value;
+    }
+    const type: NamedType | undefined = this.schema.types[name];
+    if (type === undefined) throw new Error(`schema refers to unknown type ${name}`);
+    switch (type.kind) {
+      case 'alias':
+        return this.compile(type.of);
+      case 'enum': {
+        const values = new Set<unknown>(type.values);
+        const expected = `${name} (one of ${type.values.map((v) => JSON.stringify(v)).join(', ')})`;
+        return (value, path) => {
+          if (!values.has(value)) {
+            // Numeric enums may arrive as text from the command line.
+            if (typeof value === 'string' && this.mode === 'request' && values.has(Number(value))) return Number(value);
+            throw new CheckError(path, expected, value);
+          }
+          return value;
+        };
+      }
+      case 'map':
+        return this.mapChecker(this.compile(type.value), `${name} (map of ${typeName(type.value)})`);
+      case 'union': {
+        const alternatives = type.of.map((ref) => this.compile(ref));
+        const expected = `${name} (one of ${type.of.map(typeName).join(', ')})`;
+        return (value, path) => {
+          for (const alternative of alternatives) {
+            try {
+              return alternative(value, path);
+            } catch (error) {
+              if (!(error instanceof CheckError)) throw error;
+            }
+          }
+          throw new CheckError(path, expected, value);
+        };
+      }
+      case 'object':
+        return this.objectChecker(name, type.props);
+    }
+  }
+
+  private mapChecker(value: Checker, expected: string): Checker {
+    return (input, path) => {
+      if (!isPlainObject(input)) throw new CheckError(path, expected, input);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(input)) out[k] = value(v, `${path}.${k}`);
+      return out;
+    };
+  }
+
+  private objectChecker(name: string, props: readonly Field[]): Checker {
+    const fields = new Map<string, Checker>();
+    // Compiled lazily: object types refer to each other.
+    let compiled = false;
+    const strict = this.mode === 'result';
+    return (input, path) => {
+      if (!compiled) {
+        for (const p of props) fields.set(p.name, this.compile(p.type));
+        compiled = true;
+      }
+      if (!isPlainObject(input)) throw new CheckError(path, `${name} (an object)`, input);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(input)) {
+        const check = fields.get(k);
+        if (check === undefined) {
+          if (strict) throw new CheckError(`${path}.${k}`, `no such property in ${name}`, v);
+          out[k] = v;
+        } else {
+          out[k] = check(v, `${path}.${k}`);
+        }
+      }
+      return out;
+    };
+  }
+}
+
+/** A verb's compiled parameter check: named or positional params in, named and defaulted arguments out. */
+export type ParamsValidator = (params: unknown) => Record<string, unknown>;
+
+/** Thrown for a request whose parameters do not fit the verb's schema. */
+export class ParamsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParamsError';
+  }
+}
+
+export function compileParams(method: string, verb: VerbSchema, compiler: SchemaCompiler): ParamsValidator {
+  const fields = verb.params.map((field) => ({
+    field,
+    check: compiler.compile(field.type),
+    coerce: coercer(field, compiler),
+  }));
+  const names = verb.params.map((p) => p.name);
+  return (params) => {
+    let named: Record<string, unknown>;
+    if (params === undefined) named = {};
+    else if (Array.isArray(params)) {
+      if (params.length > names.length)
+        throw new ParamsError(`${method} takes ${names.length} parameter(s), ${params.length} were given`);
+      named = {};
+      params.forEach((v, i) => {
+        named[names[i]!] = v;
+      });
+    } else if (isPlainObject(params)) named = params;
+    else throw new ParamsError(`${method}: params must be an object or a list`);
+
+    const args: Record<string, unknown> = {};
+    for (const { field, check, coerce } of fields) {
+      const raw = named[field.name];
+      if (raw === undefined) {
+        if (field.optional !== true) throw new ParamsError(`${method}: missing required parameter '${field.name}'`);
+        if (field.default !== undefined) args[field.name] = structuredClone(field.default);
+        continue;
+      }
+      try {
+        args[field.name] = check(coerce(raw), field.name);
+      } catch (error) {
+        if (error instanceof CheckError) throw new ParamsError(`${method}: parameter ${error.message}`);
+        throw error;
+      }
+    }
+    return args;
+  };
+}
+
+/** Top-level string coercion for vdsm-client's `name=value` arguments (see the module comment). */
+function coercer(field: Field, compiler: SchemaCompiler): (value: unknown) => unknown {
+  const ref = field.type;
+  if (ref === 'boolean') {
+    return (value) => {
+      if (typeof value !== 'string') return value;
+      const lower = value.toLowerCase();
+      return lower === 'true' ? true : lower === 'false' ? false : value;
+    };
+  }
+  if (!compiler.isStructured(ref)) return (value) => value;
+  return (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  };
+}

@@ -1,0 +1,2 @@
+export { ERRORS, type ErrorName, type ErrorSpec } from './codes.js';
+export { notImplemented, VdsmError } from './vdsm-error.js';

@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// Dev-time converter: reads upstream VDSM's interface YAML (vdsm-api.yml, vdsm-api-gluster.yml, vdsm-events.yml)
+// and writes our own schema to vdsm/src/api/schema/*.generated.ts. Only facts are kept: names, types, enum values,
+// optionality and defaults. Upstream's description prose is dropped; our descriptions are generated from names.
+//
+//   node vdsm/tools/convert-schema.mjs [upstream-dir]    (default /work/shared/reference/vdsm-api)
+//
+// The daemon never reads the YAML; the generated files are committed.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const upstream = process.argv[2] ?? '/work/shared/reference/vdsm-api';
+const outDir = fileURLToPath(new URL('../src/api/schema/', import.meta.url));
+
+const PRIMITIVES = new Set(['string', 'int', 'uint', 'long', 'ulong', 'float', 'boolean', 'dict', 'any']);
+const PRIMITIVE_ALIASES = { str: 'string', bool: 'boolean', integer: 'int', object: 'dict' };
+
+/**
+ * Result field upstream's JSON-RPC bridge unwraps per verb (fact sheet 4.3 and domain facts). '*' = the whole reply
+ * minus status. Verbs without a return type answer `true`; other verbs with a return type and no entry here have
+ * no known field (null).
+ */
+const RESULT_FIELDS = {
+  'Host.getVMList': 'vmList',
+  'Host.getVMFullList': 'vmList',
+  'Host.getStats': 'info',
+  'Host.getCapabilities': 'info',
+  'Host.getAllVmStats': 'statsList',
+  'Host.getJobs': 'jobs',
+  'Host.getStorageRepoStats': '*',
+  'VM.getStats': 'statsList',
+  'VM.create': 'vmList',
+  'VM.getMigrationStatus': 'migrationStats',
+  'VM.migrationCreate': '*',
+  'Volume.create': 'uuid',
+  'StoragePool.getSpmStatus': 'spm_st',
+  'Task.getStatus': 'taskStatus',
+};
+
+function load(file) {
+  return parse(readFileSync(`${upstream}/${file}`, 'utf8'), { maxAliasCount: -1, uniqueKeys: false });
+}
+
+function primitive(name) {
+  const p = PRIMITIVE_ALIASES[name] ?? name;
+  return PRIMITIVES.has(p) ? p : undefined;
+}
+
+/** Converts an upstream type expression (a name, an anchored type object, or a one-element list) to a TypeRef. */
+function typeRef(t, knownNames, where) {
+  if (t === undefined) return 'any'; // a few event fields carry no type upstream
+  if (Array.isArray(t)) {
+    if (t.length !== 1) throw new Error(`${where}: list type with ${t.length} elements`);
+    return { list: typeRef(t[0], knownNames, where) };
+  }
+  if (typeof t === 'string') {
+    const p = primitive(t);
+    if (p !== undefined) return p;
+    if (knownNames.has(t)) return t;
+    throw new Error(`${where}: unknown type ${t}`);
+  }
+  if (t !== null && typeof t === 'object') {
+    const anchored = knownNames.byObject.get(t);
+    if (anchored !== undefined) return anchored;
+    if (typeof t.name === 'string' && knownNames.has(t.name)) return t.name;
+    if (t.type === 'map') {
+      return { map: typeRef(t['key-type'], knownNames, where), of: typeRef(t['value-type'], knownNames, where) };
+    }
+  }
+  throw new Error(`${where}: cannot read type ${JSON.stringify(t)?.slice(0, 80)}`);
+}
+
+/** Keeps a default only when it is a plain JSON fact (upstream also writes placeholders and Python tuples). */
+function defaultOf(p) {
+  if (!('defaultvalue' in p)) return undefined;
+  const d = p.defaultvalue;
+  if (d === '()' || d === '[]') return { value: [] };
+  if (d === '{}') return { value: {} };
+  if (typeof d === 'string' && /needs updating/i.test(d)) return { value: undefined };
+  return { value: d };
+}
+
+function param(p, knownNames, where) {
+  let type;
+  if (p.type === 'map' && p['key-type'] !== undefined) {
+    type = { map: typeRef(p['key-type'], knownNames, where), of: typeRef(p['value-type'], knownNames, where) };
+  } else {
+    type = typeRef(p.type, knownNames, `${where}.${p.name}`);
+  }
+  const out = { name: String(p.name), type };
+  if (typeof p.datatype === 'string') out.wireType = primitive(p.datatype) ?? p.datatype;
+  const d = defaultOf(p);
+  if (d !== undefined) {
+    out.optional = true;
+    if (d.value !== undefined) out.default = d.value;
+  }
+  return out;
+}
+
+function convertTypes(types) {
+  const known = new Set(Object.keys(types));
+  // Aliases resolve to the anchored object itself; a few anchors differ from the type's `name`, so match by identity.
+  known.byObject = new Map(Object.entries(types).map(([name, t]) => [t, name]));
+  const out = {};
+  for (const name of Object.keys(types).sort()) {
+    const t = types[name];
+    const where = `type ${name}`;
+    const kind = typeof t.type === 'object' && t.type !== null ? 'alias-of-named' : (t.type ?? 'object');
+    switch (kind) {
+      case 'alias':
+        out[name] = { kind: 'alias', of: primitive(t.sourcetype) ?? 'string' };
+        break;
+      case 'alias-of-named':
+        out[name] = { kind: 'alias', of: typeRef(t.type, known, where) };
+        break;
+      case 'enum':
+        out[name] = { kind: 'enum', values: Object.keys(t.values).map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)) };
+        break;
+      case 'map':
+        out[name] = {
+          kind: 'map',
+          key: typeRef(t['key-type'], known, where),
+          value: typeRef(t['value-type'], known, where),
+        };
+        break;
+      case 'union':
+        out[name] = { kind: 'union', of: t.values.map((v) => typeRef(v, known, where)) };
+        break;
+      case 'object':
+        out[name] = { kind: 'object', props: (t.properties ?? []).map((p) => param(p, known, where)) };
+        break;
+      default:
+        throw new Error(`${where}: unknown kind ${kind}`);
+    }
+  }
+  return { out, known };
+}
+
+/** Splits a camelCase verb into lower-case words: getVMList -> ['get', 'VM', 'list']. */
+function words(verb) {
+  return verb
+    .replace(/_/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/\s+/)
+    .map((w) => (/^[A-Z][a-z]/.test(w) ? w.toLowerCase() : w));
+}
+
+/** Our own one-line description, built from the namespace and the verb name. */
+function describe(ns, verb, kind) {
+  const w = words(verb);
+  const subject = ns.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const phrase = w.join(' ');
+  const sentence = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}`;
+  return kind === 'event' ? `Event: ${phrase}.` : `${sentence} (${subject} namespace).`;
+}
+
+function convertVerbs(doc, known, extra) {
+  const verbs = {};
+  for (const name of Object.keys(doc).sort()) {
+    if (name === 'types') continue;
+    const v = doc[name];
+    const dot = name.indexOf('.');
+    const ns = name.slice(0, dot);
+    const verb = name.slice(dot + 1);
+    const entry = {
+      description: describe(ns, verb, 'verb'),
+      params: (v.params ?? []).map((p) => param(p, known, name)),
+    };
+    if (v.return?.type !== undefined) entry.returns = typeRef(v.return.type, known, `${name} return`);
+    entry.result = RESULT_FIELDS[name] ?? (entry.returns === undefined ? true : null);
+    if (v.deprecated !== undefined) entry.deprecated = true;
+    Object.assign(entry, extra);
+    verbs[name] = entry;
+  }
+  return verbs;
+}
+
+function convertEvents(doc, known) {
+  const events = {};
+  for (const name of Object.keys(doc).sort()) {
+    if (name === 'types') continue;
+    const e = doc[name];
+    events[name] = {
+      description: describe('', name.split('|').filter(Boolean).join(' '), 'event'),
+      params: (e.params ?? []).map((p) => param(p, known, name)),
+    };
+  }
+  return events;
+}
+
+function emit(file, constName, value) {
+  const text = `// Generated by vdsm/tools/convert-schema.mjs from upstream VDSM's interface facts. Do not edit.
+import type { SchemaFile } from './types.js';
+
+export const ${constName}: SchemaFile = ${JSON.stringify(value, null, 1)};
+`;
+  writeFileSync(`${outDir}${file}`, text);
+}
+
+const api = load('vdsm-api.yml');
+const apiTypes = convertTypes(api.types);
+emit('api.generated.ts', 'API_SCHEMA', {
+  types: apiTypes.out,
+  verbs: convertVerbs(api, apiTypes.known, {}),
+  events: {},
+});
+
+const gluster = load('vdsm-api-gluster.yml');
+const glusterTypes = convertTypes(gluster.types);
+emit('gluster.generated.ts', 'GLUSTER_SCHEMA', {
+  types: glusterTypes.out,
+  verbs: convertVerbs(gluster, glusterTypes.known, { gluster: true }),
+  events: {},
+});
+
+const events = load('vdsm-events.yml');
+const eventTypes = convertTypes(events.types);
+emit('events.generated.ts', 'EVENTS_SCHEMA', {
+  types: eventTypes.out,
+  verbs: {},
+  events: convertEvents(events, eventTypes.known),
+});
