@@ -3,7 +3,8 @@
 // and writes our own schema to vdsm/src/api/schema/*.generated.ts. Only facts are kept: names, types, enum values,
 // optionality and defaults. Upstream's description prose is dropped; our descriptions are generated from names.
 //
-//   node vdsm/tools/convert-schema.mjs [upstream-dir]    (default /work/shared/reference/vdsm-api)
+//   node vdsm/tools/convert-schema.mjs [upstream-dir [out-dir]]
+//   (defaults: /work/shared/reference/vdsm-api and vdsm/src/api/schema/)
 //
 // The daemon never reads the YAML; the generated files are committed.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const upstream = process.argv[2] ?? '/work/shared/reference/vdsm-api';
-const outDir = fileURLToPath(new URL('../src/api/schema/', import.meta.url));
+const outDir =
+  process.argv[3] === undefined ? fileURLToPath(new URL('../src/api/schema/', import.meta.url)) : `${process.argv[3]}/`;
 
 const PRIMITIVES = new Set(['string', 'int', 'uint', 'long', 'ulong', 'float', 'boolean', 'dict', 'any']);
 const PRIMITIVE_ALIASES = { str: 'string', bool: 'boolean', integer: 'int', object: 'dict' };
