@@ -1,0 +1,222 @@
+import { reverse } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { createServer as createNetServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Config } from '../../common/config/index.js';
+import type { Logger, Logging } from '../../common/logging.js';
+import type { EventPublisher, JsonRpcEndpoint } from '../endpoint.js';
+import { Broker } from '../stomp/broker.js';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits, StompSession } from '../stomp/session.js';
+import { DETECT_BYTES, detectProtocol } from './detect.js';
+import { WebSocketTransport } from './websocket.js';
+
+export interface RpcServerOptions {
+  readonly config: Config;
+  readonly logging: Logging;
+  readonly endpoint: JsonRpcEndpoint;
+  /** TLS handshake and protocol detection timeouts (10 s each, as upstream). */
+  readonly handshakeTimeoutMs?: number;
+  readonly detectTimeoutMs?: number;
+  readonly limits?: Partial<SessionLimits>;
+}
+
+export interface RpcServer {
+  /** Where the server listens. */
+  address(): { readonly address: string; readonly port: number; readonly family: string };
+  /** Publishes a notification to every `jms.queue.events` subscriber and every WebSocket client. */
+  readonly events: EventPublisher;
+  /** Open connections (all protocols, detection included). */
+  connectionCount(): number;
+  /** Stops listening and closes every connection, flushing what is queued. */
+  close(): Promise<void>;
+}
+
+const MONOTONIC_EPOCH = 2147483647;
+
+/** `notify_time` as upstream: 2147483647 + monotonic milliseconds. */
+export function notifyTime(): number {
+  return MONOTONIC_EPOCH + Number(process.hrtime.bigint() / 1_000_000n);
+}
+
+export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const { config, endpoint } = options;
+  const log = options.logging.get('rpc.server');
+  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  const detectTimeout = options.detectTimeoutMs ?? 10_000;
+  const broker = new Broker();
+  const eventQueue = config.addresses.event_queue;
+  const requestQueues = config.addresses.request_queues;
+  const sockets = new Set<Socket>();
+  const sessions = new Set<StompSession>();
+  const stompLog = options.logging.get('rpc.stomp');
+  const ws = new WebSocketTransport({ broker, endpoint, eventQueue, logger: options.logging.get('rpc.ws'), limits });
+
+  const serve = (socket: Socket): void => {
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    let received: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => {
+      log.info({ peer }, 'no protocol detected within the timeout; closing');
+      socket.destroy();
+    }, detectTimeout);
+    const onData = (chunk: Buffer): void => {
+      received.push(chunk);
+      length += chunk.length;
+      if (length < DETECT_BYTES) return;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      const data = received.length === 1 ? (received[0] as Buffer) : Buffer.concat(received);
+      received = [];
+      const kind = detectProtocol(data, { http: true, stomp: true });
+      if (kind === 'stomp') {
+        const session = new StompSession({
+          socket,
+          broker,
+          endpoint,
+          requestQueues,
+          logger: stompLog,
+          peer,
+          limits,
+          initial: data,
+          onClose: () => sessions.delete(session),
+        });
+        sessions.add(session);
+      } else if (kind === 'http') {
+        ws.accept(socket, data);
+      } else {
+        log.info({ peer }, 'unrecognized protocol; closing');
+        socket.destroy();
+      }
+    };
+    const onEnd = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+  };
+
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => log.debug({ err: err.message }, 'connection error'));
+    socket.setNoDelay(true);
+  };
+
+  let server: Server;
+  if (config.vars.ssl) {
+    const [key, cert, ca] = await Promise.all([
+      readPem(config.vars.ssl_key_file, 'vars/ssl_key_file'),
+      readPem(config.vars.ssl_cert_file, 'vars/ssl_cert_file'),
+      readPem(config.vars.ssl_ca_file, 'vars/ssl_ca_file'),
+    ]);
+    const tlsServer = createTlsServer({
+      key,
+      cert,
+      ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: config.vars.ssl_protocol === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2',
+      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      allowHalfOpen: true,
+    });
+    tlsServer.on('connection', track);
+    tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      if (!config.vars.verify_client_cert) return serve(socket);
+      socket.pause();
+      checkPeerName(socket, log).then(
+        (ok) => {
+          if (ok) {
+            serve(socket);
+            socket.resume();
+          } else socket.destroy();
+        },
+        () => socket.destroy(),
+      );
+    });
+    tlsServer.on('tlsClientError', (err, socket) => {
+      log.info({ peer: `${socket.remoteAddress}:${socket.remotePort}`, err: err.message }, 'TLS handshake failed');
+    });
+    server = tlsServer;
+  } else {
+    server = createNetServer({ allowHalfOpen: true }, (socket) => {
+      track(socket);
+      serve(socket);
+    });
+  }
+  server.on('error', (err) => log.error({ err }, 'listener error'));
+
+  await listen(server, config.addresses.management_ip, config.addresses.management_port, log);
+
+  const events: EventPublisher = {
+    publish(method, params) {
+      const message = { jsonrpc: '2.0', method, params: { ...params, notify_time: notifyTime() } };
+      broker.deliver(eventQueue, Buffer.from(JSON.stringify(message)));
+    },
+  };
+
+  return {
+    address() {
+      const a = server.address();
+      if (a === null || typeof a === 'string') throw new Error('RPC server is not listening');
+      return { address: a.address, port: a.port, family: a.family };
+    },
+    events,
+    connectionCount: () => sockets.size,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      ws.close();
+      for (const session of sessions) session.close();
+      for (const socket of sockets) if (!socket.destroyed) socket.end();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 2000);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}
+
+async function readPem(file: string, key: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new Error(`cannot read ${key} ${file}: ${code}`);
+  }
+}
+
+function listen(server: Server, host: string, port: number, log: Logger): Promise<void> {
+  const attempt = (h: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      server.listen({ host: h, port, ipv6Only: false }, () => {
+        server.removeListener('error', onError);
+        resolve();
+      });
+    });
+  return attempt(host).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EAFNOSUPPORT' && (host === '::' || host === '::1')) {
+      log.warn({ host }, 'IPv6 is not supported here; listening on 0.0.0.0');
+      return attempt('0.0.0.0');
+    }
+    throw err;
+  });
+}
+
+/** `[vars] verify_client_cert`: the certificate CN must name the peer (its address or a reverse-DNS name). */
+async function checkPeerName(socket: TLSSocket, log: Logger): Promise<boolean> {
+  const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  if (address === '127.0.0.1' || address === '::1') return true;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  const names = Array.isArray(cn) ? cn : cn === undefined ? [] : [cn];
+  if (names.includes(address)) return true;
+  if (isIP(address) !== 0) {
+    const hostnames = await reverse(address).catch(() => [] as string[]);
+    if (hostnames.some((h) => names.includes(h))) return true;
+  }
+  log.warn({ peer: address, cn: names }, 'client certificate does not name the peer; closing');
+  return false;
+}
