@@ -1,9 +1,43 @@
+import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
+import { createApiEndpoint } from './api/index.js';
 import { parseDaemonArgs } from './common/daemon-args.js';
 import { Logging } from './common/logging.js';
+import { startRpcServer } from './rpc/server/index.js';
 
 /** vdsmd's wiring: configuration, logging, then the services and servers. Nothing else lives here. */
 export async function main(argv: readonly string[]): Promise<void> {
   const { config, configFile } = await parseDaemonArgs('vdsmd', argv);
   const logging = new Logging({ name: 'vdsmd', level: config.logging.level, file: config.logging.file });
-  logging.get('main').info({ configFile }, 'vdsmd starting');
+  const log = logging.get('main');
+  log.info({ configFile }, 'vdsmd starting');
+
+  const api = createApiEndpoint({ config, logging });
+  const server = await startRpcServer({ config, logging, endpoint: api });
+  const { address, port } = server.address();
+  const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  log.info({ address, port, tls: config.vars.ssl }, `serving on ${where}`);
+  api.setReady(true);
+  notifyReady(`serving on ${where}`);
+  const stopWatchdog = startWatchdog();
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'vdsmd stopping');
+    notifyStopping();
+    stopWatchdog();
+    api.setReady(false);
+    server
+      .close()
+      .catch((err: unknown) => log.error({ err }, 'error while closing the RPC server'))
+      .finally(() => {
+        api.close();
+        log.info('vdsmd stopped');
+        return logging.flush();
+      })
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
