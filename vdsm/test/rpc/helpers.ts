@@ -1,0 +1,173 @@
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Config } from '../../src/common/config/index.js';
+import { defaultConfig } from '../../src/common/config/index.js';
+import { Logging } from '../../src/common/logging.js';
+import type { JsonRpcEndpoint, RequestContext } from '../../src/rpc/endpoint.js';
+import { type RpcServer, type RpcServerOptions, startRpcServer } from '../../src/rpc/server/index.js';
+import type { StompFrame } from '../../src/rpc/stomp/frame.js';
+import { FrameParser } from '../../src/rpc/stomp/frame-parser.js';
+
+/** Waits for `check` to hold, re-checking on every `emitter` event of the given names, up to a deadline. */
+export function waitFor(
+  check: () => boolean,
+  emitter: NodeJS.EventEmitter,
+  events: readonly string[],
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onEvent = (): void => {
+      if (!check()) return;
+      done();
+      resolve();
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      for (const e of events) emitter.removeListener(e, onEvent);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    for (const e of events) emitter.on(e, onEvent);
+  });
+}
+
+/** A raw TCP peer that records every byte it receives and can decode them as STOMP frames. */
+export class RawPeer {
+  received = Buffer.alloc(0);
+  readonly frames: StompFrame[] = [];
+  isClosed = false;
+  private readonly parser = new FrameParser((f) => this.frames.push(f));
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.parser.push(chunk);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.isClosed = true;
+    });
+  }
+
+  static connect(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean } = {}): Promise<RawPeer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.removeListener('error', reject);
+        resolve(new RawPeer(socket));
+      });
+    });
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Resolves once the received bytes hold `text` (as latin1/utf8 string). */
+  waitForText(text: string, timeoutMs = 5000): Promise<void> {
+    return waitFor(() => this.received.includes(text), this.socket, ['data'], JSON.stringify(text), timeoutMs);
+  }
+
+  waitForFrames(n: number, timeoutMs = 5000): Promise<StompFrame[]> {
+    return waitFor(() => this.frames.length >= n, this.socket, ['data'], `${n} frames`, timeoutMs).then(() =>
+      this.frames.slice(0, n),
+    );
+  }
+
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    return waitFor(() => this.isClosed, this.socket, ['close'], 'the server to close', timeoutMs);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Logs go nowhere (tests assert on behaviour, not on log lines). */
+export function quietLogging(): Logging {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  return new Logging({ name: 'test', level: 'fatal' }, sink as unknown as import('pino').DestinationStream);
+}
+
+/** A test config: plain TCP on a free loopback port. */
+export function testConfig(patch: (c: Config) => void = () => {}): Config {
+  const config = defaultConfig();
+  const mutable = config as unknown as { vars: Record<string, unknown>; addresses: Record<string, unknown> };
+  mutable.vars.ssl = false;
+  mutable.addresses.management_ip = '127.0.0.1';
+  mutable.addresses.management_port = 0;
+  patch(config);
+  return config;
+}
+
+/** Python json.dumps default style for the tiny objects the test endpoint writes. */
+function pyJson(value: unknown): string {
+  return JSON.stringify(value).replace(/","/g, '", "').replace(/":/g, '": ').replace(/,"/g, ', "');
+}
+
+export interface Handled {
+  readonly body: string;
+  readonly context: RequestContext;
+}
+
+/**
+ * A trivial JSON-RPC endpoint defined for transport tests: Host.ping2 → true, Test.echo → its params,
+ * Test.hold → answers when `release()` is called. Batches of one get a bare object, ≥2 an array, id-less nothing.
+ */
+export class TrivialEndpoint implements JsonRpcEndpoint {
+  readonly handled: Handled[] = [];
+  private held: Array<() => void> = [];
+
+  async handle(body: string, context: RequestContext): Promise<string | undefined> {
+    this.handled.push({ body, context });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return pyJson({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } });
+    }
+    const requests = Array.isArray(parsed) ? parsed : [parsed];
+    const replies: unknown[] = [];
+    for (const r of requests) {
+      const req = r as { id?: unknown; method?: unknown; params?: unknown };
+      if (req.id === undefined) continue;
+      if (req.method === 'Test.hold') await new Promise<void>((resolve) => this.held.push(resolve));
+      if (req.method === 'Host.ping2') replies.push({ jsonrpc: '2.0', id: req.id, result: true });
+      else if (req.method === 'Test.echo' || req.method === 'Test.hold')
+        replies.push({ jsonrpc: '2.0', id: req.id, result: req.params ?? null });
+      else
+        replies.push({
+          jsonrpc: '2.0',
+          id: req.id,
+          error: { code: -32601, message: `no method ${String(req.method)}` },
+        });
+    }
+    if (replies.length === 0) return undefined;
+    return pyJson(Array.isArray(parsed) && replies.length > 1 ? replies : replies[0]);
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const r of held) r();
+  }
+}
+
+export async function startTestServer(
+  t: { teardown(fn: () => unknown): void },
+  endpoint: JsonRpcEndpoint = new TrivialEndpoint(),
+  options: Partial<RpcServerOptions> = {},
+): Promise<{ server: RpcServer; port: number }> {
+  const server = await startRpcServer({ config: testConfig(), logging: quietLogging(), endpoint, ...options });
+  t.teardown(() => server.close());
+  return { server, port: server.address().port };
+}
