@@ -172,9 +172,8 @@ export class SchemaCompiler {
   private mapChecker(value: Checker, expected: string): Checker {
     return (input, path) => {
       if (!isPlainObject(input)) throw new CheckError(path, expected, input);
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(input)) out[k] = value(v, `${path}.${k}`);
-      return out;
+      // fromEntries defines own properties, so a "__proto__" key stays a plain key
+      return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, value(v, `${path}.${k}`)]));
     };
   }
 
@@ -189,17 +188,14 @@ export class SchemaCompiler {
         compiled = true;
       }
       if (!isPlainObject(input)) throw new CheckError(path, `${name} (an object)`, input);
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(input)) {
-        const check = fields.get(k);
-        if (check === undefined) {
+      return Object.fromEntries(
+        Object.entries(input).map(([k, v]) => {
+          const check = fields.get(k);
+          if (check !== undefined) return [k, check(v, `${path}.${k}`)];
           if (strict) throw new CheckError(`${path}.${k}`, `no such property in ${name}`, v);
-          out[k] = v;
-        } else {
-          out[k] = check(v, `${path}.${k}`);
-        }
-      }
-      return out;
+          return [k, v];
+        }),
+      );
     };
   }
 }
@@ -237,7 +233,7 @@ export function compileParams(method: string, verb: VerbSchema, compiler: Schema
 
     const args: Record<string, unknown> = {};
     for (const { field, check, coerce } of fields) {
-      const raw = named[field.name];
+      const raw = Object.hasOwn(named, field.name) ? named[field.name] : undefined;
       if (raw === undefined) {
         if (field.optional !== true) throw new ParamsError(`${method}: missing required parameter '${field.name}'`);
         if (field.default !== undefined) args[field.name] = structuredClone(field.default);

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
+import { VERBS } from '../../src/api/schema/index.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
@@ -203,4 +205,59 @@ t.test('dispatcher: verb errors, unexpected exceptions and unencodable results',
   });
   t.same((await call('T.void')).result, true, 'verbs without a result field answer true');
   t.same(await call('T.undef'), { jsonrpc: '2.0', id: 'a1', result: null });
+});
+
+t.test('dispatcher: calls beyond the in-flight bound get code 1100 at once', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const methods = new Map<string, MethodEntry>([['T.wait', { validate: () => ({}), reply: true, run: () => gate }]]);
+  const d = new Dispatcher({ methods, logger: quietLogging().get('jsonrpc'), ready: true, maxInFlight: 2 });
+  const first = d.handle(req('T.wait', {}, 1), ctx);
+  const second = d.handle(req('T.wait', {}, 2), ctx);
+  const third = JSON.parse((await d.handle(req('T.wait', {}, 3), ctx))!);
+  t.same(third.error, {
+    code: 1100,
+    message: "Not enough resources: {'resource': 'jsonrpc', 'current_tasks': 2, 'reason': 'Too many tasks'}",
+  });
+  release();
+  t.same(JSON.parse((await first)!).result, true);
+  t.same(JSON.parse((await second)!).result, true);
+  t.same(JSON.parse((await d.handle(req('T.wait', {}, 4), ctx))!).result, true, 'slots are freed');
+});
+
+t.test('property: any message gets a well-formed reply or none, and never a rejection', async (t) => {
+  const api = endpoint();
+  const unimplemented = [...VERBS.keys()].filter((m) => !m.startsWith('Host.'));
+  const known = new Set([-32700, -32600, -32601, -32602, 44]);
+  const checkReply = (reply: string | undefined) => {
+    if (reply === undefined) return;
+    const parsed = JSON.parse(reply) as unknown;
+    for (const r of Array.isArray(parsed) ? parsed : [parsed]) {
+      const obj = r as { jsonrpc: string; error?: { code: number; message: string } };
+      if (obj.jsonrpc !== '2.0') throw new Error(`bad envelope ${reply}`);
+      if (obj.error !== undefined && (!known.has(obj.error.code) || typeof obj.error.message !== 'string'))
+        throw new Error(`unexpected error ${reply}`);
+    }
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.string(), fc.json()), async (body) => checkReply(await api.handle(body, ctx))),
+    { numRuns: 300 },
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(fc.constantFrom(...unimplemented), fc.string()),
+      fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue(), { maxLength: 8 })),
+      fc.oneof(fc.string(), fc.integer()),
+      async (method, params, id) => {
+        const reply = await api.handle(JSON.stringify({ jsonrpc: '2.0', method, params, id }), ctx);
+        checkReply(reply);
+        if (reply === undefined) throw new Error('a request with an id must be answered');
+        if ((JSON.parse(reply) as { id: unknown }).id !== id) throw new Error('id not echoed');
+      },
+    ),
+    { numRuns: 500 },
+  );
+  t.pass('held for every generated message');
 });

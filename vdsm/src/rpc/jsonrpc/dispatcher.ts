@@ -37,17 +37,27 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   /** Whether requests are served now; before that every request is answered with code 99. Default false. */
   readonly ready?: boolean;
+  /**
+   * Calls allowed to run at once; beyond that a call is answered with code 1100 at once. Default 80, upstream's
+   * bound (8 workers × 10 queued tasks).
+   */
+  readonly maxInFlight?: number;
 }
+
+export const DEFAULT_MAX_IN_FLIGHT = 80;
 
 export class Dispatcher implements JsonRpcEndpoint {
   private readonly methods: ReadonlyMap<string, MethodEntry>;
   private readonly logger: Logger;
+  private readonly maxInFlight: number;
   private ready: boolean;
+  private inFlight = 0;
 
   constructor(options: DispatcherOptions) {
     this.methods = options.methods;
     this.logger = options.logger;
     this.ready = options.ready ?? false;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   setReady(ready: boolean): void {
@@ -89,7 +99,23 @@ export class Dispatcher implements JsonRpcEndpoint {
     if (entry === undefined) {
       return errorReply(request.id, errorObject('MethodNotFound', { method: request.method }));
     }
-    return this.call(entry, request, context);
+    if (this.inFlight >= this.maxInFlight) {
+      this.logger.warn({ method: request.method, inFlight: this.inFlight }, 'too many calls in flight');
+      return errorReply(
+        request.id,
+        errorObject('ResourceExhausted', {
+          resource: 'jsonrpc',
+          current_tasks: this.inFlight,
+          reason: 'Too many tasks',
+        }),
+      );
+    }
+    this.inFlight++;
+    try {
+      return await this.call(entry, request, context);
+    } finally {
+      this.inFlight--;
+    }
   }
 
   private async call(entry: MethodEntry, request: RequestEnvelope, context: RequestContext): Promise<string> {
