@@ -1,64 +1,13 @@
 // vdsm-client against a real vdsmd process (plain TCP, test:///default), both transports.
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import t from 'tap';
 import { prettyJson } from '../../src/cli/format.js';
+import { bin, freePort, startVdsmd } from './daemon.js';
 
-const bin = fileURLToPath(new URL('../../src/bin/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-const dir = await mkdtemp(join(tmpdir(), 'vdsm-client-'));
-const port = await freePort();
-const conf = join(dir, 'vdsm.conf');
-await writeFile(
-  conf,
-  `[vars]\nssl = false\nlibvirt_uri = test:///default\n[addresses]\nmanagement_ip = 127.0.0.1\nmanagement_port = ${port}\n[logging]\nlevel = info\n`,
-);
-const daemon = execa('node', [join(bin, 'vdsmd.js'), '--config', conf], {
-  reject: false,
-  buffer: false,
-  stdin: 'ignore',
-  env: { NOTIFY_SOCKET: '' },
-});
-t.teardown(async () => {
-  daemon.kill('SIGTERM');
-  await daemon;
-  await rm(dir, { recursive: true, force: true });
-});
-
-// Wait for the daemon's "serving on" log line, with a deadline.
-await new Promise<void>((resolve, reject) => {
-  let seen = '';
-  const timer = setTimeout(() => reject(new Error(`vdsmd did not start within 30 s:\n${seen}`)), 30_000);
-  const onData = (chunk: Buffer) => {
-    seen += chunk.toString();
-    if (seen.includes('serving on')) {
-      clearTimeout(timer);
-      resolve();
-    }
-  };
-  daemon.stderr?.on('data', onData);
-  daemon.stdout?.on('data', onData);
-  void daemon.then((r) => {
-    clearTimeout(timer);
-    reject(new Error(`vdsmd exited (${r.exitCode}):\n${seen}`));
-  });
-});
+const vdsmd = await startVdsmd();
+const port = vdsmd.port;
+t.teardown(() => vdsmd.stop());
 
 const client = (...args: string[]) =>
   execa('node', [join(bin, 'vdsm-client.js'), '--insecure', '-p', String(port), ...args], {
