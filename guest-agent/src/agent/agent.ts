@@ -97,7 +97,7 @@ export class Agent {
 
   async start(): Promise<void> {
     this.#packageTools = await findPackageTools();
-    this.#transport = await openTransport(
+    const transport = await openTransport(
       this.device,
       {
         onData: (chunk) => this.#splitter.push(chunk),
@@ -108,8 +108,11 @@ export class Agent {
         },
       },
       this.log,
+      () => this.#stopped,
     );
-    this.log.info('agent started', { device: this.device, transport: this.#transport.kind });
+    if (transport === undefined) return;
+    this.#transport = transport;
+    this.log.info('agent started', { device: this.device, transport: transport.kind });
     await this.#serial(() => this.#startSequence());
     // Heartbeats stay off the serial queue: a slow package query must not make the guest look dead.
     this.#every(this.config.heart_beat_rate, () => this.#heartbeat());

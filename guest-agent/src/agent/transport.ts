@@ -283,16 +283,26 @@ class DeviceTransport implements Transport {
   }
 }
 
-/** Picks the transport by what `path` is: a UNIX socket is connected to, anything else is opened. */
-export async function openTransport(path: string, events: TransportEvents, log: Logger): Promise<Transport> {
+/**
+ * Picks the transport by what `path` is once it exists (udev may not have created the port yet): a UNIX
+ * socket is connected to, anything else is opened. Resolves undefined if `cancelled()` turns true first.
+ */
+export async function openTransport(
+  path: string,
+  events: TransportEvents,
+  log: Logger,
+  cancelled: () => boolean = () => false,
+): Promise<Transport | undefined> {
+  const timers = new Set<NodeJS.Timeout>();
   let stats: Stats | undefined;
-  try {
-    stats = await fs.stat(path);
-  } catch {
-    // Not there yet: a device that udev will create; the device transport keeps trying to open it.
+  for (let attempt = 0; stats === undefined && !cancelled(); attempt++) {
+    stats = await fs.stat(path).catch(() => undefined);
+    if (stats !== undefined) break;
+    if (attempt === 0) log.warn('channel does not exist yet; waiting for it', { path });
+    await delay(RETRY_DELAY_MS, timers);
   }
-  const transport =
-    stats?.isSocket() === true ? new SocketTransport(path, events, log) : new DeviceTransport(path, events, log);
+  if (stats === undefined) return undefined;
+  const transport = stats.isSocket() ? new SocketTransport(path, events, log) : new DeviceTransport(path, events, log);
   transport.start();
   return transport;
 }
