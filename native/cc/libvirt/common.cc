@@ -8,9 +8,24 @@
 
 namespace lv {
 
+static thread_local bool tlHasSaved = false;
+static thread_local Error tlSaved;
+
+void SaveLastError() {
+  virErrorPtr err = virGetLastError();
+  if (err == nullptr) return;
+  tlSaved.code = err->code;
+  tlSaved.domain = err->domain;
+  tlSaved.message = err->message != nullptr ? err->message : "unknown libvirt error";
+  tlHasSaved = true;
+}
+
+void ClearSavedError() { tlHasSaved = false; }
+
 Error Error::Last(const char* fallback) {
   Error e;
   virErrorPtr err = virGetLastError();
+  if (err == nullptr && tlHasSaved) return tlSaved;
   if (err != nullptr) {
     e.code = err->code;
     e.domain = err->domain;

@@ -14,6 +14,10 @@
 
 namespace lv {
 
+// A libvirt error captured before an object free reset it (see Handle::reset); consulted by Error::Last.
+void SaveLastError();
+void ClearSavedError();
+
 // ---- RAII ownership: every libvirt object is freed exactly once ----------------------------------
 template <typename T, int (*Free)(T)>
 class Handle {
@@ -31,8 +35,16 @@ class Handle {
     return *this;
   }
   ~Handle() { reset(); }
+  // Freeing runs a public libvirt API, which resets the thread's last error: keep a pending error intact.
   void reset(T p = nullptr) {
-    if (p_ != nullptr) Free(p_);
+    if (p_ != nullptr) {
+      if (virGetLastError() == nullptr) {
+        Free(p_);
+      } else {
+        SaveLastError();
+        Free(p_);
+      }
+    }
     p_ = p;
   }
   T get() const { return p_; }
@@ -124,6 +136,7 @@ class Job : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     virResetLastError();
+    ClearSavedError();
     if (!work_(result_)) {
       err_ = Error::Last();
       SetError(err_.message);

@@ -1,0 +1,40 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection, type TestDriverOptions, testDriverXml } from '../../src/libvirt/index.js';
+
+/** Resolves once `check()` is truthy, polling on each event-loop turn via setImmediate; rejects at the deadline. */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Writes a test-driver file with the given domains; returns its test:/// URI and a cleanup function. */
+export async function testDriverFile(o: TestDriverOptions): Promise<{ uri: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vdsm-native-'));
+  const file = join(dir, 'node.xml');
+  await writeFile(file, testDriverXml(o));
+  return { uri: `test://${file}`, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A minimal test-driver domain XML. */
+export function testDomainXml(name: string): string {
+  return `<domain type='test'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+<os><type>hvm</type></os></domain>`;
+}
+
+/** Opens qemu:///system, or explains why not (tests skip outside CI, fail under CI=true). */
+export async function openSystem(): Promise<Connection | string> {
+  try {
+    return await Connection.open({ uri: 'qemu:///system' });
+  } catch (err) {
+    const why = `qemu:///system is not reachable (${(err as Error).message})`;
+    if (process.env.CI === 'true') throw new Error(why);
+    return why;
+  }
+}
