@@ -1,20 +1,18 @@
 import { Writable } from 'node:stream';
 import { Logging } from '../common/logging.js';
 import { HostStatsSampler } from '../host/stats.js';
-import { namespaceHandlers } from './index.js';
+import { implementedHandlers } from './index.js';
 import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
 
 /** The verbs that have a handler (the others answer code 44). */
 export function implementedMethods(): ReadonlySet<string> {
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const tables = namespaceHandlers({
+  const table = implementedHandlers({
     logging: new Logging({ name: 'docs', level: 'fatal' }, sink),
     sampler: new HostStatsSampler({ intervalSeconds: 3600 }),
   });
-  const out = new Set<string>();
-  for (const [ns, table] of tables) for (const verb of table.keys()) out.add(`${ns}.${verb}`);
-  return out;
+  return new Set(table.keys());
 }
 
 /** A code span, with `|` escaped so it cannot end a table cell. */

@@ -1,18 +1,27 @@
 /**
- * The shape of a namespace's handler table. A handler gets the arguments the verb's validator produced (checked
- * against the schema, defaults filled in), so the one cast from the generic record to the verb's typed params
- * lives here.
+ * Handler tables. A handler gets the arguments its verb's validator produced (checked against the schema,
+ * defaults filled in), typed from the generated schema types, and must return the verb's wire result type; so
+ * a handler that drifts from the schema does not compile. The one cast from the generic record lives here.
  */
 import type { CallContext } from '../rpc/jsonrpc/dispatcher.js';
+import type { ApiParams, ApiResults } from './schema/api-types.generated.js';
 
 export type { CallContext };
 
 export type Handler = (args: Record<string, unknown>, context: CallContext) => unknown;
 
-/** Declares a handler with typed params; `P` must match the verb's schema params (the validator ran first). */
-export function handler<P extends object, R>(fn: (params: P, context: CallContext) => R | Promise<R>): Handler {
-  return (args, context) => fn(args as P, context);
-}
+export type Method = keyof ApiParams & keyof ApiResults;
 
-/** A namespace's implemented verbs, keyed by verb name (`ping2`, not `Host.ping2`). */
+/** What a handler may return: the result type, or nothing for verbs that answer `true`. */
+type Returns<M extends Method> = ApiResults[M] extends true ? undefined | true : ApiResults[M];
+
+/** Implemented verbs, keyed by `Namespace.verb`. */
 export type HandlerTable = ReadonlyMap<string, Handler>;
+
+/** One table entry: the method and its handler, typed by the method's schema. */
+export function implement<M extends Method>(
+  method: M,
+  fn: (params: ApiParams[M], context: CallContext) => Returns<M> | Promise<Returns<M>>,
+): readonly [string, Handler] {
+  return [method, (args, context) => fn(args as ApiParams[M], context)];
+}

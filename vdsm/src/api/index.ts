@@ -26,13 +26,13 @@ export interface ApiEndpoint extends JsonRpcEndpoint {
   close(): void;
 }
 
-/** Handler tables by namespace; a namespace missing here has no verb implemented yet. */
-export function namespaceHandlers(deps: HostDeps): ReadonlyMap<string, HandlerTable> {
-  return new Map([['Host', hostHandlers(deps)]]);
+/** Every implemented verb, from the namespace handler tables; verbs missing here answer "not implemented". */
+export function implementedHandlers(deps: HostDeps): HandlerTable {
+  return new Map([...hostHandlers(deps)]);
 }
 
 /** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */
-export function buildMethodTable(handlers: ReadonlyMap<string, HandlerTable>): Map<string, MethodEntry> {
+export function buildMethodTable(handlers: HandlerTable): Map<string, MethodEntry> {
   const compilers = new Map<SchemaFile, SchemaCompiler>();
   const methods = new Map<string, MethodEntry>();
   for (const entry of VERBS.values()) {
@@ -53,7 +53,7 @@ export function buildMethodTable(handlers: ReadonlyMap<string, HandlerTable>): M
         }
       },
       run:
-        handlers.get(entry.namespace)?.get(entry.verb) ??
+        handlers.get(method) ??
         (() => {
           throw notImplemented(method);
         }),
@@ -71,7 +71,7 @@ export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
   });
   void sampler.start();
   const dispatcher = new Dispatcher({
-    methods: buildMethodTable(namespaceHandlers({ logging: deps.logging, sampler })),
+    methods: buildMethodTable(implementedHandlers({ logging: deps.logging, sampler })),
     logger: deps.logging.get('jsonrpc'),
   });
   return {

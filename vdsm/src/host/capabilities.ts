@@ -28,8 +28,8 @@ export interface HostCapabilities {
   readonly software_revision: string;
   readonly version_name: string;
   readonly supportedENGINEs: readonly string[];
-  readonly vmTypes: readonly string[];
-  readonly operatingSystem: { name: string; release: string; version: string; pretty_name: string };
+  readonly vmTypes: readonly 'kvm'[];
+  readonly operatingSystem: { name: OsName; release: string; version: string; pretty_name: string };
   readonly kernelArgs: string;
   readonly realtimeKernel: boolean;
   readonly fipsEnabled: boolean;
@@ -43,9 +43,12 @@ export interface HostCapabilities {
   readonly lastClientIface?: string;
 }
 
+/** Distribution names upstream reports (`ID` of os-release mapped). */
+export type OsName = 'Debian' | 'Fedora' | 'RHEL' | 'unknown';
+
 /** Engine versions this API speaks (a property of the API, not of the machine). */
 export const SUPPORTED_ENGINES = ['4.2', '4.3', '4.4', '4.5'] as const;
-const OS_NAMES = new Map([
+const OS_NAMES: ReadonlyMap<string, OsName> = new Map([
   ['debian', 'Debian'],
   ['fedora', 'Fedora'],
   ['rhel', 'RHEL'],

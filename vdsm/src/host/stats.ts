@@ -32,7 +32,15 @@ export interface Sample {
     readonly sharing: number;
     readonly mergeAcrossNodes: number;
   };
-  readonly thp: string | undefined;
+  readonly thp: ThpState | undefined;
+}
+
+export type ThpState = 'always' | 'madvise' | 'never';
+const THP_STATES: ReadonlySet<string> = new Set<ThpState>(['always', 'madvise', 'never']);
+
+function thpState(text: string | undefined): ThpState | undefined {
+  const choice = text === undefined ? undefined : selectedChoice(text);
+  return choice !== undefined && THP_STATES.has(choice) ? (choice as ThpState) : undefined;
 }
 
 export interface InterfaceStats {
@@ -65,7 +73,7 @@ export interface HostStats {
   readonly ksmState: boolean;
   readonly ksmPages: number;
   readonly ksmMergeAcrossNodes: boolean;
-  readonly thpState?: string;
+  readonly thpState?: ThpState;
   readonly network: Record<string, InterfaceStats>;
   readonly rxDropped: string;
   readonly txDropped: string;
@@ -106,7 +114,7 @@ export async function takeSample(): Promise<Sample> {
     loadavg: (loadavg ?? '').trim().split(/\s+/).slice(0, 3).map(Number),
     interfaces,
     ksm: { run: run ?? 0, pagesToScan: pagesToScan ?? 0, sharing: sharing ?? 0, mergeAcrossNodes: merge ?? 1 },
-    thp: thp === undefined ? undefined : selectedChoice(thp),
+    thp: thpState(thp),
   };
 }
 

@@ -4720,10 +4720,6 @@ export const API_SCHEMA: SchemaFile = {
     {
      "name": "version",
      "type": "int"
-    },
-    {
-     "name": "isoprefix",
-     "type": "string"
     }
    ]
   },

@@ -51,43 +51,11 @@ export const EVENTS_SCHEMA: SchemaFile = {
      "type": "float"
     },
     {
-     "name": "undefined",
-     "type": "any"
-    },
-    {
      "name": "downtime",
      "type": "any"
     },
     {
-     "name": "undefined",
-     "type": "float"
-    },
-    {
-     "name": "undefined",
-     "type": "any",
-     "optional": true,
-     "default": "no-default"
-    },
-    {
-     "name": "undefined",
-     "type": "any"
-    },
-    {
      "name": "postcopy",
-     "type": "any"
-    },
-    {
-     "name": "undefined",
-     "type": "boolean"
-    },
-    {
-     "name": "undefined",
-     "type": "any",
-     "optional": true,
-     "default": false
-    },
-    {
-     "name": "undefined",
      "type": "any"
     }
    ]
