@@ -74,6 +74,18 @@ export class SchemaCompiler {
     return this.mapChecker(this.compile(ref.of), typeName(ref));
   }
 
+  /**
+   * A field's checker. Upstream declares many numbers and flags as strings (the field's wireType says what is
+   * inside); in request mode such a field also takes the bare number or boolean, turned into its string form so
+   * handlers see the declared type.
+   */
+  compileField(field: Field): Checker {
+    const check = this.compile(field.type);
+    if (this.mode !== 'request' || field.type !== 'string' || field.wireType === undefined) return check;
+    return (value, path) =>
+      typeof value === 'number' || typeof value === 'boolean' ? String(value) : check(value, path);
+  }
+
   /** Whether values of this type are lists or objects (so a string argument may be JSON text). */
   isStructured(ref: TypeRef): boolean {
     if (typeof ref !== 'string') return true;
@@ -184,7 +196,7 @@ export class SchemaCompiler {
     const strict = this.mode === 'result';
     return (input, path) => {
       if (!compiled) {
-        for (const p of props) fields.set(p.name, this.compile(p.type));
+        for (const p of props) fields.set(p.name, this.compileField(p));
         compiled = true;
       }
       if (!isPlainObject(input)) throw new CheckError(path, `${name} (an object)`, input);
@@ -214,7 +226,7 @@ export class ParamsError extends Error {
 export function compileParams(method: string, verb: VerbSchema, compiler: SchemaCompiler): ParamsValidator {
   const fields = verb.params.map((field) => ({
     field,
-    check: compiler.compile(field.type),
+    check: compiler.compileField(field),
     coerce: coercer(field, compiler),
   }));
   const names = verb.params.map((p) => p.name);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { VERBS } from '../../src/api/schema/index.js';
+import { SchemaCompiler } from '../../src/api/validate.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
@@ -261,3 +262,21 @@ t.test('property: any message gets a well-formed reply or none, and never a reje
   );
   t.pass('held for every generated message');
 });
+
+t.test(
+  'validator: request mode accepts numbers for string fields that carry numbers, and keeps keys as keys',
+  async (t) => {
+    const entry = VERBS.get('Host.getVMList')!;
+    const request = new SchemaCompiler(entry.file, 'request');
+    const result = new SchemaCompiler(entry.file, 'result');
+    // BlockDevicePathInfo.lun is a string holding a uint upstream
+    t.same(request.compile('BlockDevicePathInfo')({ lun: 3 }, 'p'), { lun: '3' });
+    t.throws(() => result.compile('BlockDevicePathInfo')({ lun: 3 }, 'p'), /p\.lun: expected string, got number 3/);
+    const out = request.compile('StringMap')(JSON.parse('{"__proto__": "x", "a": "b"}'), 'm') as Record<
+      string,
+      unknown
+    >;
+    t.equal(Object.getPrototypeOf(out), Object.prototype, 'the prototype is untouched');
+    t.same(Object.keys(out), ['__proto__', 'a']);
+  },
+);
