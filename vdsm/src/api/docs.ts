@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Logging } from '../common/logging.js';
 import { HostStatsSampler } from '../host/stats.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
 import { implementedHandlers } from './index.js';
 import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
@@ -66,7 +67,10 @@ export function renderApiDoc(): string {
     '  are ignored. Missing optional parameters take the default shown.',
     '- String values are accepted for typed top-level parameters, because vdsm-client sends every `name=value` as',
     '  a string: `true`/`false` (any case) for booleans, decimal text for numbers, JSON text for lists and objects.',
-    '  Inside structures, numbers may also arrive as numeric strings; the types of present properties are checked.',
+    '  Inside structures, numbers may also arrive as numeric strings, and string fields that upstream fills with',
+    '  numbers accept bare numbers (turned into strings); the types of the properties present are checked.',
+    `- At most ${DEFAULT_MAX_IN_FLIGHT} calls run at once (upstream: 8 workers × 10 queued tasks); beyond that a call is answered`,
+    '  with code 1100 `Not enough resources` at once.',
     '- While the daemon starts, every request is answered with code 99. Verbs marked "no" below answer code 44',
     '  `Not implemented`. Unknown verbs: -32601. Errors of a verb: its VDSM code and message.',
     '- A batch of one gets a bare reply object; a batch of two or more gets an array; requests without `id` are',
