@@ -17,7 +17,7 @@ await build({
   minify: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // systeminformation requires macOS-only helpers behind a platform check.
-  external: ['osx-temperature-sensor'],
+  // systeminformation requires macOS-only helpers inside a platform check and a try.
+  external: ['osx-temperature-sensor', 'macos-temperature-sensor'],
 });
 chmodSync(outfile, 0o755);

@@ -1,11 +1,11 @@
 /**
  * The byte pipe under the channel. Two kinds, chosen by what the path is when it is opened:
- *  - a character device (the virtio-serial port): opened read-write; reads run on the libuv thread pool;
- *    a 0-byte read means no host is attached, so it polls again a second later (as upstream does);
+ *  - a character device (the virtio-serial port): opened read-write and non-blocking, and polled;
+ *    a 0-byte read means no host is attached, so it looks again a second later (as upstream does);
  *  - a UNIX socket: connected as a client, and reconnected a second after the host side goes away.
  * Neither parses anything; bytes go up through `onData`.
  */
-import { promises as fs, type Stats } from 'node:fs';
+import { promises as fs, constants as fsConstants, type Stats } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import type { Logger } from './log.js';
 
@@ -147,6 +147,20 @@ class SocketTransport implements Transport {
   }
 }
 
+/** Idle polling of the port: quick right after traffic, backing off to this while nothing happens. */
+const POLL_MIN_MS = 10;
+const POLL_MAX_MS = 250;
+
+function isAgain(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK';
+}
+
+/**
+ * The port is opened non-blocking and polled: Node cannot watch a character device for readiness, and a
+ * blocking read would pin a thread-pool thread that nothing can interrupt (not even process exit).
+ * A read of 0 bytes means no host is attached; EAGAIN means the host is there but quiet.
+ */
 class DeviceTransport implements Transport {
   readonly kind = 'device';
   #handle: fs.FileHandle | undefined;
@@ -179,14 +193,16 @@ class DeviceTransport implements Transport {
 
   async #open(): Promise<fs.FileHandle | undefined> {
     let failures = 0;
+    const flags = fsConstants.O_RDWR | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
     while (!this.#closed) {
       try {
-        const handle = await fs.open(this.path, 'r+');
+        const handle = await fs.open(this.path, flags);
         this.log.info('channel opened', { path: this.path });
         return handle;
       } catch (err) {
-        if (failures++ === 0)
+        if (failures++ === 0) {
           this.log.warn('cannot open channel device', { path: this.path, code: (err as NodeJS.ErrnoException).code });
+        }
         await delay(RETRY_DELAY_MS, this.#timers);
       }
     }
@@ -202,22 +218,35 @@ class DeviceTransport implements Transport {
       this.#connected = true;
       this.events.onConnected();
       this.#kickWriter();
-      let idle = false;
+      let hostAbsent = false;
+      let idleMs = POLL_MIN_MS;
       try {
         while (!this.#closed) {
-          const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+          let bytesRead = -1;
+          try {
+            ({ bytesRead } = await handle.read(buffer, 0, READ_SIZE, null));
+          } catch (err) {
+            if (!isAgain(err)) throw err;
+          }
+          if (bytesRead > 0) {
+            hostAbsent = false;
+            idleMs = POLL_MIN_MS;
+            this.events.onData(Buffer.from(buffer.subarray(0, bytesRead)));
+            continue;
+          }
           if (bytesRead === 0) {
-            // No host on the other end of the port: poll again shortly.
-            if (!idle) this.events.onDisconnected('no host attached');
-            idle = true;
+            // No host on the other end of the port: look again a second later, as upstream does.
+            if (!hostAbsent) this.events.onDisconnected('no host attached');
+            hostAbsent = true;
             await delay(RETRY_DELAY_MS, this.#timers);
             continue;
           }
-          idle = false;
-          this.events.onData(Buffer.from(buffer.subarray(0, bytesRead)));
+          hostAbsent = false;
+          await delay(idleMs, this.#timers);
+          idleMs = Math.min(idleMs * 2, POLL_MAX_MS);
         }
       } catch (err) {
-        if (this.#closed) return;
+        if (this.#closed) break;
         this.log.warn('channel read failed; reopening', { path: this.path, code: (err as NodeJS.ErrnoException).code });
         this.events.onDisconnected('read failed');
       }
@@ -247,21 +276,32 @@ class DeviceTransport implements Transport {
   }
 
   async #writeLoop(handle: fs.FileHandle): Promise<void> {
+    let offset = 0;
+    let waitMs = POLL_MIN_MS;
     try {
       for (let data = this.#queue[0]; data !== undefined && this.#handle === handle; data = this.#queue[0]) {
-        let offset = 0;
-        // A blocking write on a virtio port waits until a host is attached.
-        while (offset < data.length)
+        try {
           offset += (await handle.write(data, offset, data.length - offset, null)).bytesWritten;
-        this.#queue.shift();
-        this.#queuedBytes -= data.length;
+          waitMs = POLL_MIN_MS;
+        } catch (err) {
+          if (!isAgain(err)) throw err;
+          // No host attached, or its buffer is full: the message waits in the queue.
+          await delay(waitMs, this.#timers);
+          waitMs = Math.min(waitMs * 2, RETRY_DELAY_MS);
+          continue;
+        }
+        if (offset >= data.length) {
+          this.#queue.shift();
+          this.#queuedBytes -= data.length;
+          offset = 0;
+        }
       }
     } catch (err) {
       this.log.warn('channel write failed', { path: this.path, code: (err as NodeJS.ErrnoException).code });
     } finally {
       this.#writing = false;
       if (this.#queue.length === 0) this.#drained?.();
-      else if (this.#handle !== undefined && this.#handle !== handle) this.#kickWriter();
+      else if (this.#handle !== undefined && this.#handle !== handle && !this.#closed) this.#kickWriter();
     }
   }
 
@@ -279,7 +319,8 @@ class DeviceTransport implements Transport {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    // A read blocked in the thread pool cannot be cancelled; the process exits around it.
+    await this.#handle?.close().catch(() => {});
+    this.#handle = undefined;
   }
 }
 

@@ -51,8 +51,6 @@ function usage(): string {
 }
 
 async function main(): Promise<void> {
-  // Reads of the port hold a thread-pool thread for as long as they wait; leave room for everything else.
-  process.env.UV_THREADPOOL_SIZE ??= '8';
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     config: { type: 'string' },
     help: { type: 'boolean' },
