@@ -37,14 +37,14 @@ export function waitFor(
 
 /** A raw TCP peer that records every byte it receives and can decode them as STOMP frames. */
 export class RawPeer {
-  received = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
   readonly frames: StompFrame[] = [];
   isClosed = false;
   private readonly parser = new FrameParser((f) => this.frames.push(f));
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
+      this.chunks.push(chunk);
       this.parser.push(chunk);
     });
     socket.on('error', () => {});
@@ -62,6 +62,12 @@ export class RawPeer {
         resolve(new RawPeer(socket));
       });
     });
+  }
+
+  /** Every byte received so far. */
+  get received(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 
   write(data: string | Buffer): void {
