@@ -18,7 +18,7 @@ if (socat === undefined) {
     const dir = await tempDir(t);
     const host = await HostSide.listen(t, dir);
     const port = join(dir, 'port');
-    const bridge: ChildProcess = spawn(socat, ['-d', 'PTY,link=' + port + ',rawer', `UNIX-CONNECT:${host.path}`], {
+    const bridge: ChildProcess = spawn(socat, ['-d', `PTY,link=${port},rawer`, `UNIX-CONNECT:${host.path}`], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     t.teardown(() => bridge.kill('SIGKILL'));
