@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/common/config/index.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
@@ -176,4 +180,30 @@ export async function startTestServer(
   const server = await startRpcServer({ config: testConfig(), logging: quietLogging(), endpoint, ...options });
   t.teardown(() => server.close());
   return { server, port: server.address().port };
+}
+
+/** Runs scripts/make-dev-pki into `dir`; returns the PEM paths in VDSM's layout plus the client pair. */
+export async function makeDevPki(dir: string): Promise<{
+  key: string;
+  cert: string;
+  ca: string;
+  clientKey: string;
+  clientCert: string;
+}> {
+  const { execa } = await import('execa');
+  const script = fileURLToPath(new URL('../../../../scripts/make-dev-pki', import.meta.url));
+  await execa(script, [dir], { timeout: 60_000, maxBuffer: 1024 * 1024 });
+  return {
+    key: join(dir, 'keys/vdsmkey.pem'),
+    cert: join(dir, 'certs/vdsmcert.pem'),
+    ca: join(dir, 'certs/cacert.pem'),
+    clientKey: join(dir, 'keys/clientkey.pem'),
+    clientCert: join(dir, 'certs/clientcert.pem'),
+  };
+}
+
+export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix = 'vdsm-rpc-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }

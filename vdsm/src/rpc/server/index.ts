@@ -51,7 +51,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const stompLog = options.logging.get('rpc.stomp');
   const ws = new WebSocketTransport({ broker, endpoint, eventQueue, logger: options.logging.get('rpc.ws'), limits });
 
+  /** Connections still in the TLS handshake or protocol detection: nothing to flush, so close() destroys them. */
+  const pending = new Set<Socket>();
+
   const serve = (socket: Socket): void => {
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     let received: Buffer[] = [];
     let length = 0;
@@ -64,6 +69,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       length += chunk.length;
       if (length < DETECT_BYTES) return;
       clearTimeout(timer);
+      pending.delete(socket);
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
       const data = received.length === 1 ? (received[0] as Buffer) : Buffer.concat(received);
@@ -111,6 +117,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       readPem(config.vars.ssl_cert_file, 'vars/ssl_cert_file'),
       readPem(config.vars.ssl_ca_file, 'vars/ssl_ca_file'),
     ]);
+    const handshakeMs = options.handshakeTimeoutMs ?? 10_000;
     const tlsServer = createTlsServer({
       key,
       cert,
@@ -118,11 +125,34 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: config.vars.ssl_protocol === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2',
-      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      handshakeTimeout: handshakeMs,
       allowHalfOpen: true,
     });
-    tlsServer.on('connection', track);
+    const handshakes = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
+    const peerKey = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
+    tlsServer.on('connection', (socket: Socket) => {
+      track(socket);
+      pending.add(socket);
+      const key = peerKey(socket);
+      const timer = setTimeout(() => {
+        log.info({ peer: key }, 'TLS handshake not done within the timeout; closing');
+        socket.destroy();
+      }, handshakeMs);
+      handshakes.set(key, { socket, timer });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        pending.delete(socket);
+        if (handshakes.get(key)?.socket === socket) handshakes.delete(key);
+      });
+    });
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      const key = peerKey(socket);
+      const handshake = handshakes.get(key);
+      if (handshake !== undefined) {
+        clearTimeout(handshake.timer);
+        pending.delete(handshake.socket);
+        handshakes.delete(key);
+      }
       if (!config.vars.verify_client_cert) return serve(socket);
       socket.pause();
       checkPeerName(socket, log).then(
@@ -167,6 +197,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       ws.close();
+      for (const socket of pending) socket.destroy();
       for (const session of sessions) session.close();
       for (const socket of sockets) if (!socket.destroyed) socket.end();
       const deadline = setTimeout(() => {
