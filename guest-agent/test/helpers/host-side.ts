@@ -186,9 +186,12 @@ export class AgentProcess extends EventEmitter {
   static start(
     t: Teardown,
     args: readonly string[],
-    opts: { script?: string; node?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    opts: { script?: string; node?: string; cwd?: string; env?: NodeJS.ProcessEnv; wrap?: readonly string[] } = {},
   ): AgentProcess {
-    const child = spawn(opts.node ?? process.execPath, [opts.script ?? AGENT_BIN, ...args], {
+    const argv = [opts.node ?? process.execPath, opts.script ?? AGENT_BIN, ...args];
+    // `wrap` runs the agent through another program that execs it, e.g. `ip netns exec NS`.
+    const [file, ...rest] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
+    const child = spawn(file, rest, {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: opts.cwd,
       env: opts.env ?? process.env,
