@@ -240,8 +240,8 @@ export class VdsmClient extends EventEmitter {
           string,
           unknown
         >;
-        this.emit('event', message.method, params);
         for (const handler of this.eventHandlers) handler(message.method, params);
+        this.emit('event', message.method, params);
       }
     }
   }
