@@ -2,6 +2,7 @@
  * Framing of the guest agent channel: one JSON object per line, ASCII only on the wire (non-ASCII escaped
  * as \uXXXX), with the message name in the `__name__` key. No I/O here: bytes in, lines and objects out.
  */
+import { isUtf8 } from 'node:buffer';
 import { type ProtocolError, protocolError } from './errors.js';
 
 /** Upstream VDSM's limit for one line (MAX_MESSAGE_SIZE). */
@@ -108,8 +109,6 @@ export type DecodedLine =
   | { readonly ok: true; readonly name: string; readonly args: Record<string, unknown> }
   | { readonly ok: false; readonly error: ProtocolError };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -119,12 +118,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * remaining keys are the arguments.
  */
 export function decodeLine(line: Uint8Array): DecodedLine {
-  let text: string;
-  try {
-    text = utf8.decode(line);
-  } catch {
-    return { ok: false, error: protocolError('GA_ERR_BAD_UTF8') };
-  }
+  if (!isUtf8(line)) return { ok: false, error: protocolError('GA_ERR_BAD_UTF8') };
+  const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
   if (text.trim() === '') return { ok: false, error: protocolError('GA_ERR_EMPTY_LINE') };
   let value: unknown;
   try {
