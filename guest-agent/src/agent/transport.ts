@@ -7,6 +7,7 @@
  */
 import { promises as fs, constants as fsConstants, type Stats } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { isatty } from 'node:tty';
 import type { Logger } from './log.js';
 
 export const RETRY_DELAY_MS = 1000;
@@ -220,6 +221,9 @@ class DeviceTransport implements Transport {
       this.#kickWriter();
       let hostAbsent = false;
       let idleMs = POLL_MIN_MS;
+      // A virtio port reads 0 bytes while no host is attached and works again when one attaches; a
+      // terminal (a pty standing in for the port) reads 0 bytes after a hangup and never recovers.
+      const hangupIsFinal = isatty(handle.fd);
       try {
         while (!this.#closed) {
           let bytesRead = -1;
@@ -234,6 +238,7 @@ class DeviceTransport implements Transport {
             this.events.onData(Buffer.from(buffer.subarray(0, bytesRead)));
             continue;
           }
+          if (bytesRead === 0 && hangupIsFinal) throw Object.assign(new Error('hung up'), { code: 'HANGUP' });
           if (bytesRead === 0) {
             // No host on the other end of the port: look again a second later, as upstream does.
             if (!hostAbsent) this.events.onDisconnected('no host attached');

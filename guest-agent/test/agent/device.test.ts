@@ -18,10 +18,14 @@ if (socat === undefined) {
     const dir = await tempDir(t);
     const host = await HostSide.listen(t, dir);
     const port = join(dir, 'port');
-    const bridge: ChildProcess = spawn(socat, ['-d', `PTY,link=${port},rawer`, `UNIX-CONNECT:${host.path}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    t.teardown(() => bridge.kill('SIGKILL'));
+    const startBridge = (): ChildProcess => {
+      const bridge = spawn(socat, ['-d', `PTY,link=${port},rawer`, `UNIX-CONNECT:${host.path}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      t.teardown(() => bridge.kill('SIGKILL'));
+      return bridge;
+    };
+    const bridge = startBridge();
     await host.waitConnected();
     // socat creates the pty (and its link) before it connects to the host.
     const dev = await stat(port);
@@ -45,6 +49,16 @@ if (socat === undefined) {
     t.same(await host.waitFor('echo', { from: mark }), { __name__: 'echo', over: 'pty' });
     t.match(agent.stderr, /GA_ERR_BAD_UTF8/);
     t.same(host.garbage, []);
+
+    // The other end of the port goes away (the pty disappears) and a new one appears at the same path.
+    bridge.kill('SIGTERM');
+    await agent.waitLog(/channel read failed; reopening .*"code":"(HANGUP|EIO)"/);
+    startBridge();
+    await host.waitConnected();
+    t.equal(host.connections, 2);
+    mark = host.messages.length;
+    host.send({ __name__: 'echo', over: 'the new pty' });
+    t.same(await host.waitFor('echo', { from: mark }), { __name__: 'echo', over: 'the new pty' }, 'the agent reopened');
     agent.kill('SIGTERM');
     t.match(await agent.waitExit(), { code: 0 });
   });
