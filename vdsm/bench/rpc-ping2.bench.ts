@@ -6,9 +6,9 @@
  *
  * `node rpc-ping2.bench.js --bare-responder` runs the responder itself (used internally).
  */
-import { writeFile } from 'node:fs/promises';
+
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,11 +38,15 @@ function bareResponder(): void {
       const id = body.slice(at, body.indexOf('"', at));
       const reply = Buffer.from(`{"jsonrpc": "2.0", "id": "${id}", "result": true}`);
       socket.write(
-        encodeFrame('MESSAGE', [
-          ['destination', replyTo],
-          ['content-type', 'application/json'],
-          ['subscription', 'sub'],
-        ], reply),
+        encodeFrame(
+          'MESSAGE',
+          [
+            ['destination', replyTo],
+            ['content-type', 'application/json'],
+            ['subscription', 'sub'],
+          ],
+          reply,
+        ),
       );
     });
     socket.on('data', (d: Buffer) => parser.push(d));
@@ -115,11 +119,15 @@ class LoadConnection {
     const body = Buffer.from(`[{"jsonrpc": "2.0", "method": "Host.ping2", "params": {}, "id": "${id}"}]`);
     this.sent.set(id, performance.now());
     this.socket.write(
-      encodeFrame('SEND', [
-        ['destination', 'jms.topic.vdsm_requests'],
-        ['content-type', 'application/json'],
-        ['reply-to', this.queue],
-      ], body),
+      encodeFrame(
+        'SEND',
+        [
+          ['destination', 'jms.topic.vdsm_requests'],
+          ['content-type', 'application/json'],
+          ['reply-to', this.queue],
+        ],
+        body,
+      ),
     );
   }
 
@@ -174,7 +182,11 @@ function median(results: readonly RunResult[]): RunResult {
   return [...results].sort((a, b) => a.rate - b.rate)[Math.floor(results.length / 2)] as RunResult;
 }
 
-function waitForLine(child: ResultPromise, stream: 'stdout' | 'stderr', match: (line: string) => boolean): Promise<string> {
+function waitForLine(
+  child: ResultPromise,
+  stream: 'stdout' | 'stderr',
+  match: (line: string) => boolean,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const s = child[stream];
@@ -231,7 +243,8 @@ async function main(): Promise<void> {
     const ready = (async () => {
       for (;;) {
         try {
-          await runLoad(vdsmPort, 1, 1);
+          const conn = await LoadConnection.open(vdsmPort, 1, 'ready');
+          conn.close();
           return;
         } catch {
           await new Promise((r) => setTimeout(r, 100));
@@ -240,6 +253,8 @@ async function main(): Promise<void> {
     })();
     await ready;
     const pid = daemon.pid as number;
+    // idle: started, one connection served, then left alone for a moment
+    await new Promise((r) => setTimeout(r, 1000));
     emit('vdsmd.rss.idle', rssMb(pid), 'MB');
 
     const scenarios = [

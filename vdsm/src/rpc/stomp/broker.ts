@@ -57,7 +57,7 @@ export class Broker {
   }
 
   /** Forwards a client SEND to subscriptions on `destination` or a dot-prefix of it; returns how many got it. */
-  forward(destination: string, headers: HeaderList, body: Buffer): number {
+  forward(destination: string, headers: HeaderList | (() => HeaderList), body: Buffer): number {
     if (this.byDestination.size === 0) return 0;
     const targets: Subscription[] = [];
     for (let dot = destination.indexOf('.'); dot >= 0; dot = destination.indexOf('.', dot + 1)) {
@@ -66,7 +66,9 @@ export class Broker {
     }
     const exact = this.byDestination.get(destination);
     if (exact !== undefined) targets.push(...exact);
-    for (const sub of targets) sub.sink.forward(sub, headers, body);
+    if (targets.length === 0) return 0;
+    const list = typeof headers === 'function' ? headers() : headers;
+    for (const sub of targets) sub.sink.forward(sub, list, body);
     return targets.length;
   }
 }

@@ -109,6 +109,11 @@ export class StompSession {
   private pausedForRequests = false;
   private lastRead = Date.now();
   private lastWrite = Date.now();
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.options.socket.uncork();
+  };
   private sendTimer: NodeJS.Timeout | undefined;
   private expectTimer: NodeJS.Timeout | undefined;
 
@@ -144,6 +149,12 @@ export class StompSession {
     const socket = this.options.socket;
     if (this.closed || socket.destroyed) return;
     this.lastWrite = Date.now();
+    // replies finishing in the same tick leave in one writev instead of one syscall each
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncork);
+    }
     if (!socket.write(data)) {
       if (socket.writableLength > this.limits.maxBuffered) {
         this.options.logger.warn(
@@ -323,7 +334,7 @@ export class StompSession {
       this.close();
       return;
     }
-    const forwarded = this.options.broker.forward(destination, forwardHeaders(frame.headers), frame.body);
+    const forwarded = this.options.broker.forward(destination, () => forwardHeaders(frame.headers), frame.body);
     if (this.isRequestQueue(destination)) this.runRequest(frame);
     else if (forwarded === 0) this.write(encodeError(StompErrorText.noSubscription));
   }
