@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
 import { createApiEndpoint } from '../../src/api/index.js';
-import { notifyTime } from '../../src/rpc/server/index.js';
+import { notifyTime, startRpcServer } from '../../src/rpc/server/index.js';
 import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
 
 const REPLY_Q = '4b0f1c2e-9a7d-4c55-8e21-6f3a9d0b7c11';
@@ -494,4 +494,49 @@ t.test('close() ends open connections and stops listening', async (t) => {
   const refused = connect({ port, host: '127.0.0.1' });
   const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
   t.equal(err.code, 'ECONNREFUSED');
+});
+
+t.test('an endpoint that breaks its contract (throws) costs no reply and no crash', async (t) => {
+  const inner = new TrivialEndpoint();
+  const broken = {
+    handle(body: string, context: Parameters<TrivialEndpoint['handle']>[1]) {
+      if (body.includes('Test.throw')) throw new Error('synchronous bug');
+      if (body.includes('Test.reject')) return Promise.reject(new Error('rejected'));
+      return inner.handle(body, context);
+    },
+  };
+  const { port } = await startTestServer(t, broken);
+  const peer = await RawPeer.connect(port);
+  t.teardown(() => peer.destroy());
+  peer.write(
+    subscribe('q', 's') +
+      send('jms.topic.vdsm_requests', request('Test.throw', 1), 'reply-to:q\n') +
+      send('jms.topic.vdsm_requests', request('Test.reject', 2), 'reply-to:q\n'),
+  );
+  await barrier(peer, 'q');
+  t.equal(peer.frames.length, 1, 'only the barrier reply');
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  t.teardown(() => ws.terminate());
+  await once(ws, 'open');
+  ws.send(request('Test.throw', 3));
+  ws.send(request('Host.ping2', 4));
+  const [data] = (await once(ws, 'message')) as [Buffer];
+  t.match(JSON.parse(data.toString()), { id: 4, result: true }, 'the WebSocket client is still served');
+});
+
+t.test('the default management_ip :: is dual stack (IPv4 clients welcome)', async (t) => {
+  const server = await startRpcServer({
+    config: testConfig((c) => {
+      (c.addresses as unknown as Record<string, unknown>).management_ip = '::';
+    }),
+    logging: quietLogging(),
+    endpoint: new TrivialEndpoint(),
+  });
+  t.teardown(() => server.close());
+  const address = server.address();
+  t.ok(address.address === '::' || address.address === '0.0.0.0', `listening on ${address.address}`);
+  const peer = await RawPeer.connect(address.port, '127.0.0.1');
+  t.teardown(() => peer.destroy());
+  peer.write(CONNECT);
+  await peer.waitForText(CONNECTED);
 });

@@ -27,13 +27,24 @@ t.test('vdsmd serves Host.ping2 on the configured port and stops cleanly on SIGT
     conf,
     `[vars]\nssl = false\nlibvirt_uri = test:///default\n\n[addresses]\nmanagement_ip = 127.0.0.1\nmanagement_port = ${port}\n`,
   );
-  const child = execaNode(VDSMD, ['--config', conf], { timeout: 60_000, reject: false, buffer: true, maxBuffer: 4 << 20 });
+  const child = execaNode(VDSMD, ['--config', conf], {
+    timeout: 60_000,
+    reject: false,
+    buffer: true,
+    maxBuffer: 4 << 20,
+  });
   t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  await waitFor(() => stderr.includes('serving on'), child.stderr as NodeJS.ReadableStream, ['data'], 'serving', 20_000);
+  await waitFor(
+    () => stderr.includes('serving on'),
+    child.stderr as NodeJS.ReadableStream,
+    ['data'],
+    'serving',
+    20_000,
+  );
   t.match(stderr, `serving on 127.0.0.1:${port}`);
   const client = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
   t.equal(await client.call('Host.ping2'), true, 'ready: the real API answers');

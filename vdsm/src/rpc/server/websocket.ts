@@ -68,7 +68,13 @@ class WebSocketClient implements Subscription, MessageSink {
       this.paused = true;
       this.ws.pause();
     }
-    this.options.endpoint.handle(text, this.context).then(
+    let reply: Promise<string | undefined>;
+    try {
+      reply = this.options.endpoint.handle(text, this.context);
+    } catch (err) {
+      reply = Promise.reject(err);
+    }
+    reply.then(
       (reply) => this.done(reply),
       (err: unknown) => {
         this.options.logger.error({ peer: this.context.peer, err }, 'endpoint rejected a request');

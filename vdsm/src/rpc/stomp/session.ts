@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../common/logging.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import type { Broker, MessageSink, Subscription } from './broker.js';
-import type { HeaderList, StompFrame } from './frame.js';
+import type { HeaderList, StompFrame, StompProtocolError } from './frame.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeError, encodeFrame, escapeHeader, HEARTBEAT } from './frame-writer.js';
 
@@ -204,7 +204,18 @@ export class StompSession {
 
   private onData(chunk: Buffer): void {
     this.lastRead = Date.now();
-    const err = this.parser.push(chunk);
+    let err: StompProtocolError | undefined;
+    try {
+      err = this.parser.push(chunk);
+    } catch (bug) {
+      // a fault of ours while handling this client's frames must not take the daemon or other clients down
+      this.options.logger.error(
+        { peer: this.options.peer, err: bug },
+        'internal error on a STOMP connection; closing it',
+      );
+      this.destroy();
+      return;
+    }
     if (err !== undefined && !this.closed) {
       this.options.logger.warn(
         { peer: this.options.peer, code: err.code, err: err.message },
@@ -357,7 +368,13 @@ export class StompSession {
       this.pausedForRequests = true;
       this.updateReading();
     }
-    this.options.endpoint.handle(frame.body.toString('utf8'), context).then(
+    let reply: Promise<string | undefined>;
+    try {
+      reply = this.options.endpoint.handle(frame.body.toString('utf8'), context);
+    } catch (err) {
+      reply = Promise.reject(err);
+    }
+    reply.then(
       (reply) => this.onReply(reply, replyTo),
       (err: unknown) => {
         // the endpoint contract says it never rejects; keep the connection alive anyway
