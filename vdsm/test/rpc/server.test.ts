@@ -540,3 +540,25 @@ t.test('the default management_ip :: is dual stack (IPv4 clients welcome)', asyn
   peer.write(CONNECT);
   await peer.waitForText(CONNECTED);
 });
+
+t.test('slow reader: a WebSocket client that never reads is dropped, the server goes on', async (t) => {
+  const { port, server } = await startTestServer(t, new TrivialEndpoint(), {
+    limits: { highWaterMark: 4096, maxBuffered: 256 * 1024 },
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  t.teardown(() => ws.terminate());
+  await once(ws, 'open');
+  const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+  raw.pause();
+  const payload = 'w'.repeat(64 * 1024);
+  let sent = 0;
+  while (server.connectionCount() === 1 && sent < 2000) {
+    server.events.publish('|test|big|', { payload, n: sent++ });
+    await new Promise((r) => setImmediate(r));
+  }
+  t.equal(server.connectionCount(), 0, `dropped after ${sent} events of 64 KiB`);
+  const peer = await RawPeer.connect(port);
+  t.teardown(() => peer.destroy());
+  peer.write(CONNECT);
+  await peer.waitForText(CONNECTED);
+});

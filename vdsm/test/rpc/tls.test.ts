@@ -119,3 +119,32 @@ t.test('no plaintext on a TLS port, and a silent client is dropped after the han
     t.notMatch(got, /CONNECTED/, wire === '' ? 'silent client closed' : 'plaintext STOMP refused');
   }
 });
+
+t.test('section 3 exchange over mutual TLS, byte for byte; verify_client_cert lets loopback through', async (t) => {
+  const config = testConfig((c) => {
+    const vars = c.vars as unknown as Record<string, unknown>;
+    vars.ssl = true;
+    vars.ssl_key_file = pki.key;
+    vars.ssl_cert_file = pki.cert;
+    vars.ssl_ca_file = pki.ca;
+    vars.verify_client_cert = true;
+  });
+  const server = await startRpcServer({ config, logging: quietLogging(), endpoint: new TrivialEndpoint() });
+  t.teardown(() => server.close());
+  const socket = await tryTls(server.address().port, clientTls);
+  if (socket instanceof Error) throw socket;
+  t.teardown(() => socket.destroy());
+  let got = '';
+  socket.on('data', (d: Buffer) => {
+    got += d.toString();
+  });
+  const q = '4b0f1c2e-9a7d-4c55-8e21-6f3a9d0b7c11';
+  const body =
+    '[{"jsonrpc": "2.0", "method": "Host.ping2", "params": {}, "id": "8c0f3e52-6a1b-4a39-9d7e-3b0c6f1e2a44"}]';
+  socket.write(
+    `SUBSCRIBE\ndestination:${q}\nack:auto\nid:s\n\n\0SEND\ndestination:jms.topic.vdsm_requests\ncontent-type:application/json\nreply-to:${q}\ncontent-length:104\n\n${body}\0`,
+  );
+  const reply = `MESSAGE\ndestination:${q}\ncontent-type:application/json\nsubscription:s\ncontent-length:80\n\n{"jsonrpc": "2.0", "id": "8c0f3e52-6a1b-4a39-9d7e-3b0c6f1e2a44", "result": true}\0`;
+  await waitFor(() => got.includes(reply), socket, ['data'], 'the reply');
+  t.equal(got, reply, 'exactly the MESSAGE (tryTls already took the CONNECTED)');
+});
