@@ -51,7 +51,8 @@ export class GuestActions {
     if (candidates.length === 0) return { ok: false, argv: [], detail: 'no shutdown, poweroff or busybox found' };
     let last: ActionOutcome | undefined;
     for (const argv of candidates) {
-      last = outcome(argv, await run(argv, { timeoutMs: COMMAND_TIMEOUT_MS }));
+      // `busybox poweroff -d N` waits out the delay itself before it signals init.
+      last = outcome(argv, await run(argv, { timeoutMs: COMMAND_TIMEOUT_MS + timeoutSeconds * 1000 }));
       if (last.ok) return last;
       this.log.warn('power command failed', { argv, detail: last.detail });
     }

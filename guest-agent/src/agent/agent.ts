@@ -34,6 +34,9 @@ export interface AgentCounters {
   refused: Partial<Record<ProtocolErrorCode, number>>;
 }
 
+/** Guest actions (programs) allowed to wait for their turn; more are refused. */
+const MAX_PENDING_ACTIONS = 8;
+
 type Handlers = { [N in HostCommand['name']]: (command: Extract<HostCommand, { name: N }>) => Promise<void> };
 
 export class Agent {
@@ -47,6 +50,9 @@ export class Agent {
   readonly #timers = new Set<NodeJS.Timeout>();
   /** report sequences run one after another so their messages never interleave */
   #sequence: Promise<void> = Promise.resolve();
+  #refreshQueued: Promise<void> | undefined;
+  #actionChain: Promise<void> = Promise.resolve();
+  #pendingActions = 0;
   readonly #memory = new MemorySampler();
   readonly #actions: GuestActions;
   readonly #splitter: LineSplitter;
@@ -69,8 +75,8 @@ export class Agent {
       refresh: (c) => this.#onRefresh(c.apiVersion),
       'api-version': (c) => this.#onApiVersion(c.apiVersion),
       shutdown: (c) => this.#onShutdown(c.timeout, c.message, c.reboot),
-      'lock-screen': async () => this.#report('lock-screen', await this.#actions.lockScreen()),
-      'log-off': async () => this.#report('log-off', await this.#actions.logOff(await activeUser(this.config.utmp))),
+      'lock-screen': () => this.#action('lock-screen', () => this.#actions.lockScreen()),
+      'log-off': () => this.#action('log-off', async () => this.#actions.logOff(await activeUser(this.config.utmp))),
       login: async () => {
         // Single sign-on needs a desktop credentials plugin (GDM/KDM), which this agent does not ship.
         this.log.error('command not implemented: login (single sign-on)');
@@ -78,16 +84,17 @@ export class Agent {
       echo: async (c) => {
         this.#send('echo', c.args);
       },
-      hibernate: async (c) => this.#report('hibernate', await this.#actions.hibernate(c.state)),
+      hibernate: (c) => this.#action('hibernate', () => this.#actions.hibernate(c.state)),
       'set-number-of-cpus': async (c) => {
         // Linux onlines hot-plugged CPUs by itself; report what is online now.
         this.log.info('set-number-of-cpus', { count: c.count });
         await this.#serial(() => this.#sendNumberOfCpus());
       },
-      'lifecycle-event': async (c) => {
-        for (const r of await this.#actions.runHooks(c.type)) this.#report(`hook ${c.type}`, r);
-        if (c.replyId !== undefined) this.#send('completion', { reply_id: c.replyId, done: true });
-      },
+      'lifecycle-event': (c) =>
+        this.#limited(`hooks ${c.type}`, async () => {
+          for (const r of await this.#actions.runHooks(c.type)) this.#report(`hook ${c.type}`, r);
+          if (c.replyId !== undefined) this.#send('completion', { reply_id: c.replyId, done: true });
+        }),
     };
   }
 
@@ -175,7 +182,7 @@ export class Agent {
       this.log.info('host does not negotiate API versions; disabling versioning');
       this.#apiVersion = DISABLED_API_VERSION;
     }
-    await this.#serial(() => this.#fullRefresh());
+    await this.#queueRefresh();
   }
 
   async #onApiVersion(requested: number): Promise<void> {
@@ -183,12 +190,12 @@ export class Agent {
     if (next === this.#apiVersion) return;
     this.log.info('API version updated', { from: this.#apiVersion, to: next });
     this.#apiVersion = next;
-    await this.#serial(() => this.#fullRefresh());
+    await this.#queueRefresh();
   }
 
-  async #onShutdown(timeout: number, message: string, reboot: boolean): Promise<void> {
+  #onShutdown(timeout: number, message: string, reboot: boolean): Promise<void> {
     this.log.info(reboot ? 'rebooting' : 'shutting down', { timeout, message });
-    this.#report(reboot ? 'reboot' : 'shutdown', await this.#actions.shutdown(timeout, message, reboot));
+    return this.#action(reboot ? 'reboot' : 'shutdown', () => this.#actions.shutdown(timeout, message, reboot));
   }
 
   #report(what: string, result: ActionOutcome): void {
@@ -219,6 +226,45 @@ export class Agent {
       this.log.warn('collector failed', { what, error: (err as Error).message });
       return undefined;
     }
+  }
+
+  /**
+   * Queues a full refresh unless one is already waiting to start: that one will report the state as it
+   * is when it runs, so a burst of refresh commands costs at most two refreshes.
+   */
+  #queueRefresh(): Promise<void> {
+    if (this.#refreshQueued !== undefined) return this.#refreshQueued;
+    const queued = this.#serial(() => {
+      this.#refreshQueued = undefined;
+      return this.#fullRefresh();
+    });
+    this.#refreshQueued = queued;
+    return queued;
+  }
+
+  /**
+   * Runs a guest action (a program) one at a time; beyond MAX_PENDING_ACTIONS waiting, new ones are
+   * refused, so a flood of commands cannot fork a flood of processes.
+   */
+  #action(what: string, task: () => Promise<ActionOutcome>): Promise<void> {
+    return this.#limited(what, async () => this.#report(what, await task()));
+  }
+
+  #limited(what: string, task: () => Promise<void>): Promise<void> {
+    if (this.#pendingActions >= MAX_PENDING_ACTIONS) {
+      this.log.warn('too many pending actions; command dropped', { what, pending: this.#pendingActions });
+      return Promise.resolve();
+    }
+    this.#pendingActions++;
+    const next = this.#actionChain.then(async () => {
+      try {
+        await task();
+      } finally {
+        this.#pendingActions--;
+      }
+    });
+    this.#actionChain = next.catch(() => {});
+    return next;
   }
 
   #serial(task: () => Promise<void>): Promise<void> {

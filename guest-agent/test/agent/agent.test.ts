@@ -230,6 +230,8 @@ t.test('hostile input is logged and ignored, never fatal', async (t) => {
   const mark = host.messages.length;
   host.raw('{"__name__": "echo", "still": "alive"}\n');
   t.same(await host.waitFor('echo', { from: mark }), { __name__: 'echo', still: 'alive' }, 'the channel still works');
+  // stderr and the socket are separate pipes: wait for all 18 refusals to be logged.
+  await agent.waitLogCount(/ignored input from host/g, 18);
 
   for (const code of [
     'GA_ERR_LINE_TOO_LONG',
@@ -308,4 +310,36 @@ t.test('bad flags and configuration stop the agent with a clear message', async 
   t.match(await unknown.waitExit(), { code: 2 });
   const help = AgentProcess.start(t, ['--help']);
   t.match(await help.waitExit(), { code: 0 });
+});
+
+t.test('a burst of commands is coalesced and bounded', async (t) => {
+  const dir = await tempDir(t);
+  const lock = await recorder(dir, 'lock');
+  const host = await HostSide.listen(t, dir);
+  const agent = AgentProcess.start(t, fastFlags(host.path, { 'lock-screen': lock.path }));
+  await host.waitConnected();
+  host.send({ __name__: 'api-version', apiVersion: 3 }); // number-of-cpus, the barrier below, needs v1
+  await host.waitFor('os-info');
+  host.send({ __name__: 'set-number-of-cpus', count: 1 }); // FIFO behind every refresh queued so far
+  await host.waitFor('number-of-cpus');
+
+  const mark = host.messages.length;
+  host.raw('{"__name__": "refresh", "apiVersion": 3}\n'.repeat(200));
+  await agent.waitLogCount(/command received \{"name":"refresh"\}/g, 201);
+  host.send({ __name__: 'set-number-of-cpus', count: 1 }); // queued behind every refresh
+  const barrier = await host.waitFor('number-of-cpus', { from: mark });
+  const upTo = host.messages.indexOf(barrier);
+  const refreshes = host
+    .names(mark)
+    .slice(0, upTo - mark)
+    .filter((n) => n === 'session-startup').length;
+  t.ok(refreshes >= 1 && refreshes <= 2, `200 refresh commands ran ${refreshes} refreshes`);
+
+  host.raw('{"__name__": "lock-screen"}\n'.repeat(100));
+  const settled = await agent.waitLogCount(/lock-screen done|command dropped/g, 100);
+  t.equal(settled, 100, 'every lock-screen either ran or was dropped');
+  const ran = (agent.stderr.match(/lock-screen done/g) ?? []).length;
+  t.ok(ran < 100 && ran >= 1, `${ran} ran, the rest were refused`);
+  t.equal((await lock.calls()).length, ran, 'one program run per accepted command');
+  t.equal(agent.exit, undefined, 'still running');
 });

@@ -176,7 +176,8 @@ export class AgentProcess extends EventEmitter {
       this.stderr += d;
       this.emit('log');
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': by then stderr has been read to the end.
+    child.on('close', (code, signal) => {
       this.exit = { code, signal };
       this.emit('exit');
       this.emit('log');
