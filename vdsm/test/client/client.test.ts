@@ -30,6 +30,8 @@ for (const transport of ['stomp', 'websocket'] as const) {
       await client.call('Host.ping2', {}, { flowId: 'flow-42' });
       t.equal(endpoint.handled.at(-1)?.context.flowId, 'flow-42', 'flowId → ovirtCorrelationId');
     }
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    t.equal(((await client.call('Test.echo', { big })) as { big: string }).big.length, big.length, '4 MiB each way');
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call('Test.echo', { i })));
     t.same(
       results.map((r) => (r as { i: number }).i),
@@ -46,6 +48,15 @@ for (const transport of ['stomp', 'websocket'] as const) {
     await t.rejects(client.call('Test.hold', {}, { timeoutMs: 100 }), VdsmTimeoutError);
     endpoint.release();
     t.equal(await client.call('Host.ping2'), true, 'a late reply for the timed-out call is ignored');
+    const pending = t.rejects(
+      client.call('Test.hold'),
+      { name: 'VdsmConnectionError', message: 'client closed' },
+      'close() fails pending calls',
+    );
+    await client.close();
+    await pending;
+    await t.rejects(client.call('Host.ping2'), VdsmConnectionError, 'no calls after close()');
+    endpoint.release();
   });
 
   t.test(`${transport}: events`, async (t) => {

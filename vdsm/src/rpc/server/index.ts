@@ -240,7 +240,7 @@ function listen(server: Server, host: string, port: number, log: Logger): Promis
 /** `[vars] verify_client_cert`: the certificate CN must name the peer (its address or a reverse-DNS name). */
 async function checkPeerName(socket: TLSSocket, log: Logger): Promise<boolean> {
   const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  if (address === '127.0.0.1' || address === '::1') return true;
+  if (address.startsWith('127.') || address === '::1') return true;
   const cn = socket.getPeerCertificate().subject?.CN;
   const names = Array.isArray(cn) ? cn : cn === undefined ? [] : [cn];
   if (names.includes(address)) return true;

@@ -87,7 +87,7 @@ export class StompClientConnection {
     if (!this.socket.destroyed) this.socket.write(encodeFrame('UNSUBSCRIBE', [['id', id]]));
   }
 
-  /** SEND of one JSON-RPC message to a request queue, with our reply queue as reply-to. */
+  /** SEND of one JSON-RPC message to a request queue, with our reply queue as reply-to; false when closed. */
   send(destination: string, body: Buffer, flowId?: string): boolean {
     if (this.socket.destroyed || !this.socket.writable) return false;
     const headers: Array<readonly [string, string]> = [
@@ -96,7 +96,9 @@ export class StompClientConnection {
       ['reply-to', this.replyQueue],
     ];
     if (flowId !== undefined) headers.push(['ovirtCorrelationId', flowId]);
-    return this.socket.write(encodeFrame('SEND', headers, body));
+    // a full socket buffer is not a failure: the bytes are queued
+    this.socket.write(encodeFrame('SEND', headers, body));
+    return true;
   }
 
   get isConnected(): boolean {
