@@ -11,12 +11,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = logging.get('main');
   log.info({ configFile }, 'vdsmd starting');
 
+  let ready = false;
   const api = createApiEndpoint({ config, logging });
-  const server = await startRpcServer({ config, logging, endpoint: api });
+  const server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
   log.info({ address, port, tls: config.vars.ssl }, `serving on ${where}`);
   api.setReady(true);
+  ready = true;
   notifyReady(`serving on ${where}`);
   const stopWatchdog = startWatchdog();
 
@@ -28,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     notifyStopping();
     stopWatchdog();
     api.setReady(false);
+    ready = false;
     server
       .close()
       .catch((err: unknown) => log.error({ err }, 'error while closing the RPC server'))

@@ -562,3 +562,22 @@ t.test('slow reader: a WebSocket client that never reads is dropped, the server 
   peer.write(CONNECT);
   await peer.waitForText(CONNECTED);
 });
+
+t.test('events are dropped, not queued, while the server is not ready', async (t) => {
+  let ready = false;
+  const { port, server } = await startTestServer(t, new TrivialEndpoint(), { isReady: () => ready });
+  const peer = await RawPeer.connect(port);
+  t.teardown(() => peer.destroy());
+  peer.write(subscribe('jms.queue.events', 'ev') + subscribe('q', 's'));
+  await barrier(peer, 'q');
+  server.events.publish('|early|', {});
+  ready = true;
+  server.events.publish('|late|', {});
+  await peer.waitForFrames(2);
+  await barrier(peer, 'q', 'after');
+  t.same(
+    peer.frames.map((f) => JSON.parse(f.body.toString()).method ?? 'reply'),
+    ['reply', '|late|', 'reply'],
+    'only the event published once ready',
+  );
+});

@@ -18,6 +18,8 @@ export interface RpcServerOptions {
   readonly handshakeTimeoutMs?: number;
   readonly detectTimeoutMs?: number;
   readonly limits?: Partial<SessionLimits>;
+  /** Events published while this returns false are dropped, not queued (vdsm starting or recovering). */
+  readonly isReady?: () => boolean;
 }
 
 export interface RpcServer {
@@ -181,6 +183,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
 
   const events: EventPublisher = {
     publish(method, params) {
+      if (options.isReady !== undefined && !options.isReady()) return;
+      if (broker.subscriberCount(eventQueue) === 0) return;
       const message = { jsonrpc: '2.0', method, params: { ...params, notify_time: notifyTime() } };
       broker.deliver(eventQueue, Buffer.from(JSON.stringify(message)));
     },
