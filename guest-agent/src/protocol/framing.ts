@@ -113,12 +113,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export interface DecodeOptions {
+  /**
+   * Decode invalid UTF-8 with U+FFFD instead of refusing the line (what VDSM does with agent output;
+   * the agent itself refuses such commands).
+   */
+  readonly replaceInvalidUtf8?: boolean;
+}
+
 /**
- * Decodes one line: strict UTF-8, JSON, an object with a string `__name__`. The name is split off; the
+ * Decodes one line: UTF-8, JSON, an object with a string `__name__`. The name is split off; the
  * remaining keys are the arguments.
  */
-export function decodeLine(line: Uint8Array): DecodedLine {
-  if (!isUtf8(line)) return { ok: false, error: protocolError('GA_ERR_BAD_UTF8') };
+export function decodeLine(line: Uint8Array, opts: DecodeOptions = {}): DecodedLine {
+  if (opts.replaceInvalidUtf8 !== true && !isUtf8(line)) return { ok: false, error: protocolError('GA_ERR_BAD_UTF8') };
   const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
   if (text.trim() === '') return { ok: false, error: protocolError('GA_ERR_EMPTY_LINE') };
   let value: unknown;
@@ -143,6 +151,21 @@ const NON_ASCII = /[\u0080-\uffff]/g;
 export function sanitizeText(text: string): string {
   XML_INVALID.lastIndex = 0;
   return XML_INVALID.test(text) ? text.replace(XML_INVALID, '\ufffd') : text;
+}
+
+/**
+ * {@link sanitizeText} applied to every string of a decoded JSON value, keys included (VDSM's receive
+ * filter). Returns a new value; the input is not changed.
+ */
+export function sanitizeDeep(value: unknown): unknown {
+  if (typeof value === 'string') return sanitizeText(value);
+  if (Array.isArray(value)) return value.map(sanitizeDeep);
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[sanitizeText(k)] = sanitizeDeep(v);
+    return out;
+  }
+  return value;
 }
 
 function sanitizeValue(_key: string, value: unknown): unknown {

@@ -258,6 +258,11 @@ export function fastFlags(device: string, extra: Record<string, string> = {}): s
     'report-application-rate': '60',
     'report-disk-usage': '60',
     'log-level': 'debug',
+    // Never this machine's real power, hibernate or session programs: a test that wants them names its own.
+    shutdown: '/bin/false',
+    hibernate: '/bin/false',
+    'lock-screen': '/bin/false',
+    'log-off': '/bin/false',
     ...extra,
   };
   return ['--config', '/dev/null', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])];

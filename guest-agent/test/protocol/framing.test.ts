@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { DEFAULT_MAX_LINE, decodeLine, encodeLine, LineSplitter, sanitizeText } from '../../src/protocol/framing.js';
+import {
+  DEFAULT_MAX_LINE,
+  decodeLine,
+  encodeLine,
+  LineSplitter,
+  sanitizeDeep,
+  sanitizeText,
+} from '../../src/protocol/framing.js';
 
 function collect(maxLine?: number): { lines: string[]; oversized: number[]; splitter: LineSplitter } {
   const lines: string[] = [];
@@ -139,4 +146,17 @@ t.test('encode → split → decode round trip (property)', async (t) => {
     }),
   );
   t.pass();
+});
+
+t.test('the host-side options: lenient UTF-8 and the deep receive filter', async (t) => {
+  const line = Buffer.concat([
+    Buffer.from('{"__name__":"host-name","name":"a'),
+    Buffer.from([0xff]),
+    Buffer.from('b"}'),
+  ]);
+  t.match(decodeLine(line), { ok: false, error: { code: 'GA_ERR_BAD_UTF8' } });
+  t.same(decodeLine(line, { replaceInvalidUtf8: true }), { ok: true, name: 'host-name', args: { name: 'a\ufffdb' } });
+  const input = { 'k\u0001': ['x\u0002', { y: '\ud800' }], n: 1, ok: 'fine' };
+  t.same(sanitizeDeep(input), { 'k\ufffd': ['x\ufffd', { y: '\ufffd' }], n: 1, ok: 'fine' });
+  t.same(input['k\u0001'], ['x\u0002', { y: '\ud800' }], 'the input is left alone');
 });
