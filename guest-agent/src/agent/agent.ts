@@ -120,9 +120,9 @@ export class Agent {
     if (transport === undefined) return;
     this.#transport = transport;
     this.log.info('agent started', { device: this.device, transport: transport.kind });
-    await this.#serial(() => this.#startSequence());
     // Heartbeats stay off the serial queue: a slow package query must not make the guest look dead.
     this.#every(this.config.heart_beat_rate, () => this.#heartbeat());
+    await this.#serial(() => this.#startSequence());
     this.#every(this.config.report_user_rate, () => this.#serial(() => this.#sendUser(false)));
     this.#every(this.config.report_num_cpu_rate, () => this.#serial(() => this.#sendNumberOfCpus()));
     this.#every(this.config.report_application_rate, () =>

@@ -36,13 +36,17 @@ t.test('start, refresh and API negotiation, with figures from this machine', asy
   // Version 0 until negotiated: the start sequence and the first refresh carry no v2/v3 messages.
   const first = await host.waitFor('heartbeat');
   t.equal(first.apiVersion, 0, 'the first heartbeat offers version 0');
+  // The start sequence, then the greeting's refresh (its disks-usage), all still at version 0.
+  await host.waitFor('disks-usage');
+  await host.waitFor('fqdn', { from: host.names().indexOf('disks-usage') });
   const before = host.names();
   for (const name of ['session-startup', 'host-name', 'os-version', 'network-interfaces', 'active-user', 'fqdn']) {
     t.ok(before.includes(name), `${name} sent at start`);
   }
   t.ok(before.includes('applications'), 'applications sent at start');
   t.notOk(before.includes('os-info') || before.includes('timezone') || before.includes('containers'), 'v2/v3 gated');
-  await host.waitFor('disks-usage');
+  const refreshAt = before.indexOf('session-startup', 1); // the greeting's refresh starts here
+  t.ok(refreshAt > 0 && before.indexOf('disks-usage') > refreshAt, 'no disks-usage at start, only on refresh');
 
   const mark = host.messages.length;
   host.send({ __name__: 'api-version', apiVersion: 3 });
