@@ -248,3 +248,24 @@ export async function loadAgentConfig(
   applyFlags(config, opts.flags ?? {});
   return config;
 }
+
+function renderValue(value: AgentConfig[ConfigKey]): string {
+  if (Array.isArray(value)) return value.join(' ');
+  return String(value);
+}
+
+/**
+ * The configuration as an INI file in the agent's layout, each key preceded by its documentation.
+ * `applyIni` reads it back to the same configuration.
+ */
+export function renderConfig(config: AgentConfig): string {
+  const out: string[] = ['# ovirt-guest-agent configuration (vdsm-ts). Every key also has a --flag of the same name.'];
+  for (const section of ['general', 'virtio', 'commands'] as const) {
+    out.push('', `[${section}]`);
+    for (const [key, def] of Object.entries(CONFIG_KEYS)) {
+      if (!isConfigKey(key) || def.section !== section) continue;
+      out.push(`# ${def.doc}`, `${key} = ${renderValue(config[key])}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

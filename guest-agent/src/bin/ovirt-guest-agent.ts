@@ -17,6 +17,7 @@ import {
   isConfigKey,
   LEGACY_DEVICE,
   loadAgentConfig,
+  renderConfig,
 } from '../agent/config.js';
 import { createLogger } from '../agent/log.js';
 
@@ -46,6 +47,7 @@ function usage(): string {
   for (const [key, def] of Object.entries(CONFIG_KEYS)) {
     if (isConfigKey(key)) lines.push(`${`  --${flagName(key)} VALUE`.padEnd(32)}[${def.section}] ${def.doc}`);
   }
+  lines.push(`${'  --dump-config'.padEnd(32)}print the effective configuration and exit`);
   lines.push(`${'  --help'.padEnd(32)}show this help`);
   return `${lines.join('\n')}\n`;
 }
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     config: { type: 'string' },
     help: { type: 'boolean' },
+    'dump-config': { type: 'boolean' },
   };
   for (const key of Object.keys(CONFIG_KEYS)) if (isConfigKey(key)) options[flagName(key)] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
@@ -82,6 +85,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (values['dump-config'] === true) {
+    process.stdout.write(renderConfig(config));
+    process.exit(0);
   }
   const log = createLogger(config.log_level);
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? String(err) }));

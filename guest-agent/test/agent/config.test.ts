@@ -1,5 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
   AgentConfigError,
@@ -10,6 +11,7 @@ import {
   defaultAgentConfig,
   flagName,
   loadAgentConfig,
+  renderConfig,
 } from '../../src/agent/config.js';
 import { createLogger } from '../../src/agent/log.js';
 import { tempDir } from '../helpers/host-side.js';
@@ -96,4 +98,20 @@ t.test('logger: levels below the threshold are dropped', async (t) => {
   circular.self = circular;
   log.error('e', circular);
   t.same(lines, ['WARN w {"a":1}\n', 'DEBUG d2\n', 'ERROR e {"fields":"unserializable"}\n']);
+});
+
+t.test('the shipped sample configuration is the rendered defaults, and reads back', async (t) => {
+  const sample = fileURLToPath(new URL('../../../dist-files/ovirt-guest-agent.conf', import.meta.url));
+  t.equal(
+    await readFile(sample, 'utf8'),
+    renderConfig(defaultAgentConfig()),
+    'regenerate with: node guest-agent/dist/src/bin/ovirt-guest-agent.js --config /dev/null --dump-config',
+  );
+  const changed = defaultAgentConfig();
+  changed.heart_beat_rate = 0.5;
+  changed.shutdown = ['/sbin/shutdown', '--no-wall'];
+  changed.device = '/run/agent.sock';
+  const back = defaultAgentConfig();
+  applyIni(back, renderConfig(changed), 'rendered');
+  t.same(back, changed, 'render → parse is the identity');
 });
