@@ -12,7 +12,7 @@ await build({
   outfile,
   bundle: true,
   platform: 'node',
-  target: 'node18',
+  target: 'node20',
   format: 'cjs',
   minify: false,
   legalComments: 'none',

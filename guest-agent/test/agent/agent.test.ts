@@ -126,6 +126,8 @@ t.test('host commands', async (t) => {
   await mkdir(join(dir, 'hooks', 'before_migration'), { recursive: true });
   await writeFile(join(dir, 'hooks', 'before_migration', '10-record'), `#!/bin/sh\nexec ${hook.path} "$0"\n`);
   await chmod(join(dir, 'hooks', 'before_migration', '10-record'), 0o755);
+  await writeFile(join(dir, 'hooks', 'before_migration', '20-fail'), '#!/bin/sh\necho nope >&2\nexit 3\n');
+  await chmod(join(dir, 'hooks', 'before_migration', '20-fail'), 0o755);
   const utmp = join(dir, 'utmp');
   await writeFile(utmp, Buffer.concat([utmpRecord(8, 'ghost'), utmpRecord(7, 'zoe'), utmpRecord(7, 'alice')]));
 
@@ -188,6 +190,7 @@ t.test('host commands', async (t) => {
     done: true,
   });
   t.equal((await hook.calls()).length, 1, 'the before_migration hook ran');
+  await agent.waitLog(/hook before_migration failed .*20-fail.*exit 3: nope/);
 
   mark = host.messages.length;
   host.send({ __name__: 'set-number-of-cpus', count: 1 });
