@@ -11,120 +11,88 @@ namespace lv {
 struct StatsList {
   virDomainStatsRecordPtr* recs = nullptr;
   int n = 0;
+  // Domain identity, read on the worker thread (libvirt's accessors are not free: each logs and resets errors).
+  struct Ident {
+    std::string name;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    double id;
+  };
+  std::vector<Ident> idents;
+  void ReadIdents() {
+    idents.resize(n);
+    for (int i = 0; i < n; i++) {
+      virDomainPtr d = recs[i]->dom;
+      const char* name = virDomainGetName(d);
+      idents[i].name = name != nullptr ? name : "";
+      virDomainGetUUIDString(d, idents[i].uuid);
+      unsigned int id = virDomainGetID(d);
+      idents[i].id = id == static_cast<unsigned int>(-1) ? -1.0 : static_cast<double>(id);
+    }
+  }
   ~StatsList() {
     if (recs != nullptr) virDomainStatsRecordListFree(recs);
   }
 };
 
-// How one libvirt field name ("block.0.rd.total.times") maps onto a record: group "block", item 0,
-// key "rdTotalTimes". Computed once per distinct field name and cached (JS thread only).
-struct FieldPath {
-  std::string group;
-  int index = -1;  // -1: a property of the group itself
-  std::string key;
-};
-
-static std::string CamelCase(const char* s) {
-  std::string out;
-  bool upper = false;
-  for (; *s != '\0'; s++) {
-    char c = *s;
-    if (c == '.' || c == '-' || c == '_') {
-      upper = !out.empty();
-      continue;
-    }
-    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    upper = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
-static const FieldPath& ParseField(const char* field) {
-  static std::unordered_map<std::string, FieldPath> cache;
-  auto it = cache.find(field);
-  if (it != cache.end()) return it->second;
-  FieldPath fp;
-  const char* dot = strchr(field, '.');
-  if (dot == nullptr) {
-    fp.group = "other";
-    fp.key = CamelCase(field);
-  } else {
-    fp.group.assign(field, dot - field);
-    const char* rest = dot + 1;
-    const char* p = rest;
-    while (*p >= '0' && *p <= '9') p++;
-    if (p != rest && *p == '.') {
-      fp.index = atoi(rest);
-      fp.key = CamelCase(p + 1);
-    } else {
-      fp.key = CamelCase(rest);
-    }
-  }
-  return cache.emplace(field, std::move(fp)).first->second;
-}
-
-static Napi::Object RecordToObject(Napi::Env env, virDomainStatsRecordPtr rec) {
-  Napi::Object o = Napi::Object::New(env);
-  const char* name = virDomainGetName(rec->dom);
-  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
-  virDomainGetUUIDString(rec->dom, uuid);
-  unsigned int id = virDomainGetID(rec->dom);
-  o.Set("name", Napi::String::New(env, name != nullptr ? name : ""));
-  o.Set("uuid", Napi::String::New(env, uuid));
-  o.Set("id", Napi::Number::New(env, id == static_cast<unsigned int>(-1) ? -1.0 : static_cast<double>(id)));
-  const std::string* curName = nullptr;
-  Napi::Object group;
-  Napi::Array items;
-  int itemIndex = -1;
-  Napi::Object item;
-  for (int i = 0; i < rec->nparams; i++) {
-    const virTypedParameter& p = rec->params[i];
-    const FieldPath& fp = ParseField(p.field);
-    if (curName == nullptr || *curName != fp.group) {
-      curName = &fp.group;
-      Napi::Value existing = o.Get(fp.group);
-      if (existing.IsObject()) {
-        group = existing.As<Napi::Object>();
-        Napi::Value it = group.Get("items");
-        items = it.IsArray() ? it.As<Napi::Array>() : Napi::Array();
-      } else {
-        group = Napi::Object::New(env);
-        o.Set(fp.group, group);
-        items = Napi::Array();
-      }
-      itemIndex = -1;
-    }
-    if (fp.index < 0) {
-      SetParam(env, group, fp.key.c_str(), p);
-      continue;
-    }
-    if (items.IsEmpty()) {
-      items = Napi::Array::New(env);
-      group.Set("items", items);
-    }
-    if (fp.index != itemIndex) {
-      Napi::Value existing = items.Get(static_cast<uint32_t>(fp.index));
-      if (existing.IsObject()) {
-        item = existing.As<Napi::Object>();
-      } else {
-        item = Napi::Object::New(env);
-        items.Set(static_cast<uint32_t>(fp.index), item);
-      }
-      itemIndex = fp.index;
-    }
-    SetParam(env, item, fp.key.c_str(), p);
-  }
-  return o;
-}
-
-static Napi::Value ToStatsArray(Napi::Env env, StatsList& l) {
-  Napi::Array arr = Napi::Array::New(env, l.n);
+// Records travel to JS packed: identity arrays, one Float64Array of values, field indexes into a per-call list
+// of field names, and the few string values. The facade (src/libvirt/stats.ts) builds the nested records: plain
+// JS object literals cost far less than one N-API property set per value.
+static Napi::Value ToPacked(Napi::Env env, StatsList& l) {
+  size_t total = 0;
+  for (int i = 0; i < l.n; i++) total += static_cast<size_t>(l.recs[i]->nparams);
+  Napi::Array names = Napi::Array::New(env, l.n);
+  Napi::Array uuids = Napi::Array::New(env, l.n);
+  Napi::Float64Array ids = Napi::Float64Array::New(env, l.n);
+  Napi::Uint32Array counts = Napi::Uint32Array::New(env, l.n);
+  Napi::Uint32Array keys = Napi::Uint32Array::New(env, total);
+  Napi::Float64Array nums = Napi::Float64Array::New(env, total);
+  Napi::Uint8Array kinds = Napi::Uint8Array::New(env, total);
+  Napi::Array strs = Napi::Array::New(env);
+  Napi::Array fields = Napi::Array::New(env);
+  std::unordered_map<std::string, uint32_t> fieldIndex;
+  uint32_t nstrs = 0;
+  size_t k = 0;
   for (int i = 0; i < l.n; i++) {
-    Napi::HandleScope scope(env);
-    arr.Set(static_cast<uint32_t>(i), RecordToObject(env, l.recs[i]));
+    const auto& id = l.idents[i];
+    names.Set(static_cast<uint32_t>(i), Napi::String::New(env, id.name));
+    uuids.Set(static_cast<uint32_t>(i), Napi::String::New(env, id.uuid, VIR_UUID_STRING_BUFLEN - 1));
+    ids[i] = id.id;
+    counts[i] = static_cast<uint32_t>(l.recs[i]->nparams);
+    for (int j = 0; j < l.recs[i]->nparams; j++, k++) {
+      const virTypedParameter& p = l.recs[i]->params[j];
+      auto [it, added] = fieldIndex.try_emplace(p.field, static_cast<uint32_t>(fieldIndex.size()));
+      if (added) fields.Set(it->second, Napi::String::New(env, p.field));
+      keys[k] = it->second;
+      kinds[k] = 0;
+      switch (p.type) {
+        case VIR_TYPED_PARAM_INT: nums[k] = p.value.i; break;
+        case VIR_TYPED_PARAM_UINT: nums[k] = p.value.ui; break;
+        case VIR_TYPED_PARAM_LLONG: nums[k] = static_cast<double>(p.value.l); break;
+        case VIR_TYPED_PARAM_ULLONG: nums[k] = static_cast<double>(p.value.ul); break;
+        case VIR_TYPED_PARAM_DOUBLE: nums[k] = p.value.d; break;
+        case VIR_TYPED_PARAM_BOOLEAN:
+          kinds[k] = 1;
+          nums[k] = p.value.b != 0 ? 1 : 0;
+          break;
+        case VIR_TYPED_PARAM_STRING:
+          kinds[k] = 2;
+          strs.Set(nstrs++, Napi::String::New(env, p.value.s != nullptr ? p.value.s : ""));
+          break;
+        default: kinds[k] = 3; break;
+      }
+    }
   }
-  return arr;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("names", names);
+  o.Set("uuids", uuids);
+  o.Set("ids", ids);
+  o.Set("counts", counts);
+  o.Set("fields", fields);
+  o.Set("keys", keys);
+  o.Set("nums", nums);
+  o.Set("kinds", kinds);
+  o.Set("strs", strs);
+  return o;
 }
 
 // getAllDomainStats(stats, flags)
@@ -139,9 +107,10 @@ Napi::Value Connection::GetAllDomainStats(const Napi::CallbackInfo& info) {
         int n = virConnectGetAllDomainStats(conn->get(), stats, &l.recs, flags);
         if (n < 0) return false;
         l.n = n;
+        l.ReadIdents();
         return true;
       },
-      ToStatsArray);
+      ToPacked);
 }
 
 // domainListGetStats(domains: Domain[], stats, flags)
@@ -169,9 +138,10 @@ Napi::Value Connection::DomainListGetStats(const Napi::CallbackInfo& info) {
         int n = virDomainListGetStats(ptrs.data(), stats, &l.recs, flags);
         if (n < 0) return false;
         l.n = n;
+        l.ReadIdents();
         return true;
       },
-      ToStatsArray);
+      ToPacked);
 }
 
 void Connection::AddStatsMethods(ConnMethods& m) {

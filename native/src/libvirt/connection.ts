@@ -4,6 +4,7 @@ import { Domain } from './domain.js';
 import { LibvirtError } from './errors.js';
 import type { ConnectionClosedEvent, DomainEvent, EventById, RawEvent } from './events.js';
 import type { LibvirtAddon, NativeConnection } from './native.js';
+import { unpackStats } from './stats.js';
 import type { DomainStatsRecord, NetworkInfo, NodeCpuStats, NodeInfo, NodeMemoryStats, SecretInfo } from './types.js';
 
 let addon: LibvirtAddon | undefined;
@@ -153,14 +154,16 @@ export class Connection {
   }
 
   /** One call for every domain's stats: `stats` is an OR of StatsGroup (0: all), `flags` of StatsFlags. */
-  getAllDomainStats(stats = 0, flags = 0): Promise<DomainStatsRecord[]> {
-    return this.conn.getAllDomainStats(stats, flags >>> 0);
+  async getAllDomainStats(stats = 0, flags = 0): Promise<DomainStatsRecord[]> {
+    return unpackStats(await this.conn.getAllDomainStats(stats, flags >>> 0));
   }
-  domainListGetStats(domains: Domain[], stats = 0, flags = 0): Promise<DomainStatsRecord[]> {
-    return this.conn.domainListGetStats(
-      domains.map((d) => d.native),
-      stats,
-      flags >>> 0,
+  async domainListGetStats(domains: Domain[], stats = 0, flags = 0): Promise<DomainStatsRecord[]> {
+    return unpackStats(
+      await this.conn.domainListGetStats(
+        domains.map((d) => d.native),
+        stats,
+        flags >>> 0,
+      ),
     );
   }
 

@@ -1,12 +1,12 @@
 /** The raw shape of the compiled addon (build/Release/libvirt.node). Only the facade uses these. */
 import type { RawEvent } from './events.js';
+import type { PackedStats } from './stats.js';
 import type {
   BlockInfo,
   BlockJobInfo,
   BlockStats,
   DomainInfo,
   DomainStateInfo,
-  DomainStatsRecord,
   InterfaceStats,
   JobInfo,
   JobStats,
@@ -99,8 +99,8 @@ export interface NativeConnection {
   lookupByID(id: number): Promise<NativeDomain>;
   defineXML(xml: string, flags: number): Promise<NativeDomain>;
   createXML(xml: string, flags: number): Promise<NativeDomain>;
-  getAllDomainStats(stats: number, flags: number): Promise<DomainStatsRecord[]>;
-  domainListGetStats(domains: NativeDomain[], stats: number, flags: number): Promise<DomainStatsRecord[]>;
+  getAllDomainStats(stats: number, flags: number): Promise<PackedStats>;
+  domainListGetStats(domains: NativeDomain[], stats: number, flags: number): Promise<PackedStats>;
   domainEventRegister(eventId: number, domain: NativeDomain | null, token: number): Promise<number>;
   domainEventDeregister(callbackId: number): Promise<void>;
   listNetworks(flags: number): Promise<NetworkInfo[]>;
