@@ -1,5 +1,6 @@
 // Statistics: bulk domain stats (virConnectGetAllDomainStats) as nested records, per-domain block/interface/
 // memory stats, block info/resize and job info/stats.
+#include <array>
 #include <cstring>
 #include <unordered_map>
 
@@ -8,90 +9,105 @@
 namespace lv {
 
 // ---- Bulk stats ---------------------------------------------------------------------------------------
+// Bulk stats are packed on the worker thread and the libvirt records freed there too, so the JS thread only
+// copies flat arrays: identity arrays, one Float64Array of values, field indexes into a per-call list of field
+// names, and the few string values. The facade (src/libvirt/stats.ts) builds the nested records; plain JS
+// object literals cost far less than one N-API property set per value.
 struct StatsList {
   virDomainStatsRecordPtr* recs = nullptr;
   int n = 0;
-  // Domain identity, read on the worker thread (libvirt's accessors are not free: each logs and resets errors).
-  struct Ident {
-    std::string name;
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    double id;
-  };
-  std::vector<Ident> idents;
-  void ReadIdents() {
-    idents.resize(n);
+  std::vector<std::string> names;
+  std::vector<std::array<char, VIR_UUID_STRING_BUFLEN>> uuids;
+  std::vector<double> ids;
+  std::vector<uint32_t> counts, keys;
+  std::vector<double> nums;
+  std::vector<uint8_t> kinds;
+  std::vector<std::string> strs, fields;
+
+  ~StatsList() { Release(); }
+  void Release() {
+    if (recs != nullptr) virDomainStatsRecordListFree(recs);
+    recs = nullptr;
+  }
+
+  // Worker thread: read identities (libvirt's accessors log and reset errors: not free), copy values, free.
+  void Pack() {
+    names.resize(n);
+    uuids.resize(n);
+    ids.resize(n);
+    counts.resize(n);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += static_cast<size_t>(recs[i]->nparams);
+    keys.reserve(total);
+    nums.reserve(total);
+    kinds.reserve(total);
+    std::unordered_map<std::string, uint32_t> fieldIndex;
     for (int i = 0; i < n; i++) {
       virDomainPtr d = recs[i]->dom;
       const char* name = virDomainGetName(d);
-      idents[i].name = name != nullptr ? name : "";
-      virDomainGetUUIDString(d, idents[i].uuid);
+      names[i] = name != nullptr ? name : "";
+      virDomainGetUUIDString(d, uuids[i].data());
       unsigned int id = virDomainGetID(d);
-      idents[i].id = id == static_cast<unsigned int>(-1) ? -1.0 : static_cast<double>(id);
+      ids[i] = id == static_cast<unsigned int>(-1) ? -1.0 : static_cast<double>(id);
+      counts[i] = static_cast<uint32_t>(recs[i]->nparams);
+      for (int j = 0; j < recs[i]->nparams; j++) {
+        const virTypedParameter& p = recs[i]->params[j];
+        auto [it, added] = fieldIndex.try_emplace(p.field, static_cast<uint32_t>(fields.size()));
+        if (added) fields.emplace_back(p.field);
+        keys.push_back(it->second);
+        double v = 0;
+        uint8_t kind = 0;
+        switch (p.type) {
+          case VIR_TYPED_PARAM_INT: v = p.value.i; break;
+          case VIR_TYPED_PARAM_UINT: v = p.value.ui; break;
+          case VIR_TYPED_PARAM_LLONG: v = static_cast<double>(p.value.l); break;
+          case VIR_TYPED_PARAM_ULLONG: v = static_cast<double>(p.value.ul); break;
+          case VIR_TYPED_PARAM_DOUBLE: v = p.value.d; break;
+          case VIR_TYPED_PARAM_BOOLEAN:
+            kind = 1;
+            v = p.value.b != 0 ? 1 : 0;
+            break;
+          case VIR_TYPED_PARAM_STRING:
+            kind = 2;
+            strs.emplace_back(p.value.s != nullptr ? p.value.s : "");
+            break;
+          default: kind = 3; break;
+        }
+        nums.push_back(v);
+        kinds.push_back(kind);
+      }
     }
-  }
-  ~StatsList() {
-    if (recs != nullptr) virDomainStatsRecordListFree(recs);
+    Release();
   }
 };
 
-// Records travel to JS packed: identity arrays, one Float64Array of values, field indexes into a per-call list
-// of field names, and the few string values. The facade (src/libvirt/stats.ts) builds the nested records: plain
-// JS object literals cost far less than one N-API property set per value.
+template <typename TA, typename T>
+static TA Copy(Napi::Env env, const std::vector<T>& v) {
+  TA a = TA::New(env, v.size());
+  if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+
+static Napi::Array StringArray(Napi::Env env, const std::vector<std::string>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); i++) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, v[i]));
+  return a;
+}
+
 static Napi::Value ToPacked(Napi::Env env, StatsList& l) {
-  size_t total = 0;
-  for (int i = 0; i < l.n; i++) total += static_cast<size_t>(l.recs[i]->nparams);
-  Napi::Array names = Napi::Array::New(env, l.n);
-  Napi::Array uuids = Napi::Array::New(env, l.n);
-  Napi::Float64Array ids = Napi::Float64Array::New(env, l.n);
-  Napi::Uint32Array counts = Napi::Uint32Array::New(env, l.n);
-  Napi::Uint32Array keys = Napi::Uint32Array::New(env, total);
-  Napi::Float64Array nums = Napi::Float64Array::New(env, total);
-  Napi::Uint8Array kinds = Napi::Uint8Array::New(env, total);
-  Napi::Array strs = Napi::Array::New(env);
-  Napi::Array fields = Napi::Array::New(env);
-  std::unordered_map<std::string, uint32_t> fieldIndex;
-  uint32_t nstrs = 0;
-  size_t k = 0;
-  for (int i = 0; i < l.n; i++) {
-    const auto& id = l.idents[i];
-    names.Set(static_cast<uint32_t>(i), Napi::String::New(env, id.name));
-    uuids.Set(static_cast<uint32_t>(i), Napi::String::New(env, id.uuid, VIR_UUID_STRING_BUFLEN - 1));
-    ids[i] = id.id;
-    counts[i] = static_cast<uint32_t>(l.recs[i]->nparams);
-    for (int j = 0; j < l.recs[i]->nparams; j++, k++) {
-      const virTypedParameter& p = l.recs[i]->params[j];
-      auto [it, added] = fieldIndex.try_emplace(p.field, static_cast<uint32_t>(fieldIndex.size()));
-      if (added) fields.Set(it->second, Napi::String::New(env, p.field));
-      keys[k] = it->second;
-      kinds[k] = 0;
-      switch (p.type) {
-        case VIR_TYPED_PARAM_INT: nums[k] = p.value.i; break;
-        case VIR_TYPED_PARAM_UINT: nums[k] = p.value.ui; break;
-        case VIR_TYPED_PARAM_LLONG: nums[k] = static_cast<double>(p.value.l); break;
-        case VIR_TYPED_PARAM_ULLONG: nums[k] = static_cast<double>(p.value.ul); break;
-        case VIR_TYPED_PARAM_DOUBLE: nums[k] = p.value.d; break;
-        case VIR_TYPED_PARAM_BOOLEAN:
-          kinds[k] = 1;
-          nums[k] = p.value.b != 0 ? 1 : 0;
-          break;
-        case VIR_TYPED_PARAM_STRING:
-          kinds[k] = 2;
-          strs.Set(nstrs++, Napi::String::New(env, p.value.s != nullptr ? p.value.s : ""));
-          break;
-        default: kinds[k] = 3; break;
-      }
-    }
-  }
+  Napi::Array uuids = Napi::Array::New(env, l.uuids.size());
+  for (size_t i = 0; i < l.uuids.size(); i++)
+    uuids.Set(static_cast<uint32_t>(i), Napi::String::New(env, l.uuids[i].data(), VIR_UUID_STRING_BUFLEN - 1));
   Napi::Object o = Napi::Object::New(env);
-  o.Set("names", names);
+  o.Set("names", StringArray(env, l.names));
   o.Set("uuids", uuids);
-  o.Set("ids", ids);
-  o.Set("counts", counts);
-  o.Set("fields", fields);
-  o.Set("keys", keys);
-  o.Set("nums", nums);
-  o.Set("kinds", kinds);
-  o.Set("strs", strs);
+  o.Set("ids", Copy<Napi::Float64Array>(env, l.ids));
+  o.Set("counts", Copy<Napi::Uint32Array>(env, l.counts));
+  o.Set("fields", StringArray(env, l.fields));
+  o.Set("keys", Copy<Napi::Uint32Array>(env, l.keys));
+  o.Set("nums", Copy<Napi::Float64Array>(env, l.nums));
+  o.Set("kinds", Copy<Napi::Uint8Array>(env, l.kinds));
+  o.Set("strs", StringArray(env, l.strs));
   return o;
 }
 
@@ -107,7 +123,7 @@ Napi::Value Connection::GetAllDomainStats(const Napi::CallbackInfo& info) {
         int n = virConnectGetAllDomainStats(conn->get(), stats, &l.recs, flags);
         if (n < 0) return false;
         l.n = n;
-        l.ReadIdents();
+        l.Pack();
         return true;
       },
       ToPacked);
@@ -138,7 +154,7 @@ Napi::Value Connection::DomainListGetStats(const Napi::CallbackInfo& info) {
         int n = virDomainListGetStats(ptrs.data(), stats, &l.recs, flags);
         if (n < 0) return false;
         l.n = n;
-        l.ReadIdents();
+        l.Pack();
         return true;
       },
       ToPacked);
