@@ -7,15 +7,18 @@
 namespace lv {
 
 void CloseCallback(virConnectPtr, int reason, void* opaque);  // events.cc
-void FreeHubRef(void* opaque);                                // events.cc
 
 struct OpenResult {
   ConnHandle conn;
   std::shared_ptr<EventHub> hub;
+  std::shared_ptr<EventHub>* closeRef = nullptr;  // opaque of the close callback; we free it (freecb is null)
   bool readOnly = false;
   bool claimed = false;
   ~OpenResult() {
-    if (!claimed && hub) hub->Shutdown();
+    if (claimed) return;
+    if (closeRef != nullptr && conn) virConnectUnregisterCloseCallback(conn.get(), CloseCallback);
+    delete closeRef;
+    if (hub) hub->Shutdown();
   }
 };
 
@@ -41,14 +44,19 @@ Napi::Value ToDomainArray(Napi::Env env, DomainList& l) {
 
 static Napi::Value ToDomain(Napi::Env env, DomainHandle& d) { return Domain::Wrap(env, std::move(d)); }
 
+// The result being wrapped: set just around the constructor call in Open's OnOK (JS thread only), so that
+// `new Connection()` from JS finds nothing and refuses.
+static OpenResult* pendingOpen = nullptr;
+
 Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
+  OpenResult* r = std::exchange(pendingOpen, nullptr);
+  if (r == nullptr) {
     Napi::TypeError::New(info.Env(), "Connection objects come from open()").ThrowAsJavaScriptException();
     return;
   }
-  auto* r = info[0].As<Napi::External<OpenResult>>().Data();
   conn_ = std::move(r->conn);
   hub_ = r->hub;
+  closeRef_ = std::exchange(r->closeRef, nullptr);
   readOnly_ = r->readOnly;
   r->claimed = true;
 }
@@ -62,7 +70,8 @@ Connection::~Connection() {
     ids.swap(hub_->callbackIds);
   }
   for (int id : ids) virConnectDomainEventDeregisterAny(conn_.get(), id);
-  virConnectUnregisterCloseCallback(conn_.get(), CloseCallback);
+  if (closeRef_ != nullptr) virConnectUnregisterCloseCallback(conn_.get(), CloseCallback);
+  delete closeRef_;
   hub_->Shutdown();
 }
 
@@ -95,15 +104,21 @@ Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
         r.readOnly = (flags & VIR_CONNECT_RO) != 0;
         r.conn.reset(virConnectOpenAuth(hasUri ? uri.c_str() : nullptr, virConnectAuthPtrDefault, flags));
         if (!r.conn) return false;
+        // Not every driver keeps a close callback (and so never calls a free callback): we own the opaque.
         auto* ref = new std::shared_ptr<EventHub>(hub);
-        if (virConnectRegisterCloseCallback(r.conn.get(), CloseCallback, ref, FreeHubRef) < 0) {
+        if (virConnectRegisterCloseCallback(r.conn.get(), CloseCallback, ref, nullptr) < 0) {
           delete ref;
           virResetLastError();
+        } else {
+          r.closeRef = ref;
         }
         return true;
       },
       [](Napi::Env env, OpenResult& r) -> Napi::Value {
-        return Data(env)->connectionClass.New({Napi::External<OpenResult>::New(env, &r)});
+        pendingOpen = &r;
+        Napi::Value v = Data(env)->connectionClass.New({});
+        pendingOpen = nullptr;
+        return v;
       });
 }
 
@@ -112,16 +127,18 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
   if (!conn_) return Run<int>(env, [](int&) { return true; }, ToUndefined);
   auto conn = std::make_shared<ConnHandle>(std::move(conn_));
   auto hub = hub_;
+  auto* closeRef = std::exchange(closeRef_, nullptr);
   return Run<int>(
       env,
-      [conn, hub](int&) {
+      [conn, hub, closeRef](int&) {
         std::vector<int> ids;
         {
           std::lock_guard<std::mutex> lock(hub->mu);
           ids.swap(hub->callbackIds);
         }
         for (int id : ids) virConnectDomainEventDeregisterAny(conn->get(), id);
-        virConnectUnregisterCloseCallback(conn->get(), CloseCallback);
+        if (closeRef != nullptr) virConnectUnregisterCloseCallback(conn->get(), CloseCallback);
+        delete closeRef;
         virResetLastError();
         hub->Shutdown();
         return virConnectClose(conn->release()) >= 0;

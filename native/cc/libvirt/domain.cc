@@ -5,16 +5,24 @@
 
 namespace lv {
 
+// The handle being wrapped: set just around the constructor call in Wrap (JS thread only), so that
+// `new Domain()` from JS finds nothing and refuses.
+static DomainHandle* pendingDomain = nullptr;
+
 Domain::Domain(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Domain>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal()) {
+  DomainHandle* d = std::exchange(pendingDomain, nullptr);
+  if (d == nullptr) {
     Napi::TypeError::New(info.Env(), "Domain objects come from a Connection").ThrowAsJavaScriptException();
     return;
   }
-  dom_.reset(info[0].As<Napi::External<virDomain>>().Data());
+  dom_ = std::move(*d);
 }
 
 Napi::Value Domain::Wrap(Napi::Env env, DomainHandle d) {
-  return Data(env)->domainClass.New({Napi::External<virDomain>::New(env, d.release())});
+  pendingDomain = &d;
+  Napi::Value v = Data(env)->domainClass.New({});
+  pendingDomain = nullptr;
+  return v;
 }
 
 // Name, UUID and ID are cached in the virDomain object: reading them never leaves the process.

@@ -36,8 +36,6 @@ struct Registration {
 
 static void FreeRegistration(void* opaque) { delete static_cast<Registration*>(opaque); }
 
-void FreeHubRef(void* opaque) { delete static_cast<std::shared_ptr<EventHub>*>(opaque); }
-
 static const char* EventName(int kind) {
   switch (kind) {
     case kClosed: return "closed";

@@ -74,6 +74,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   friend struct OpenResult;
   ConnHandle conn_;
   std::shared_ptr<EventHub> hub_;
+  std::shared_ptr<EventHub>* closeRef_ = nullptr;
   bool readOnly_ = false;
 };
 
