@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import {
-  type Connection,
+  Connection,
   type Domain,
   DomainState,
   ErrorCode,
@@ -122,3 +122,26 @@ async function cleanup(c: Connection, name: string): Promise<void> {
   await d.destroy().catch(() => {});
   await d.undefine().catch(() => {});
 }
+
+t.test('host calls on qemu:///system', async (t) => {
+  const c = await openSystem();
+  if (typeof c === 'string') return t.plan(0, c);
+  t.teardown(() => c.close());
+  t.equal(await c.setKeepAlive(5, 3), 0, 'keepalive enabled on a remote connection');
+  t.ok(c.isAlive());
+  t.ok((await c.getVersion()) > 0, 'QEMU version');
+  t.match(await c.getDomainCapabilities({ virtType: 'qemu', arch: 'x86_64' }), /<domainCapabilities>/);
+  const mem = await c.getNodeMemoryStats();
+  t.ok((mem.total ?? 0) > 0 && (mem.free ?? 0) > 0, 'node memory stats');
+  const cpu = await c.getNodeCPUStats();
+  t.ok((cpu.user ?? 0) > 0, 'node CPU stats');
+  t.ok((await c.getNodeInfo()).cpus >= 1);
+
+  const r = await Connection.open({ uri: 'qemu:///system', readOnly: true });
+  t.teardown(() => r.close());
+  t.equal(r.isReadOnly(), true);
+  await t.rejects(r.defineXML(guestXml('vdsmts-ro-never')), {
+    name: 'LibvirtError',
+    code: ErrorCode.OPERATION_DENIED,
+  });
+});
