@@ -3,6 +3,7 @@ import { ConnectFlags, type EventIdCode } from './constants.js';
 import { Domain } from './domain.js';
 import { LibvirtError } from './errors.js';
 import type { ConnectionClosedEvent, DomainEvent, EventById, RawEvent } from './events.js';
+import type { Hypervisor, Subscription } from './interfaces.js';
 import type { LibvirtAddon, NativeConnection } from './native.js';
 import { unpackStats } from './stats.js';
 import type { DomainStatsRecord, NetworkInfo, NodeCpuStats, NodeInfo, NodeMemoryStats, SecretInfo } from './types.js';
@@ -22,11 +23,6 @@ export interface OpenOptions {
   readOnly?: boolean;
 }
 
-export interface Subscription {
-  readonly callbackId: number;
-  unsubscribe(): Promise<void>;
-}
-
 type Listener = (event: DomainEvent) => void;
 
 /**
@@ -34,7 +30,7 @@ type Listener = (event: DomainEvent) => void;
  * Events arrive on the JS thread through one thread-safe function per connection. Subscribed events keep the
  * process alive until unsubscribed or until close().
  */
-export class Connection {
+export class Connection implements Hypervisor {
   private readonly listeners = new Map<number, Listener>();
   private readonly closeListeners = new Set<(e: ConnectionClosedEvent) => void>();
   private nextToken = 1;
@@ -245,7 +241,3 @@ export class Connection {
     return this.conn.secretLookupByUsage(usageType, usageID);
   }
 }
-
-/** The host hypervisor as vdsmd sees it. */
-export type Hypervisor = Connection;
-export type DomainHandle = Domain;

@@ -1,4 +1,5 @@
 import { GuestInfoTypes, MetadataType, OVIRT_VM_NS, OVIRT_VM_PREFIX } from './constants.js';
+import type { DomainHandle } from './interfaces.js';
 import { type MigrateOptions, type MigrateParams, migrateOptionsToFlags, migrateParamsToTuples } from './migration.js';
 import type { NativeDomain, TypedParamTuple } from './native.js';
 import type {
@@ -18,7 +19,7 @@ import type {
  * One libvirt domain. Name, UUID and ID are cached locally; every other call runs on a worker thread and
  * returns a Promise that rejects with a LibvirtError. The native handle is freed when this object is collected.
  */
-export class Domain {
+export class Domain implements DomainHandle {
   /** @internal */
   constructor(readonly native: NativeDomain) {}
 

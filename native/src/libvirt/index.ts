@@ -1,8 +1,9 @@
-export { Connection, type DomainHandle, type Hypervisor, type OpenOptions, type Subscription } from './connection.js';
+export { Connection, type OpenOptions } from './connection.js';
 export * from './constants.js';
 export { Domain } from './domain.js';
 export { isLibvirtError, LibvirtError } from './errors.js';
 export type * from './events.js';
+export type { DomainHandle, Hypervisor, Subscription } from './interfaces.js';
 export type { MigrateOptions, MigrateParams } from './migration.js';
 export type { TypedParamTuple } from './native.js';
 export { type TestDriverOptions, testDriverXml } from './test-driver-xml.js';
