@@ -19,6 +19,7 @@ function guestXml(name: string): string {
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
@@ -82,6 +83,13 @@ t.test('a real QEMU/TCG guest through qemu:///system', async (t) => {
     code: ErrorCode.ARGUMENT_UNSUPPORTED,
   });
   await t.rejects(dom.blockJobInfo('vda'), { name: 'LibvirtError', code: ErrorCode.INVALID_ARG });
+  // Live hot-plug of a user-mode NIC (no host networking involved) raises DEVICE_ADDED.
+  const added: string[] = [];
+  const devSub = await c.subscribe(EventId.DEVICE_ADDED, (e) => added.push(e.devAlias), running);
+  await dom.attachDevice("<interface type='user'><model type='virtio'/><alias name='ua-nic1'/></interface>", 1);
+  await waitFor(() => added.includes('ua-nic1'), 'DEVICE_ADDED ua-nic1');
+  t.match(await dom.getXMLDesc(), /<alias name='ua-nic1'\/>/);
+  await devSub.unsubscribe();
   await dom.migrateSetMaxSpeed(100);
   t.equal(await dom.migrateGetMaxSpeed(), 100);
 
