@@ -8,6 +8,13 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
     },
     {
+      "target_name": "peercred",
+      "sources": ["cc/peercred.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+    },
+    {
       "target_name": "libvirt",
       "product_name": "libvirt",
       "sources": [
