@@ -1,11 +1,13 @@
+import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import { execa } from 'execa';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors.js';
 
 export interface RunOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Per stream; a command that prints more is killed and the call fails. */
   readonly maxBuffer?: number;
   readonly input?: string;
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Runs one external command (argv array, never a shell) and returns its stdout; failures become typed errors. */
@@ -16,10 +18,11 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     timeout: options.timeoutMs,
     maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
     reject: false,
+    forceKillAfterDelay: 2000,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     ...(options.input === undefined ? {} : { input: options.input }),
     ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
-    env: { LC_ALL: 'C' },
+    env: { LC_ALL: 'C', ...options.env },
     extendEnv: true,
     stripFinalNewline: false,
   });
@@ -29,7 +32,9 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       throw new SupervdsmError('NOT_AVAILABLE', `${file} is not installed`);
     if (result.timedOut || result.isCanceled) throw new SupervdsmError('TIMEOUT', `${cmd}: timed out`);
     if (result.isMaxBuffer) throw new SupervdsmError('COMMAND_FAILED', `${cmd}: output too large`);
-    const stderr = String(result.stderr ?? '').trim().slice(0, 2000);
+    const stderr = String(result.stderr ?? '')
+      .trim()
+      .slice(0, 2000);
     throw new SupervdsmError('COMMAND_FAILED', `${cmd} exited with ${result.exitCode ?? result.signal}: ${stderr}`);
   }
   return String(result.stdout ?? '');

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { isSupervdsmErrorCode, SupervdsmError } from './errors.js';
+import { isSupervdsmErrorCode, SupervdsmError, type SupervdsmErrorCode } from './errors.js';
 import { OPERATIONS, type OperationName, type OpParams, type OpResult } from './operations.js';
 import { encodeFrame, FrameDecoder, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, type Response } from './protocol.js';
 
@@ -11,7 +11,14 @@ export interface SupervdsmClientOptions {
   readonly replyMarginMs?: number;
 }
 
-export type SupervdsmOps = { readonly [K in OperationName]: (params: OpParams<K>) => Promise<OpResult<K>> };
+export interface CallOptions {
+  /** Ask supervdsmd for a shorter limit than the operation's own (it never grants a longer one). */
+  readonly timeoutMs?: number;
+}
+
+export type SupervdsmOps = {
+  readonly [K in OperationName]: (params: OpParams<K>, options?: CallOptions) => Promise<OpResult<K>>;
+};
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
@@ -33,26 +40,39 @@ export class SupervdsmClient {
   private closed = false;
 
   constructor(private readonly options: SupervdsmClientOptions) {
-    const ops: Record<string, (params: unknown) => Promise<unknown>> = {};
+    const ops: Record<string, (params: unknown, options?: CallOptions) => Promise<unknown>> = {};
     for (const name of Object.keys(OPERATIONS) as OperationName[]) {
-      ops[name] = (params) => this.call(name, params as never);
+      ops[name] = (params, options) => this.call(name, params as never, options);
     }
     this.ops = ops as unknown as SupervdsmOps;
   }
 
-  async call<K extends OperationName>(op: K, params: OpParams<K>): Promise<OpResult<K>> {
+  async call<K extends OperationName>(op: K, params: OpParams<K>, options: CallOptions = {}): Promise<OpResult<K>> {
     if (this.closed) throw new SupervdsmError('CONNECTION', 'client is closed', op);
     const socket = await this.ensureConnected(op);
     const id = this.nextId++;
-    const waitMs = OPERATIONS[op].timeoutMs + (this.options.replyMarginMs ?? 5000);
+    const limit = Math.min(OPERATIONS[op].timeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const waitMs = limit + (this.options.replyMarginMs ?? 5000);
+    const request =
+      options.timeoutMs === undefined
+        ? { v: PROTOCOL_VERSION, id, op, params }
+        : { v: PROTOCOL_VERSION, id, op, params, timeoutMs: options.timeoutMs };
     return new Promise<OpResult<K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.refWhileBusy(socket);
         reject(new SupervdsmError('TIMEOUT', `no reply to ${op} within ${waitMs} ms`, op));
       }, waitMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op });
-      socket.write(encodeFrame({ v: PROTOCOL_VERSION, id, op, params }));
+      this.refWhileBusy(socket);
+      socket.write(encodeFrame(request));
     });
+  }
+
+  /** An idle connection must not keep the process alive; one with calls in flight must. */
+  private refWhileBusy(socket: Socket): void {
+    if (this.pending.size > 0) socket.ref();
+    else socket.unref();
   }
 
   close(): void {
@@ -105,6 +125,7 @@ export class SupervdsmClient {
 
   private attach(socket: Socket): void {
     this.socket = socket;
+    this.refWhileBusy(socket);
     const decoder = new FrameDecoder(MAX_RESPONSE_BYTES);
     socket.on('data', (chunk: Buffer) => {
       let bodies: Buffer[];
@@ -114,37 +135,60 @@ export class SupervdsmClient {
         socket.destroy(err as Error);
         return;
       }
-      for (const body of bodies) this.onResponse(body);
+      for (const body of bodies) this.onResponse(socket, body);
     });
     socket.on('error', () => {});
     socket.on('close', () => {
       if (this.socket === socket) this.socket = null;
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.reject(
-          new SupervdsmError('CONNECTION', `Broken communication with supervdsm. Failed call to ${p.op}`, p.op),
-        );
-      }
+      this.failAll(
+        (op) => new SupervdsmError('CONNECTION', `Broken communication with supervdsm. Failed call to ${op}`, op),
+      );
     });
   }
 
-  private onResponse(body: Buffer): void {
+  private failAll(makeError: (op: string) => SupervdsmError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(makeError(p.op));
+    }
+  }
+
+  private onResponse(socket: Socket, body: Buffer): void {
     let message: Response;
     try {
       message = JSON.parse(body.toString('utf8')) as Response;
     } catch {
-      this.socket?.destroy(new Error('supervdsm sent invalid JSON'));
+      socket.destroy(new Error('supervdsm sent invalid JSON'));
+      return;
+    }
+    if (message.id === null) {
+      // A connection-level refusal (e.g. PERMISSION_DENIED): every call on this connection gets it.
+      if (!message.ok) {
+        const { code, text } = errorOf(message.error);
+        this.failAll((op) => new SupervdsmError(code, text, op));
+      }
       return;
     }
     const p = this.pending.get(message.id);
     if (p === undefined) return;
     this.pending.delete(message.id);
     clearTimeout(p.timer);
+    this.refWhileBusy(socket);
     if (message.ok) p.resolve(message.result);
     else {
-      const code = isSupervdsmErrorCode(message.error.code) ? message.error.code : 'INTERNAL';
-      p.reject(new SupervdsmError(code, message.error.message, p.op));
+      const { code, text } = errorOf(message.error);
+      p.reject(new SupervdsmError(code, text, p.op));
     }
   }
+}
+
+function errorOf(error: { readonly code: unknown; readonly message: unknown }): {
+  code: SupervdsmErrorCode;
+  text: string;
+} {
+  return {
+    code: isSupervdsmErrorCode(error.code) ? error.code : 'INTERNAL',
+    text: typeof error.message === 'string' ? error.message : 'supervdsm reported an error without a message',
+  };
 }

@@ -6,6 +6,7 @@ export const SUPERVDSM_ERRORS = {
   INVALID_PARAMS: 'invalid parameters',
   PERMISSION_DENIED: 'caller is not allowed',
   TIMEOUT: 'operation timed out',
+  BUSY: 'too many requests in flight on this connection',
   COMMAND_FAILED: 'external command failed',
   NOT_AVAILABLE: 'facility not available on this host',
   NOT_IMPLEMENTED: 'operation not implemented',

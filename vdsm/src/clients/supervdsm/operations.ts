@@ -75,6 +75,17 @@ export interface IscsiTarget {
   readonly iqn: string;
   readonly portals: readonly string[];
 }
+export interface BlockDevice {
+  readonly name: string;
+  readonly path: string;
+  readonly type: string;
+  readonly size: number;
+  readonly vendor: string;
+  readonly model: string;
+  readonly serial: string;
+  readonly wwn: string;
+  readonly logicalSectorSize: number;
+}
 export interface LunInfo {
   readonly target: string;
   readonly lun: number;
@@ -92,22 +103,37 @@ export interface UnitStatus {
   readonly mainPid: number;
 }
 export type NetworkNs = { readonly netns?: string };
+export interface HardwareInfo {
+  /** Where the facts came from; 'none' when neither DMI tables nor sysfs DMI attributes exist on this host. */
+  readonly source: 'dmidecode' | 'sysfs' | 'none';
+  readonly systemManufacturer?: string;
+  readonly systemProductName?: string;
+  readonly systemVersion?: string;
+  readonly systemSerialNumber?: string;
+  readonly systemUUID?: string;
+  readonly systemFamily?: string;
+}
 
 /** Params and result of every operation. */
 export interface OperationTypes {
   ping: { params: Record<string, never>; result: { version: number; pid: number } };
   listOperations: { params: Record<string, never>; result: { version: number; operations: string[] } };
 
+  /**
+   * vfsType 'bind' bind-mounts a directory, 'nfs' and 'glusterfs' add VDSM's options for those, and any other
+   * filesystem type (a POSIX-compliant FS domain) is mounted as given. The target must lie under [irs] repository.
+   */
   mount: {
     params: {
       readonly spec: string;
       readonly target: string;
-      readonly vfsType: 'nfs' | 'glusterfs' | 'posixfs' | 'bind' | string;
+      readonly vfsType: string;
       readonly options?: readonly string[];
     };
     result: MountInfo;
   };
   umount: { params: { readonly target: string; readonly force?: boolean; readonly lazy?: boolean }; result: null };
+  /** Mounts at or below the repository root. */
   listMounts: { params: Record<string, never>; result: MountInfo[] };
   setOwnership: {
     params: { readonly path: string; readonly uid: number; readonly gid: number; readonly mode?: number };
@@ -134,11 +160,19 @@ export interface OperationTypes {
       readonly lv: string;
       readonly sizeMiB: number;
       readonly tags?: readonly string[];
+      /** Upstream activates new LVs; false creates it inactive without zeroing (needs no device-mapper). */
+      readonly activate?: boolean;
     };
     result: null;
   };
-  lvmLvExtend: { params: LvmScope & { readonly vg: string; readonly lv: string; readonly sizeMiB: number }; result: null };
-  lvmLvReduce: { params: LvmScope & { readonly vg: string; readonly lv: string; readonly sizeMiB: number }; result: null };
+  lvmLvExtend: {
+    params: LvmScope & { readonly vg: string; readonly lv: string; readonly sizeMiB: number };
+    result: null;
+  };
+  lvmLvReduce: {
+    params: LvmScope & { readonly vg: string; readonly lv: string; readonly sizeMiB: number };
+    result: null;
+  };
   lvmLvRemove: { params: LvmScope & { readonly vg: string; readonly lv: string }; result: null };
   lvmChangeTags: {
     params: LvmScope & {
@@ -149,7 +183,10 @@ export interface OperationTypes {
     };
     result: null;
   };
-  lvmActivate: { params: LvmScope & { readonly vg: string; readonly lvs: readonly string[]; readonly active: boolean }; result: null };
+  lvmActivate: {
+    params: LvmScope & { readonly vg: string; readonly lvs: readonly string[]; readonly active: boolean };
+    result: null;
+  };
   lvmPvs: { params: LvmScope; result: PvReport[] };
   lvmVgs: { params: LvmScope; result: VgReport[] };
   lvmLvs: { params: LvmScope & { readonly vg?: string }; result: LvReport[] };
@@ -158,6 +195,8 @@ export interface OperationTypes {
   iscsiLogin: { params: { readonly portal: string; readonly iqn: string }; result: null };
   iscsiLogout: { params: { readonly portal: string; readonly iqn: string }; result: null };
   iscsiLuns: { params: { readonly portal: string; readonly iqn: string }; result: LunInfo[] };
+  /** Whole block devices (disks, LUNs, loop devices) with size, vendor and serial, for Host.getDeviceList. */
+  listBlockDevices: { params: Record<string, never>; result: BlockDevice[] };
 
   netLinks: { params: NetworkNs; result: LinkInfo[] };
   netAddresses: { params: NetworkNs; result: AddressInfo[] };
@@ -180,8 +219,14 @@ export interface OperationTypes {
     params: NetworkNs & { readonly destination: string; readonly gateway?: string; readonly device?: string };
     result: null;
   };
+  netDelAddress: { params: NetworkNs & { readonly name: string; readonly cidr: string }; result: null };
+  /** Saves the running configuration of one link (a bridge with its ports, MTU, addresses, routes) by name. */
   netPersist: { params: NetworkNs & { readonly name: string }; result: null };
-  netRestore: { params: NetworkNs & { readonly name: string }; result: null };
+  /** Re-applies a saved configuration; ports that are gone and cannot be recreated are listed. */
+  netRestore: {
+    params: NetworkNs & { readonly name: string };
+    result: { readonly created: boolean; readonly missingPorts: readonly string[] };
+  };
 
   systemdStart: { params: { readonly unit: string }; result: null };
   systemdStop: { params: { readonly unit: string }; result: null };
@@ -189,22 +234,14 @@ export interface OperationTypes {
   systemdReload: { params: Record<string, never>; result: null };
   systemdStatus: { params: { readonly unit: string }; result: UnitStatus };
 
-  ksmTune: { params: { readonly run?: 0 | 1; readonly pagesToScan?: number; readonly sleepMillisecs?: number }; result: null };
+  ksmTune: {
+    params: { readonly run?: 0 | 1; readonly pagesToScan?: number; readonly sleepMillisecs?: number };
+    result: null;
+  };
   ksmInfo: { params: Record<string, never>; result: Record<string, number> };
   hugepagesSet: { params: { readonly sizeKiB: number; readonly count: number }; result: { count: number } };
   hugepagesInfo: { params: Record<string, never>; result: Array<{ sizeKiB: number; total: number; free: number }> };
-  hardwareInfo: {
-    params: Record<string, never>;
-    result: {
-      source: 'dmidecode' | 'sysfs';
-      systemManufacturer: string;
-      systemProductName: string;
-      systemVersion: string;
-      systemSerialNumber: string;
-      systemUUID: string;
-      systemFamily: string;
-    };
-  };
+  hardwareInfo: { params: Record<string, never>; result: HardwareInfo };
 }
 
 export type OperationName = keyof OperationTypes;
@@ -244,6 +281,7 @@ export const OPERATIONS = {
   iscsiLogin: { area: 'iscsi', timeoutMs: 120 * S, mutates: true },
   iscsiLogout: { area: 'iscsi', timeoutMs: 120 * S, mutates: true },
   iscsiLuns: { area: 'iscsi', timeoutMs: 60 * S, mutates: false },
+  listBlockDevices: { area: 'storage', timeoutMs: 30 * S, mutates: false },
 
   netLinks: net(false),
   netAddresses: net(false),
@@ -255,6 +293,7 @@ export const OPERATIONS = {
   netSetLink: net(true),
   netAddAddress: net(true),
   netAddRoute: net(true),
+  netDelAddress: net(true),
   netPersist: net(true),
   netRestore: net(true),
 

@@ -17,12 +17,15 @@ export interface Request {
   readonly id: number;
   readonly op: string;
   readonly params: unknown;
+  /** Optional: a shorter limit than the operation's own (milliseconds); never a longer one. */
+  readonly timeoutMs?: number;
 }
 
+/** `id` is null when the failure concerns the connection or a request whose id could not be read. */
 export type Response =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | {
-      readonly id: number;
+      readonly id: number | null;
       readonly ok: false;
       readonly error: { readonly code: SupervdsmErrorCode; readonly message: string; readonly op?: string };
     };

@@ -81,6 +81,16 @@ export const CONFIG_KEYS = {
     socket: { type: 'string', default: '/run/vdsm/svdsm.sock', doc: "supervdsmd's unix socket." },
     user: { type: 'string', default: 'vdsm', doc: 'User allowed to call supervdsmd besides root.' },
     group: { type: 'string', default: 'kvm', doc: 'Group that owns the supervdsmd socket.' },
+    audit_file: {
+      type: 'string',
+      default: '',
+      doc: "supervdsmd's audit log of privileged actions (JSON lines); empty writes it to the daemon's log.",
+    },
+    netconf_dir: {
+      type: 'string',
+      default: '/var/lib/vdsm/persistence/netconf',
+      doc: 'Where supervdsmd keeps persisted network configurations (netPersist / netRestore).',
+    },
   },
   logging: {
     level: {
