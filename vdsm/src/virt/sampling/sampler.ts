@@ -19,7 +19,7 @@ const STATS_GROUPS = 1 | 2 | 4 | 8 | 16 | 32;
 // keeps answering), and a domain whose job lock is busy reports what it can instead of blocking the call.
 const STATS_FLAGS = 16 | 32 | (2 ** 29);
 /** upstream `vars/vm_command_timeout`: stats older than this mark the monitor unresponsive. */
-const UNRESPONSIVE_AFTER_S = 60;
+const DEFAULT_UNRESPONSIVE_AFTER_S = 60;
 /** Domain XML reads in flight at once (the libuv pool has 4 threads by default; leave some for others). */
 const XML_CONCURRENCY = 3;
 
@@ -27,6 +27,8 @@ export interface VmSamplerOptions {
   readonly hypervisor: Hypervisor;
   readonly intervalSeconds: number;
   readonly logger: Logger;
+  /** Stats older than this mark the monitor unresponsive; default upstream's vm_command_timeout, 60 s. */
+  readonly unresponsiveAfterSeconds?: number;
 }
 
 /** Outcome of the latest cycle, for diagnostics and tests. */
@@ -61,6 +63,7 @@ export class VmSampler {
   private readonly hv: Hypervisor;
   private readonly intervalMs: number;
   private readonly log: Logger;
+  private readonly unresponsiveAfter: number;
   private readonly entries = new Map<string, VmEntry>();
   private timer: NodeJS.Timeout | undefined;
   private cycleRunning: Promise<void> | undefined;
@@ -73,6 +76,7 @@ export class VmSampler {
     this.hv = o.hypervisor;
     this.intervalMs = o.intervalSeconds * 1000;
     this.log = o.logger;
+    this.unresponsiveAfter = o.unresponsiveAfterSeconds ?? DEFAULT_UNRESPONSIVE_AFTER_S;
   }
 
   /** Samples now and then every interval. */
@@ -255,7 +259,7 @@ export class VmSampler {
   }
 
   private build(e: VmEntry, now: number): void {
-    e.monitorResponse = now - e.lastSeen >= UNRESPONSIVE_AFTER_S ? '-1' : '0';
+    e.monitorResponse = now - e.lastSeen >= this.unresponsiveAfter ? '-1' : '0';
     e.stats = Object.freeze(
       buildVmStats(e.prev, e.cur, {
         monitorResponse: e.monitorResponse,
@@ -269,7 +273,7 @@ export class VmSampler {
   /** VMs missing from recent samples: rebuild (once) those whose monitor has now been silent too long. */
   private refreshAges(now: number): void {
     for (const e of this.entries.values()) {
-      if (e.monitorResponse === '0' && now - e.lastSeen >= UNRESPONSIVE_AFTER_S) this.build(e, now);
+      if (e.monitorResponse === '0' && now - e.lastSeen >= this.unresponsiveAfter) this.build(e, now);
     }
   }
 }
