@@ -1,0 +1,272 @@
+/**
+ * GuestAgentChannel over real UNIX sockets: a server plays QEMU's end of the channel and replays agent transcripts,
+ * recorded and hostile. Nothing is mocked; waits are on conditions with deadlines.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { GuestAgentChannel, type GuestAgentChannelOptions } from '../../../src/virt/guestagent/index.js';
+import { ChannelPeer, capturedLogging, tempDir, waitFor } from './helpers.js';
+
+const TRANSCRIPT = readFileSync(
+  new URL('../../../../test/virt/guestagent/transcripts/linux-agent-v3.jsonl', import.meta.url),
+  'latin1',
+);
+const VM_ID = '3a1e7e1c-5a3f-4e43-9d2b-6f1d0f4c8e21';
+const FAST = { retryInitialMs: 20, retryMaxMs: 200 };
+const HEARTBEAT = (apiVersion?: number) =>
+  `${JSON.stringify({
+    __name__: 'heartbeat',
+    'free-ram': '256',
+    'memory-stat': { mem_total: 1048576, mem_unused: 262144, mem_free: 300000, mem_buffers: 1, mem_cached: 2 },
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+  })}\n`;
+
+function channel(
+  t: { teardown(fn: () => unknown): void },
+  socketPath: string,
+  extra: Partial<GuestAgentChannelOptions> = {},
+): { ch: GuestAgentChannel; logs: () => Record<string, unknown>[] } {
+  const { logging, lines } = capturedLogging();
+  const ch = new GuestAgentChannel({
+    vmId: VM_ID,
+    socketPath,
+    logger: logging.get('virt.guestagent'),
+    ...extra,
+    timing: { ...FAST, ...extra.timing },
+  });
+  t.teardown(() => ch.stop());
+  return { ch, logs: lines };
+}
+
+t.test('connects, advertises API 3, negotiates, and reports the recorded agent', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, `${VM_ID}.ovirt-guest-agent.0`));
+  const { ch } = channel(t, peer.path, { memSizeMiB: 1024 });
+  const versions: number[] = [];
+  ch.on('apiVersion', (v) => versions.push(v));
+  t.notOk(ch.isResponsive(), 'not responsive before the agent says anything');
+  t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
+  ch.start();
+  await peer.waitAccepted(1);
+  t.same(await peer.waitLine('refresh'), { __name__: 'refresh', apiVersion: 3 }, 'refresh {apiVersion: 3} on connect');
+
+  peer.write(TRANSCRIPT);
+  await waitFor(() => (ch.counters.messages >= 29 ? true : undefined), 'the transcript');
+  t.same(versions, [3], 'first heartbeat 0 (no change), second 3');
+  t.same(await peer.waitLine('api-version'), { __name__: 'api-version', apiVersion: 3 });
+  t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'announced once');
+  t.equal(ch.apiVersion, 3);
+  t.ok(ch.isResponsive());
+  t.equal(ch.guestStatus(), 'Up');
+  const s = ch.stats();
+  t.equal(s.guestName, 'vm');
+  t.equal(s.guestIPs, '192.0.2.2');
+  t.equal(s.memUsage, '0', 'free-ram above the VM memory size clamps at 0');
+  t.same(Object.keys(ch.diskMapping()), ['20166422148376022']);
+  t.same(ch.counters.refused, {});
+  t.equal(ch.counters.disconnects, 0);
+});
+
+t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'mem.sock'));
+  const { ch } = channel(t, peer.path, { memSizeMiB: 1024, timing: { heartbeatTimeoutMs: 300 } });
+  ch.start();
+  await peer.waitAccepted(1);
+  t.equal(ch.stats().memUsage, '0', 'no heartbeat yet');
+  peer.write(HEARTBEAT(0));
+  await waitFor(() => (ch.guestStatus() === 'Up' ? true : undefined), 'a heartbeat');
+  t.equal(ch.stats().memUsage, '75', '100 - 256/1024*100');
+  t.same(ch.stats().memoryStats, {
+    mem_total: '1048576',
+    mem_unused: '262144',
+    mem_buffers: '1',
+    mem_cached: '2',
+    mem_free: '262144',
+  });
+  await waitFor(() => (ch.stats().memUsage === '0' ? true : undefined), 'memUsage to fall back to 0');
+  t.pass('memUsage 0 without a heartbeat for heartbeatTimeoutMs');
+});
+
+t.test('a stored API version: the first heartbeat (0) resets it, the next one (3) is announced again', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'ver.sock'));
+  const { ch } = channel(t, peer.path, { apiVersion: 3 });
+  const versions: number[] = [];
+  ch.on('apiVersion', (v) => versions.push(v));
+  ch.start();
+  await peer.waitAccepted(1);
+  peer.write(HEARTBEAT(0));
+  await waitFor(() => (versions.length === 1 ? true : undefined), 'version 0');
+  t.equal(ch.apiVersion, 0);
+  peer.write(HEARTBEAT(3));
+  await peer.waitLine('api-version');
+  t.same(versions, [0, 3]);
+  peer.write(HEARTBEAT());
+  await waitFor(() => (versions.length === 3 ? true : undefined), 'an old agent');
+  t.same(versions, [0, 3, 0], 'a heartbeat without apiVersion disables versioning');
+  t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'going to 0 is silent');
+});
+
+t.test('hostile agent output is counted and logged; the channel stays up and keeps working', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'hostile.sock'));
+  const { ch, logs } = channel(t, peer.path, { timing: { maxLineBytes: 64 * 1024 } });
+  ch.start();
+  await peer.waitAccepted(1);
+  // An oversized line in many pieces, then garbage of every kind, then one good message.
+  const big = Buffer.alloc(16 * 1024, 0x41);
+  for (let i = 0; i < 20; i++) peer.write(big);
+  peer.write('\n');
+  peer.write(
+    Buffer.concat([
+      Buffer.from('{"__name__":"host-name","name":"bad'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('utf"}\n'),
+    ]),
+  );
+  peer.write('{"__name__": "fqdn", "fqdn": \n');
+  peer.write('"just a string"\n');
+  peer.write('{"no":"name"}\n');
+  peer.write('{"__name__":"format-disk","now":true}\n');
+  peer.write('{"__name__":"heartbeat","free-ram":"many"}\n');
+  for (let i = 0; i < 100; i++) peer.write('}{\n');
+  peer.write('{"__name__":"fqdn","fqdn":"still.here\\u0007"}\n');
+  await waitFor(() => (ch.stats().guestFQDN === 'still.here\ufffd' ? true : undefined), 'the good message');
+  t.same(ch.counters.refused, {
+    GA_ERR_LINE_TOO_LONG: 1,
+    GA_ERR_BAD_UTF8: 1,
+    GA_ERR_BAD_JSON: 101,
+    GA_ERR_NOT_OBJECT: 1,
+    GA_ERR_NO_NAME: 1,
+    GA_ERR_UNKNOWN_NAME: 1,
+    GA_ERR_BAD_ARGS: 1,
+  });
+  t.equal(ch.counters.disconnects, 0, 'never disconnected');
+  t.ok(ch.connected);
+  t.equal(ch.stats().guestName, 'bad\ufffd\ufffdutf', 'invalid UTF-8 decoded with replacement');
+  t.equal(ch.guestStatus(), undefined, 'a heartbeat with bad arguments does not count');
+  const warned = logs().filter(
+    (l) => l.msg === 'guest agent input ignored' && l.level === 40 && l.code === 'GA_ERR_BAD_JSON',
+  );
+  t.same(
+    warned.map((l) => l.count),
+    [1, 2, 4, 8, 16, 32, 64],
+    'repeated refusals are logged at warn on powers of two only',
+  );
+  t.equal(logs().find((l) => l.code === 'GA_ERR_LINE_TOO_LONG')?.vmId, VM_ID, 'log lines name the VM');
+  peer.send({ __name__: 'host-name', name: 'recovered' });
+  await waitFor(() => (ch.stats().guestName === 'recovered' ? true : undefined), 'a later message');
+});
+
+t.test('the peer vanishing mid-line: the half line is forgotten, the channel reconnects and refreshes', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'vanish.sock'));
+  const { ch } = channel(t, peer.path);
+  const reasons: string[] = [];
+  ch.on('disconnected', (r) => reasons.push(r));
+  ch.start();
+  await peer.waitAccepted(1);
+  peer.send({ __name__: 'host-name', name: 'first' });
+  peer.write('{"__name__":"host-name","name":"hal');
+  await waitFor(() => (ch.stats().guestName === 'first' ? true : undefined), 'the first message');
+  peer.dropClient();
+  await peer.waitAccepted(2);
+  await waitFor(
+    () => (peer.received.filter((l) => l.__name__ === 'refresh').length === 2 ? true : undefined),
+    'refresh',
+  );
+  t.same(reasons, ['closed']);
+  peer.write('f"}\n{"__name__":"host-name","name":"second"}\n');
+  await waitFor(() => (ch.stats().guestName === 'second' ? true : undefined), 'the second message');
+  t.equal(ch.counters.refused.GA_ERR_BAD_JSON, 1, 'the tail of the old line is garbage on its own');
+  t.equal(ch.counters.connects, 2);
+});
+
+t.test('starts before QEMU exists, connects when it appears, reconnects after QEMU goes away', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'late.sock');
+  const { ch } = channel(t, path);
+  ch.start();
+  await waitFor(() => (ch.counters.connects === 0 && !ch.connected ? true : undefined), 'not connected');
+  let peer = await ChannelPeer.listen(t, path);
+  await peer.waitAccepted(1);
+  t.equal(ch.counters.connects, 1, 'connected once the socket appeared');
+  peer.send({ __name__: 'host-name', name: 'one' });
+  await waitFor(() => (ch.stats().guestName === 'one' ? true : undefined), 'data');
+  await peer.close();
+  await waitFor(() => (ch.connected ? undefined : true), 'the disconnect');
+  peer = await ChannelPeer.listen(t, path);
+  await peer.waitAccepted(1);
+  await peer.waitLine('refresh');
+  t.equal(ch.counters.connects, 2, 'reconnected to the new QEMU');
+  ch.stop();
+  await peer.close();
+  const attempts = ch.counters.connects;
+  peer = await ChannelPeer.listen(t, path);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(peer.accepted, 0, 'a stopped channel does not reconnect');
+  t.equal(ch.counters.connects, attempts);
+});
+
+t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent to an unresponsive agent', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'cmd.sock'));
+  const { ch } = channel(t, peer.path, { timing: { responsiveMs: 500 } });
+  ch.start();
+  await peer.waitAccepted(1);
+  peer.write(HEARTBEAT(0));
+  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+
+  t.equal(await ch.shutdown({ delaySeconds: 30, message: 'Maintenance – back soon', reboot: false }), true);
+  t.same(await peer.waitLine('shutdown'), {
+    __name__: 'shutdown',
+    timeout: 30,
+    message: 'Maintenance – back soon',
+    reboot: 'False',
+  });
+  t.equal(await ch.shutdown({ delaySeconds: 1.9, message: 'r', reboot: true }), true);
+  t.same(await peer.waitLine('shutdown', 0, (l) => l.reboot === 'True'), {
+    __name__: 'shutdown',
+    timeout: 1,
+    message: 'r',
+    reboot: 'True',
+  });
+  await t.rejects(ch.shutdown({ delaySeconds: -1, message: '', reboot: false }), RangeError);
+  t.equal(await ch.lockScreen(), true);
+  t.equal(await ch.logoff(), true);
+  t.equal(await ch.refresh(), true);
+  await peer.waitLine('log-off');
+  t.same(peer.names().slice(-3), ['lock-screen', 'log-off', 'refresh']);
+
+  const echoed = ch.echo({ ping: 'pong' });
+  const sent = await peer.waitLine('echo');
+  t.equal(sent.ping, 'pong');
+  peer.send(sent);
+  t.same(await echoed, { ping: 'pong' }, 'echo resolves with what the agent sent back');
+  t.equal(await ch.echo({}, 50), undefined, 'no reply: undefined after the timeout');
+
+  await waitFor(() => (ch.isResponsive() ? undefined : true), 'the agent to become unresponsive', 5000);
+  const before = peer.received.length;
+  t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
+  t.equal(await ch.lockScreen(), false);
+  t.equal(await ch.echo(), undefined);
+  t.equal(peer.received.length, before, 'nothing sent');
+  t.equal(ch.stats().session, 'Unknown');
+  t.equal(ch.guestStatus(), undefined);
+});
+
+t.test('a responsive agent whose socket is gone: shutdown reports false', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'gone.sock'));
+  const { ch } = channel(t, peer.path, { timing: { retryInitialMs: 5_000, retryMaxMs: 5_000 } });
+  ch.start();
+  await peer.waitAccepted(1);
+  peer.write(HEARTBEAT(0));
+  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+  await peer.close();
+  await waitFor(() => (ch.connected ? undefined : true), 'the disconnect');
+  t.ok(ch.isResponsive(), 'still within the responsiveness window');
+  t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
+});
