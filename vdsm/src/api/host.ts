@@ -1,13 +1,18 @@
 /** Host namespace handlers: thin wrappers over the host services. Verbs not listed here answer "not implemented". */
 import type { Logging } from '../common/logging.js';
 import { VdsmError } from '../errors/vdsm-error.js';
-import { collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
+import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import { type HandlerTable, implement } from './handler.js';
-import type { LoggingLevel } from './schema/api-types.generated.js';
+import type { LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
+import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {
   readonly logging: Logging;
   readonly sampler: HostStatsSampler;
+  /** The hypervisor and KVM verdict getCapabilities reports on (libvirt fields are left out without them). */
+  readonly capabilities?: CapabilitySources;
+  /** The VM lists and counts; without it vdsmd manages no VMs and the lists are empty. */
+  readonly virt?: VmDeps['virt'];
 }
 
 /** Upstream's logging level names → our levels. */
@@ -26,15 +31,28 @@ export function hostHandlers(deps: HostDeps): HandlerTable {
     implement('Host.ping', () => undefined),
     implement('Host.ping2', () => undefined),
     implement('Host.getCapabilities', async (_params, context) => {
-      const caps = await collectCapabilities();
+      const caps = await collectCapabilities(deps.capabilities);
       const iface = interfaceFacing(context.peer);
       return iface === undefined ? caps : { ...caps, lastClientIface: iface };
     }),
-    implement('Host.getStats', () => deps.sampler.stats()),
-    // No VMs are managed until the virt layer exists, so every VM list is empty.
-    implement('Host.getVMList', () => []),
-    implement('Host.getVMFullList', () => []),
-    implement('Host.getAllVmStats', () => []),
+    implement('Host.getStats', () => {
+      const vms = deps.virt?.vms;
+      return vms === undefined ? deps.sampler.stats() : { ...deps.sampler.stats(), ...vms.counts() };
+    }),
+    implement('Host.getVMList', async (params) => {
+      if (deps.virt === undefined) return [];
+      const vms = vmManager({ virt: deps.virt });
+      if (params.fullStatus) return (await vms.fullList(params.vmList)) as VmInfo[];
+      const list = vms.list(params.vmList);
+      if (params.onlyUUID) return list.map((vm) => vm.id);
+      return list.map((vm) => ({ vmId: vm.id, status: vm.status() }));
+    }),
+    implement('Host.getVMFullList', async (params) =>
+      deps.virt === undefined ? [] : ((await vmManager({ virt: deps.virt }).fullList(params.vmList)) as VMFullInfo[]),
+    ),
+    implement('Host.getAllVmStats', () =>
+      deps.virt === undefined ? [] : (vmManager({ virt: deps.virt }).allStats() as VmStats[]),
+    ),
     implement('Host.setLogLevel', (params) => {
       const level = LEVELS.get(params.level);
       if (level === undefined) throw new VdsmError('InvalidParameter', `unknown log level ${params.level}`);

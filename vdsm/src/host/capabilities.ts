@@ -1,11 +1,15 @@
 /**
- * Host.getCapabilities: facts about this machine read from /proc, /sys and /etc. Field names and wire types follow
- * upstream (numbers as strings where upstream sends strings). Fields that come from libvirt (cpuFlags,
- * emulatedMachines, numaNodes, kvmEnabled, clusterLevels, …) and from the network layer (nics, networks, bridges, …)
- * are left out until those layers exist; nothing is made up.
+ * Host.getCapabilities: facts about this machine read from /proc, /sys and /etc, plus (given a hypervisor) what
+ * libvirt says (libvirt-capabilities.ts: CPU flags and models, NUMA, machine types, versions, cluster levels).
+ * Field names and wire types follow upstream (numbers as strings where upstream sends strings). Without a
+ * hypervisor the libvirt fields are left out, and so are the network layer's (nics, networks, bridges, …) until
+ * it exists; nothing is made up.
  */
+import { access } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import { cpuNodes, parseCpuList, parseMeminfo, parseOsRelease, readInt, readText } from './procfs.js';
+import type { Hypervisor } from '@vdsm-ts/native/libvirt/index';
+import { collectLibvirtCapabilities, type KvmVerdict, type LibvirtCapabilities } from './libvirt-capabilities.js';
+import { cpuNodes, listDir, parseCpuList, parseMeminfo, parseOsRelease, readInt, readText } from './procfs.js';
 
 export interface CpuInfo {
   readonly cpu_id: number;
@@ -15,7 +19,17 @@ export interface CpuInfo {
   readonly core_id: number;
 }
 
-export interface HostCapabilities {
+/** What getCapabilities may consult beyond the machine itself. */
+export interface CapabilitySources {
+  readonly hypervisor?: Hypervisor;
+  /** The virt layer's KVM verdict (fake_kvm_support applied). */
+  readonly kvm?: KvmVerdict;
+}
+
+export interface HostCapabilities extends Partial<Omit<LibvirtCapabilities, CpuFields>> {
+  /** "true" when /dev/kvm exists (also under fake KVM, as upstream). Present with a hypervisor. */
+  readonly kvmEnabled?: 'true' | 'false';
+  readonly cpuFlags?: string;
   readonly cpuCores: string;
   readonly cpuThreads: string;
   readonly cpuSockets: string;
@@ -38,6 +52,8 @@ export interface HostCapabilities {
   readonly nameservers: readonly string[];
   readonly supportsIPv6: boolean;
   readonly hostedEngineDeployed: boolean;
+  /** Hugepage sizes the kernel offers, KiB. */
+  readonly hugepages: readonly number[];
   readonly uuid?: string;
   readonly ISCSIInitiatorName?: string;
   readonly lastClientIface?: string;
@@ -90,7 +106,46 @@ function cpuinfoField(cpuinfo: string, key: string): string | undefined {
   return m?.[1]?.trim();
 }
 
-export async function collectCapabilities(): Promise<HostCapabilities> {
+/** Topology fields that libvirt's view replaces when it has one. */
+type CpuFields = 'cpuCores' | 'cpuThreads' | 'cpuSockets' | 'onlineCpus' | 'cpuTopology';
+
+/** `hugepages-2048kB` directory names -> [2048] */
+function hugepageSizes(dirs: readonly string[]): number[] {
+  return dirs
+    .map((d) => /^hugepages-(\d+)kB$/.exec(d)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function libvirtPart(sources: CapabilitySources, cpuinfo: string): Promise<Partial<HostCapabilities>> {
+  if (sources.hypervisor === undefined) return {};
+  const [iommuGroups, devKvm] = await Promise.all([
+    listDir('/sys/kernel/iommu_groups').then((groups) => groups.length > 0),
+    exists('/dev/kvm'),
+  ]);
+  const lv = await collectLibvirtCapabilities({
+    hypervisor: sources.hypervisor,
+    ...(sources.kvm === undefined ? {} : { kvm: sources.kvm }),
+    hostFlags: (cpuinfoField(cpuinfo, 'flags') ?? '').split(/\s+/).filter(Boolean),
+    iommuGroups,
+  });
+  const { cpuCores, cpuThreads, cpuSockets, onlineCpus, cpuTopology, ...rest } = lv;
+  // libvirt's topology (upstream's source) when it has one; a driver without cells keeps the sysfs view
+  const cpu = cpuTopology.length > 0 ? { cpuCores, cpuThreads, cpuSockets, onlineCpus, cpuTopology } : {};
+  return { kvmEnabled: devKvm ? 'true' : 'false', ...rest, ...cpu };
+}
+
+export async function collectCapabilities(sources: CapabilitySources = {}): Promise<HostCapabilities> {
   const [
     cpuinfo,
     onlineText,
@@ -104,6 +159,7 @@ export async function collectCapabilities(): Promise<HostCapabilities> {
     selinux,
     productUuid,
     iscsi,
+    hugepageDirs,
   ] = await Promise.all([
     readText('/proc/cpuinfo'),
     readText('/sys/devices/system/cpu/online'),
@@ -117,6 +173,7 @@ export async function collectCapabilities(): Promise<HostCapabilities> {
     readInt('/sys/fs/selinux/enforce'),
     readText('/sys/class/dmi/id/product_uuid'),
     readText('/etc/iscsi/initiatorname.iscsi'),
+    listDir('/sys/kernel/mm/hugepages'),
   ]);
   const online = parseCpuList(onlineText ?? '0');
   const topology = await cpuTopology(online);
@@ -155,8 +212,10 @@ export async function collectCapabilities(): Promise<HostCapabilities> {
     nameservers: [...(resolv ?? '').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!),
     supportsIPv6: inet6 !== undefined,
     hostedEngineDeployed: false,
+    hugepages: hugepageSizes(hugepageDirs),
     ...(productUuid === undefined ? {} : { uuid: productUuid.trim() }),
     ...(iscsiName === undefined ? {} : { ISCSIInitiatorName: iscsiName }),
+    ...(await libvirtPart(sources, cpuinfo ?? '')),
   };
   return caps;
 }

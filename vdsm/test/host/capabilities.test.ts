@@ -19,7 +19,7 @@ t.test('capabilities describe this machine', async (t) => {
   t.ok(osRelease.includes(caps.operatingSystem.pretty_name));
   t.equal(caps.kernelArgs, (await readFile('/proc/cmdline', 'utf8')).trim());
   t.match(caps.software_version, /^\d+\.\d+\.\d+/);
-  t.notOk('kvmEnabled' in caps, 'libvirt-derived fields are left out until the native binding lands');
+  t.notOk('kvmEnabled' in caps, 'libvirt-derived fields need a hypervisor (libvirt-capabilities.test.ts)');
   t.notOk('cpuFlags' in caps);
 });
 
