@@ -1,0 +1,212 @@
+/**
+ * What the virt layer reads from a domain XML (the engine's, or libvirt's live one): identity, size, the devices VDSM
+ * reports on (graphics, NICs, disks, guest channels) and the ovirt-vm metadata. Parsed once per change, never per
+ * stats call.
+ */
+import { createHash } from 'node:crypto';
+import { VmMetadata } from './metadata.js';
+import { attr, child, childAttr, children, type Document, type Element, parseXml, serializeXml, text } from './xml.js';
+
+export class DomainXmlError extends Error {
+  override readonly name = 'DomainXmlError';
+}
+
+export interface GraphicsInfo {
+  readonly type: string;
+  /** '' when not known yet (autoport before start) or -1. */
+  readonly port: string;
+  readonly tlsPort: string;
+  readonly listen: string;
+}
+
+export interface InterfaceInfo {
+  readonly mac: string;
+  readonly alias: string | undefined;
+  readonly model: string | undefined;
+  readonly linkState: string | undefined;
+  readonly element: Element;
+}
+
+export interface DiskInfo {
+  readonly device: string;
+  readonly target: string;
+  readonly bus: string | undefined;
+  readonly alias: string | undefined;
+  readonly path: string | undefined;
+  readonly element: Element;
+}
+
+export interface ChannelInfo {
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface DomainDescription {
+  readonly doc: Document;
+  readonly uuid: string;
+  readonly name: string;
+  readonly type: string;
+  readonly arch: string | undefined;
+  readonly memoryKiB: number;
+  readonly vcpus: number;
+  readonly maxVcpus: number;
+  readonly acpi: boolean;
+  readonly onReboot: string | undefined;
+  readonly graphics: readonly GraphicsInfo[];
+  readonly interfaces: readonly InterfaceInfo[];
+  readonly disks: readonly DiskInfo[];
+  readonly channels: readonly ChannelInfo[];
+  /** The ovirt-vm metadata; undefined for domains vdsm does not manage. */
+  readonly metadata: VmMetadata | undefined;
+  /** Changes whenever the device list changes (engine re-reads devices then). */
+  readonly devicesHash: string;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function memoryKiB(element: Element | undefined): number {
+  const value = Number(text(element));
+  if (element === undefined || !Number.isFinite(value) || value <= 0) {
+    throw new DomainXmlError('<memory> is missing or not a positive number');
+  }
+  const unit = (attr(element, 'unit') ?? 'KiB').toLowerCase();
+  const scale: Readonly<Record<string, number>> = {
+    b: 1 / 1024,
+    bytes: 1 / 1024,
+    k: 1,
+    kib: 1,
+    kb: 1000 / 1024,
+    m: 1024,
+    mib: 1024,
+    mb: 1e6 / 1024,
+    g: 1024 ** 2,
+    gib: 1024 ** 2,
+    gb: 1e9 / 1024,
+    t: 1024 ** 3,
+    tib: 1024 ** 3,
+  };
+  const factor = scale[unit];
+  if (factor === undefined) throw new DomainXmlError(`unknown memory unit ${unit}`);
+  return Math.round(value * factor);
+}
+
+function graphicsInfo(element: Element): GraphicsInfo {
+  const port = attr(element, 'port') ?? '';
+  const tlsPort = attr(element, 'tlsPort') ?? '';
+  const listenElement = child(element, 'listen');
+  const listen = attr(listenElement, 'address') ?? attr(element, 'listen') ?? '0';
+  return {
+    type: attr(element, 'type') ?? '',
+    port: port === '-1' ? '' : port,
+    tlsPort: tlsPort === '-1' ? '' : tlsPort,
+    listen,
+  };
+}
+
+function channelInfo(element: Element): ChannelInfo | undefined {
+  if (attr(element, 'type') !== 'unix') return undefined;
+  const name = childAttr(element, 'target', 'name');
+  const path = childAttr(element, 'source', 'path');
+  return name === undefined || path === undefined ? undefined : { name, path };
+}
+
+/** Parses and checks a domain XML. Throws DomainXmlError with a message fit for the API caller. */
+export function describeDomain(xml: string): DomainDescription {
+  let doc: Document;
+  try {
+    doc = parseXml(xml);
+  } catch (err) {
+    throw new DomainXmlError(`domain XML is not well-formed: ${(err as Error).message}`);
+  }
+  const root = doc.documentElement;
+  if (root === null || root.localName !== 'domain') throw new DomainXmlError('root element is not <domain>');
+  const type = attr(root, 'type');
+  if (type === undefined || type === '') throw new DomainXmlError('<domain> has no type attribute');
+  const uuid = text(child(root, 'uuid'));
+  if (uuid === undefined || !UUID_RE.test(uuid)) throw new DomainXmlError('<uuid> is missing or not a UUID');
+  const name = text(child(root, 'name'));
+  if (name === undefined || name === '') throw new DomainXmlError('<name> is missing');
+  const vcpu = child(root, 'vcpu');
+  const maxVcpus = vcpu === undefined ? 1 : Number(text(vcpu));
+  const vcpus = Number(attr(vcpu, 'current') ?? maxVcpus);
+  if (!Number.isInteger(maxVcpus) || maxVcpus < 1 || !Number.isInteger(vcpus) || vcpus < 1) {
+    throw new DomainXmlError('<vcpu> is not a positive integer');
+  }
+  const devices = child(root, 'devices');
+  const all = devices === undefined ? [] : children(devices);
+  const interfaces: InterfaceInfo[] = [];
+  const disks: DiskInfo[] = [];
+  const graphics: GraphicsInfo[] = [];
+  const channels: ChannelInfo[] = [];
+  for (const element of all) {
+    switch (element.localName) {
+      case 'graphics':
+        graphics.push(graphicsInfo(element));
+        break;
+      case 'interface': {
+        const mac = childAttr(element, 'mac', 'address');
+        if (mac === undefined) break;
+        interfaces.push({
+          mac: mac.toLowerCase(),
+          alias: childAttr(element, 'alias', 'name'),
+          model: childAttr(element, 'model', 'type'),
+          linkState: childAttr(element, 'link', 'state'),
+          element,
+        });
+        break;
+      }
+      case 'disk': {
+        const target = childAttr(element, 'target', 'dev');
+        if (target === undefined) throw new DomainXmlError('a <disk> has no <target dev>');
+        const source = child(element, 'source');
+        disks.push({
+          device: attr(element, 'device') ?? 'disk',
+          target,
+          bus: childAttr(element, 'target', 'bus'),
+          alias: childAttr(element, 'alias', 'name'),
+          path: attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name'),
+          element,
+        });
+        break;
+      }
+      case 'channel': {
+        const channel = channelInfo(element);
+        if (channel !== undefined) channels.push(channel);
+        break;
+      }
+    }
+  }
+  const features = child(root, 'features');
+  return {
+    doc,
+    uuid: uuid.toLowerCase(),
+    name,
+    type,
+    arch: childAttr(child(root, 'os') ?? root, 'type', 'arch'),
+    memoryKiB: memoryKiB(child(root, 'memory')),
+    vcpus,
+    maxVcpus,
+    acpi: features !== undefined && child(features, 'acpi') !== undefined,
+    onReboot: text(child(root, 'on_reboot')),
+    graphics,
+    interfaces,
+    disks,
+    channels,
+    metadata: VmMetadata.fromDomainMetadata(child(root, 'metadata')),
+    devicesHash: devices === undefined ? '0' : hashOf(serializeXml(devices)),
+  };
+}
+
+function hashOf(value: string): string {
+  // A decimal string like upstream's Python hash(); only equality matters to the engine.
+  return BigInt(`0x${createHash('sha1').update(value).digest('hex').slice(0, 15)}`).toString();
+}
+
+/** The same domain XML with the root's `type` replaced. */
+export function withDomainType(description: DomainDescription, type: string): string {
+  const root = description.doc.documentElement;
+  if (root === null) throw new DomainXmlError('root element is not <domain>');
+  const copy = root.cloneNode(true) as Element;
+  copy.setAttribute('type', type);
+  return serializeXml(copy);
+}

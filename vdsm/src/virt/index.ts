@@ -1,0 +1,85 @@
+/**
+ * The virt service as the API and main.ts see it: one hypervisor connection, the VM manager, the bulk-stats sampler
+ * and guest agent channels, started together (connect, subscribe, recover) and stopped together (guests keep running).
+ */
+import type { Config } from '../common/config/index.js';
+import type { Logging } from '../common/logging.js';
+import { GuestAgentChannel } from './guestagent/index.js';
+import { HypervisorConnection } from './hypervisor-connection.js';
+import { type KvmSupport, kvmSupport } from './kvm-support.js';
+import { VmSampler } from './sampling/index.js';
+import type { GuestAgent, VmTiming } from './vm/vm.js';
+import { VmManager } from './vm-manager.js';
+
+export { HypervisorConnection } from './hypervisor-connection.js';
+export { type KvmSupport, kvmSupport, probeKvm } from './kvm-support.js';
+export { type CreateResult, type VmCounts, VmManager } from './vm-manager.js';
+
+export interface VirtOptions {
+  readonly config: Config;
+  readonly logging: Logging;
+  /** Where `|virt|VM_status|` events go (the RPC server's publisher once it runs). */
+  readonly publish: (method: string, params: Readonly<Record<string, unknown>>) => void;
+  readonly timing?: Partial<VmTiming>;
+}
+
+export interface VirtService {
+  readonly hypervisor: HypervisorConnection;
+  readonly sampler: VmSampler;
+  /** Defined once start() resolved. */
+  readonly vms: VmManager | undefined;
+  readonly kvm: KvmSupport | undefined;
+  /** Connects to libvirt, recovers running VMs, starts sampling. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createVirt(o: VirtOptions): VirtService {
+  const log = o.logging.get('virt');
+  const hypervisor = new HypervisorConnection({ uri: o.config.vars.libvirt_uri, logger: log });
+  const sampler = new VmSampler({
+    hypervisor,
+    intervalSeconds: o.config.vars.vm_sample_interval,
+    logger: o.logging.get('virt.sampling'),
+  });
+  const agentLog = o.logging.get('virt.guestagent');
+  let vms: VmManager | undefined;
+  let kvm: KvmSupport | undefined;
+  return {
+    hypervisor,
+    sampler,
+    get vms() {
+      return vms;
+    },
+    get kvm() {
+      return kvm;
+    },
+    async start() {
+      kvm = await kvmSupport(o.config.vars.fake_kvm_support);
+      log.info({ usable: kvm.usable, useTcg: kvm.useTcg, reason: kvm.reason }, 'KVM support');
+      await hypervisor.connect();
+      const manager = new VmManager({
+        hypervisor,
+        logger: log,
+        kvm,
+        sampler,
+        publish: o.publish,
+        agentFactory: ({ vmId, socketPath, memSizeMiB, apiVersion, onChange }): GuestAgent => {
+          const channel = new GuestAgentChannel({ vmId, socketPath, logger: agentLog, memSizeMiB, apiVersion });
+          channel.on('message', onChange);
+          channel.on('disconnected', onChange);
+          return channel;
+        },
+        ...(o.timing === undefined ? {} : { timing: o.timing }),
+      });
+      await manager.start();
+      vms = manager;
+      sampler.start();
+    },
+    async stop() {
+      sampler.stop();
+      await vms?.stop();
+      await hypervisor.close();
+    },
+  };
+}

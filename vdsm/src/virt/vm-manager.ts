@@ -1,0 +1,304 @@
+/**
+ * The VMs vdsmd owns: creation (validate the engine's XML, apply host policy, start), lookups, the lists and stats the
+ * API serves, and routing of libvirt events to the right VM. VM state lives in vm/vm.ts, libvirt operations in
+ * vm/lifecycle.ts and vm/devices.ts, restart recovery in recovery.ts.
+ */
+import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
+import type { Logger } from '../common/logging.js';
+import { VdsmError } from '../errors/vdsm-error.js';
+import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
+import { type DomainDescription, DomainXmlError, describeDomain, withDomainType } from './domain-xml.js';
+import type { KvmSupport } from './kvm-support.js';
+import { VmMetadata } from './metadata.js';
+import { recoverVms } from './recovery.js';
+import { VmDevices } from './vm/devices.js';
+import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
+import { type GuestAgentFactory, type SamplerHooks, type ShutdownOptions, VmLifecycle } from './vm/lifecycle.js';
+import { type SampledStatsSource, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
+import type { InternalStatus } from './vm/status.js';
+import { DEFAULT_VM_TIMING, Vm, type VmTiming } from './vm/vm.js';
+
+/** A hypervisor that survives reconnection (HypervisorConnection). */
+export interface ManagedHypervisor extends Hypervisor {
+  onReconnect(listener: () => void): () => void;
+}
+
+export interface VmManagerOptions {
+  readonly hypervisor: ManagedHypervisor;
+  readonly logger: Logger;
+  readonly kvm: KvmSupport;
+  readonly sampler?: SampledStatsSource & SamplerHooks;
+  readonly agentFactory?: GuestAgentFactory;
+  /** Sends `|virt|VM_status|<vmId>` events. */
+  readonly publish: (method: string, params: Readonly<Record<string, unknown>>) => void;
+  readonly timing?: Partial<VmTiming>;
+  /** Default timeout of each VM.shutdown method (upstream sys_shutdown_timeout, 120 s). */
+  readonly shutdownTimeoutSeconds?: number;
+}
+
+export interface CreateResult {
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly status: string;
+  readonly statusTime: number;
+  readonly xml: string;
+}
+
+export interface VmCounts {
+  readonly vmCount: number;
+  readonly vmActive: number;
+  readonly vmMigrating: number;
+  readonly incomingVmMigrations: number;
+  readonly outgoingVmMigrations: number;
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 120;
+
+export class VmManager {
+  private readonly vms = new Map<string, Vm>();
+  private readonly log: Logger;
+  private readonly hv: ManagedHypervisor;
+  private readonly timing: VmTiming;
+  readonly lifecycle: VmLifecycle;
+  readonly devices: VmDevices;
+  private subscriptions: Subscription[] = [];
+  private offered: OfferedTypes | undefined;
+  private detachReconnect: (() => void) | undefined;
+
+  constructor(private readonly o: VmManagerOptions) {
+    this.log = o.logger;
+    this.hv = o.hypervisor;
+    this.timing = { ...DEFAULT_VM_TIMING, ...o.timing };
+    this.lifecycle = new VmLifecycle({
+      hypervisor: o.hypervisor,
+      logger: o.logger,
+      ...(o.sampler === undefined ? {} : { sampler: o.sampler }),
+      ...(o.agentFactory === undefined ? {} : { agentFactory: o.agentFactory }),
+      shutdownTimeoutSeconds: o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
+    });
+    this.devices = new VmDevices({ lifecycle: this.lifecycle, logger: o.logger });
+  }
+
+  /** Subscribes to libvirt events and recovers the VMs that run already. Resolves when recovery is done. */
+  async start(): Promise<void> {
+    await this.subscribe();
+    const recovered = await recoverVms({
+      hypervisor: this.hv,
+      lifecycle: this.lifecycle,
+      logger: this.log,
+      makeVm: (description, metadata, status) => this.makeVm(description, metadata, status),
+      ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
+    });
+    for (const vm of recovered) this.vms.set(vm.id, vm);
+    this.detachReconnect = this.hv.onReconnect(() => {
+      void this.resync().catch((err: unknown) => this.log.warn({ err }, 'VM re-sync after reconnection failed'));
+    });
+  }
+
+  /** Stops listening; the guests keep running (a restarted vdsmd recovers them). */
+  async stop(): Promise<void> {
+    this.detachReconnect?.();
+    const subs = this.subscriptions;
+    this.subscriptions = [];
+    await Promise.all(subs.map((s) => s.unsubscribe().catch(() => undefined)));
+    for (const vm of this.vms.values()) vm.dispose();
+  }
+
+  private async subscribe(): Promise<void> {
+    const byUuid = (uuid: string): Vm | undefined => this.vms.get(uuid.toLowerCase());
+    this.subscriptions = await Promise.all([
+      this.hv.subscribe(EventId.LIFECYCLE, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) this.lifecycle.onLifecycle(vm, e.event, e.detail);
+      }),
+      this.hv.subscribe(EventId.REBOOT, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) this.lifecycle.onReboot(vm);
+      }),
+      this.hv.subscribe(EventId.RTC_CHANGE, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) vm.timeOffset = String(e.utcOffset);
+      }),
+      this.hv.subscribe(EventId.IO_ERROR_REASON, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) vm.pauseCode = e.reason.toLowerCase() === 'enospc' ? 'ENOSPC' : 'EIO';
+      }),
+      this.hv.subscribe(EventId.GRAPHICS, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm === undefined) return;
+        vm.clientIp = e.phase === GraphicsPhase.DISCONNECT ? '' : e.remote.node;
+      }),
+      this.hv.subscribe(EventId.DEVICE_ADDED, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) void this.lifecycle.refreshDescription(vm);
+      }),
+      this.hv.subscribe(EventId.DEVICE_REMOVED, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) this.devices.onDeviceRemoved(vm, e.devAlias);
+      }),
+    ]);
+  }
+
+  private makeVm(description: DomainDescription, metadata: VmMetadata, status: InternalStatus): Vm {
+    return new Vm({
+      id: description.uuid,
+      description,
+      metadata,
+      status,
+      timing: this.timing,
+      onStatus: (vm) => this.publishStatus(vm),
+    });
+  }
+
+  private publishStatus(vm: Vm): void {
+    const record = vmStats(vm, this.o.sampler);
+    this.o.publish(`|virt|VM_status|${vm.id}`, { [vm.id]: record });
+  }
+
+  private async offeredTypes(): Promise<OfferedTypes> {
+    this.offered ??= offeredDomainTypes(await this.hv.getCapabilities());
+    return this.offered;
+  }
+
+  /** VM.create: validates, applies host policy, registers the VM (WaitForLaunch) and starts it in the background. */
+  async create(vmId: string, params: Readonly<Record<string, unknown>>): Promise<CreateResult> {
+    const xml = params.xml;
+    if (typeof xml !== 'string' || xml.trim() === '') {
+      throw new VdsmError('CreateError', 'vmParams.xml (the libvirt domain XML) is required');
+    }
+    const display = params.display;
+    if (display !== undefined && display !== 'vnc' && display !== 'qxl' && display !== 'qxlnc') {
+      throw new VdsmError('CreateError', `unknown display ${String(display)}`);
+    }
+    let description: DomainDescription;
+    try {
+      description = describeDomain(xml);
+    } catch (err) {
+      if (err instanceof DomainXmlError) throw new VdsmError('CreateError', err.message);
+      throw err;
+    }
+    const id = description.uuid;
+    if (vmId !== '' && vmId.toLowerCase() !== id) {
+      this.log.info({ vmId, xmlUuid: id }, 'vmID differs from the XML <uuid>; the XML wins');
+    }
+    if (this.vms.has(id)) throw new VdsmError('VMExists', id);
+    const choice = chooseDomainType(description.type, description.arch, this.o.kvm, await this.offeredTypes());
+    if (this.vms.has(id)) throw new VdsmError('VMExists', id);
+    let prepared = xml;
+    if (choice.type !== description.type) {
+      prepared = withDomainType(description, choice.type);
+      description = describeDomain(prepared);
+      this.log.info({ vmId: id, from: 'kvm', to: choice.type, reason: choice.reason }, 'domain type changed');
+    }
+    const metadata = description.metadata ?? VmMetadata.fromXml(undefined);
+    const launchPaused = params.launchPaused === true || metadata.getBool('launchPaused') === true;
+    const vm = this.makeVm(description, metadata, 'WaitForLaunch');
+    this.vms.set(id, vm);
+    vm.refresh();
+    void this.lifecycle.start(vm, prepared, launchPaused).catch((err: unknown) => {
+      this.log.error({ vmId: id, err }, 'VM start crashed');
+    });
+    return { vmId: id, vmName: description.name, status: 'WaitForLaunch', statusTime: vm.statusTime, xml: prepared };
+  }
+
+  /** The VM, or NoSuchVM (code 1). */
+  get(vmId: string): Vm {
+    const vm = this.vms.get(vmId.toLowerCase());
+    if (vm === undefined) throw new VdsmError('NoSuchVM', vmId);
+    return vm;
+  }
+
+  async destroy(vmId: string, gracefulAttempts: number): Promise<void> {
+    const vm = this.get(vmId);
+    if (vm.destroying) throw new VdsmError('NoSuchVM', `${vmId} is being destroyed`);
+    try {
+      await this.lifecycle.destroy(vm, gracefulAttempts);
+    } finally {
+      if (vm.isDown()) this.vms.delete(vm.id);
+      else vm.destroying = false;
+    }
+  }
+
+  shutdown(vmId: string, o: Partial<ShutdownOptions> & { reboot: boolean; force: boolean }): void {
+    const vm = this.get(vmId);
+    this.lifecycle.shutdown(vm, {
+      delay: o.delay ?? 30,
+      message: o.message ?? (o.reboot ? 'VM is rebooting!' : 'VM is shutting down!'),
+      reboot: o.reboot,
+      timeout: o.timeout ?? this.o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
+      force: o.force,
+    });
+  }
+
+  pause(vmId: string): Promise<void> {
+    return this.lifecycle.pause(this.get(vmId));
+  }
+
+  cont(vmId: string): Promise<void> {
+    return this.lifecycle.cont(this.get(vmId));
+  }
+
+  stats(vmId: string): VmStatsRecord {
+    return vmStats(this.get(vmId), this.o.sampler);
+  }
+
+  allStats(): VmStatsRecord[] {
+    const now = Date.now() / 1000;
+    const out: VmStatsRecord[] = [];
+    for (const vm of this.vms.values()) out.push(vmStats(vm, this.o.sampler, now));
+    return out;
+  }
+
+  /** VMs in creation order, optionally filtered by id. */
+  list(filter: readonly string[] = []): Vm[] {
+    if (filter.length === 0) return [...this.vms.values()];
+    const wanted = new Set(filter.map((id) => id.toLowerCase()));
+    return [...this.vms.values()].filter((vm) => wanted.has(vm.id));
+  }
+
+  /** Full definitions with the live XML (what Host.getVMFullList returns). */
+  async fullList(filter: readonly string[] = []): Promise<VmStatsRecord[]> {
+    return Promise.all(
+      this.list(filter).map(async (vm) => {
+        const xml = vm.handle === undefined ? undefined : await vm.handle.getXMLDesc(0).catch(() => undefined);
+        return vmFullInfo(vm, xml);
+      }),
+    );
+  }
+
+  counts(): VmCounts {
+    let active = 0;
+    let migrating = 0;
+    for (const vm of this.vms.values()) {
+      const s = vm.internalStatus;
+      if (s === 'Up') active++;
+      if (s === 'Migration Source' || s === 'Migration Destination') migrating++;
+    }
+    return {
+      vmCount: this.vms.size,
+      vmActive: active,
+      vmMigrating: migrating,
+      incomingVmMigrations: 0,
+      outgoingVmMigrations: 0,
+    };
+  }
+
+  /** After a reconnection: fresh handles, and states the missed events would have set. */
+  private async resync(): Promise<void> {
+    for (const vm of this.vms.values()) {
+      if (vm.isDown() || vm.destroying) continue;
+      let handle: DomainHandle;
+      try {
+        handle = await this.hv.lookupByUUID(vm.id);
+      } catch {
+        this.lifecycle.markDown(vm, shutoffDown(-1));
+        continue;
+      }
+      vm.handle = handle;
+      const state = await handle.getState();
+      if (state.state === 5) this.lifecycle.markDown(vm, vm.expectedExit ?? shutoffDown(state.reason));
+      else if (state.state === 3) vm.setStatus('Paused');
+      else if (vm.internalStatus === 'Paused') vm.setStatus('Up');
+    }
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * Live device changes of a running VM: console ticket (VM.setTicket), disk and NIC hot(un)plug, balloon target,
+ * vCPU count, NIC link/network updates and the ioTune view. Each edits the device XML as libvirt reports it live,
+ * applies it with attach/detach/updateDevice, and keeps the ovirt-vm device metadata in step.
+ */
+import { Affect, DeviceModify } from '@vdsm-ts/native/libvirt/index';
+import type { Logger } from '../../common/logging.js';
+import { VdsmError } from '../../errors/vdsm-error.js';
+import { OVIRT_VM_NS } from '../metadata.js';
+import { attr, child, childAttr, children, type Element, escapeXml, parseXml, serializeXml } from '../xml.js';
+import type { VmLifecycle } from './lifecycle.js';
+import type { Vm } from './vm.js';
+
+export interface DevicesDeps {
+  readonly lifecycle: VmLifecycle;
+  readonly logger: Logger;
+}
+
+export interface TicketOptions {
+  readonly password: string;
+  readonly ttl: number;
+  readonly existingConnAction: string;
+  readonly graphicsType?: string;
+}
+
+export interface IoTuneEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly ioTune: Readonly<Record<string, number>>;
+}
+
+const IOTUNE_KEYS = [
+  'total_bytes_sec',
+  'read_bytes_sec',
+  'write_bytes_sec',
+  'total_iops_sec',
+  'read_iops_sec',
+  'write_iops_sec',
+] as const;
+
+function libvirtFailure(what: string, err: unknown): VdsmError {
+  return new VdsmError('GeneralException', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` in UTC, libvirt's passwdValidTo format. */
+export function validTo(ttlSeconds: number, now = Date.now()): string {
+  return new Date(now + ttlSeconds * 1000).toISOString().slice(0, 19);
+}
+
+/** The devices and metadata of a `<hotplug>` document (or a bare device element). */
+function readHotplug(xml: string, device: 'disk' | 'interface'): { device: Element; metadata: Element[] } {
+  let root: Element | null;
+  try {
+    root = parseXml(xml).documentElement;
+  } catch (err) {
+    throw new VdsmError('InvalidParameter', `hot-plug XML is not well-formed: ${(err as Error).message}`);
+  }
+  if (root === null) throw new VdsmError('InvalidParameter', 'empty hot-plug XML');
+  const devices = root.localName === device ? [root] : children(child(root, 'devices') ?? root, device);
+  const found = devices[0];
+  if (found === undefined) throw new VdsmError('InvalidParameter', `hot-plug XML has no <${device}>`);
+  const metadata = child(root, 'metadata');
+  const vm = metadata === undefined ? undefined : children(metadata).find((e) => e.namespaceURI === OVIRT_VM_NS);
+  const entries = vm === undefined ? [] : children(vm).filter((e) => e.localName === 'device');
+  return { device: found, metadata: entries };
+}
+
+export class VmDevices {
+  constructor(private readonly deps: DevicesDeps) {}
+
+  private get lifecycle(): VmLifecycle {
+    return this.deps.lifecycle;
+  }
+
+  /** VM.setTicket: the first graphics device (or the given type) gets the password, valid for ttl seconds. */
+  async setTicket(vm: Vm, o: TicketOptions): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    await this.lifecycle.refreshDescription(vm);
+    const graphics = this.liveDevices(vm, 'graphics').find(
+      (g) => o.graphicsType === undefined || attr(g, 'type') === o.graphicsType,
+    );
+    if (graphics === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no graphics device`);
+    const edited = graphics.cloneNode(true) as Element;
+    edited.setAttribute('passwd', o.password);
+    if (o.ttl > 0) edited.setAttribute('passwdValidTo', validTo(o.ttl));
+    else edited.removeAttribute('passwdValidTo');
+    if (attr(edited, 'type') === 'spice') edited.setAttribute('connected', o.existingConnAction);
+    try {
+      await handle.updateDevice(serializeXml(edited), Affect.LIVE);
+    } catch (err) {
+      throw libvirtFailure('cannot set the console ticket', err);
+    }
+  }
+
+  private liveDevices(vm: Vm, name: string): Element[] {
+    const root = vm.description.doc.documentElement;
+    const devices = root === null ? undefined : child(root, 'devices');
+    return devices === undefined ? [] : children(devices, name);
+  }
+
+  async hotplugNic(vm: Vm, params: { xml?: string; nic?: Readonly<Record<string, unknown>> }): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    let xml: string;
+    let metadata: Element[] = [];
+    if (params.xml !== undefined) {
+      const parsed = readHotplug(params.xml, 'interface');
+      xml = serializeXml(parsed.device);
+      metadata = parsed.metadata;
+    } else if (params.nic !== undefined) {
+      xml = legacyNicXml(params.nic);
+    } else throw new VdsmError('MissingParameter', 'params.xml or params.nic');
+    try {
+      await handle.attachDevice(xml, DeviceModify.LIVE | DeviceModify.CONFIG);
+    } catch (err) {
+      throw libvirtFailure('cannot hot-plug the NIC', err);
+    }
+    await this.afterChange(vm, metadata);
+  }
+
+  async hotunplugNic(vm: Vm, params: { xml?: string; nic?: Readonly<Record<string, unknown>> }): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    let mac: string | undefined;
+    if (params.xml !== undefined) mac = childAttr(readHotplug(params.xml, 'interface').device, 'mac', 'address');
+    else if (typeof params.nic?.macAddr === 'string') mac = params.nic.macAddr;
+    if (mac === undefined) throw new VdsmError('MissingParameter', 'the NIC MAC address');
+    const wanted = mac.toLowerCase();
+    const live = vm.description.interfaces.find((i) => i.mac === wanted);
+    if (live === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no NIC ${mac}`);
+    try {
+      await handle.detachDevice(serializeXml(live.element), DeviceModify.LIVE | DeviceModify.CONFIG);
+    } catch (err) {
+      throw libvirtFailure('cannot hot-unplug the NIC', err);
+    }
+    vm.metadata.removeDevices((d) => (attr(d, 'mac_address') ?? '').toLowerCase() === wanted);
+    await this.afterChange(vm, []);
+  }
+
+  async hotplugDisk(vm: Vm, params: { xml?: string; drive?: Readonly<Record<string, unknown>> }): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    let xml: string;
+    let metadata: Element[] = [];
+    if (params.xml !== undefined) {
+      const parsed = readHotplug(params.xml, 'disk');
+      xml = serializeXml(parsed.device);
+      metadata = parsed.metadata;
+    } else if (params.drive !== undefined) {
+      xml = legacyDiskXml(params.drive);
+    } else throw new VdsmError('MissingParameter', 'params.xml or params.drive');
+    try {
+      await handle.attachDevice(xml, DeviceModify.LIVE | DeviceModify.CONFIG);
+    } catch (err) {
+      throw libvirtFailure('cannot hot-plug the disk', err);
+    }
+    await this.afterChange(vm, metadata);
+  }
+
+  async hotunplugDisk(vm: Vm, params: { xml?: string; drive?: Readonly<Record<string, unknown>> }): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    let target: string | undefined;
+    let path: string | undefined;
+    if (params.xml !== undefined) {
+      const disk = readHotplug(params.xml, 'disk').device;
+      target = childAttr(disk, 'target', 'dev');
+      const source = child(disk, 'source');
+      path = attr(source, 'file') ?? attr(source, 'dev');
+    } else if (params.drive !== undefined) {
+      target = typeof params.drive.name === 'string' ? params.drive.name : undefined;
+      path = typeof params.drive.path === 'string' ? params.drive.path : undefined;
+    }
+    const live = vm.description.disks.find(
+      (d) => (target !== undefined && d.target === target) || (path !== undefined && d.path === path),
+    );
+    if (live === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no such disk`);
+    try {
+      await handle.detachDevice(serializeXml(live.element), DeviceModify.LIVE | DeviceModify.CONFIG);
+    } catch (err) {
+      throw libvirtFailure('cannot hot-unplug the disk', err);
+    }
+    vm.metadata.removeDevices((d) => attr(d, 'devtype') === 'disk' && attr(d, 'name') === live.target);
+    await this.afterChange(vm, []);
+  }
+
+  private async afterChange(vm: Vm, metadata: readonly Element[]): Promise<void> {
+    if (metadata.length > 0) vm.metadata.mergeDevices(metadata);
+    await this.lifecycle.refreshDescription(vm);
+    await this.lifecycle.writeMetadata(vm);
+    vm.refresh();
+  }
+
+  /** DEVICE_REMOVED: the guest let go of a device (unplug finished). */
+  onDeviceRemoved(vm: Vm, alias: string): void {
+    this.deps.logger.info({ vmId: vm.id, alias }, 'device removed');
+    void this.lifecycle.refreshDescription(vm);
+  }
+
+  /** VM.setBalloonTarget (KiB). */
+  async setBalloonTarget(vm: Vm, targetKiB: number): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    if (!Number.isInteger(targetKiB) || targetKiB <= 0 || targetKiB > vm.description.memoryKiB) {
+      throw new VdsmError('InvalidParameter', `balloon target must be 1..${vm.description.memoryKiB} KiB`);
+    }
+    try {
+      await handle.setMemory(targetKiB, Affect.LIVE);
+    } catch (err) {
+      throw libvirtFailure('cannot set the balloon target', err);
+    }
+    vm.metadata.set('balloonTarget', targetKiB);
+    await this.lifecycle.writeMetadata(vm);
+  }
+
+  /** VM.setNumberOfCpus: vCPU hot-plug up to the domain's maximum. */
+  async setNumberOfCpus(vm: Vm, count: number): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    if (!Number.isInteger(count) || count < 1 || count > vm.description.maxVcpus) {
+      throw new VdsmError('InvalidParameter', `numberOfCpus must be 1..${vm.description.maxVcpus}`);
+    }
+    try {
+      await handle.setVcpus(count, Affect.LIVE);
+    } catch (err) {
+      throw libvirtFailure('cannot change the number of vCPUs', err);
+    }
+    await this.lifecycle.refreshDescription(vm);
+  }
+
+  /** VM.updateDevice for a NIC: link state and/or network (bridge). */
+  async updateNic(vm: Vm, o: { alias?: string; linkActive?: boolean; network?: string }): Promise<void> {
+    const handle = this.lifecycle.running(vm);
+    await this.lifecycle.refreshDescription(vm);
+    const nic = vm.description.interfaces.find((i) => i.alias !== undefined && i.alias === o.alias);
+    if (nic === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no NIC with alias ${o.alias}`);
+    const edited = nic.element.cloneNode(true) as Element;
+    if (o.linkActive !== undefined) {
+      let link = child(edited, 'link');
+      if (link === undefined) {
+        link = vm.description.doc.createElement('link');
+        edited.appendChild(link);
+      }
+      link.setAttribute('state', o.linkActive ? 'up' : 'down');
+    }
+    if (o.network !== undefined && o.network !== '') {
+      const source = child(edited, 'source');
+      if (source !== undefined && attr(edited, 'type') === 'bridge') source.setAttribute('bridge', o.network);
+    }
+    try {
+      await handle.updateDevice(serializeXml(edited), DeviceModify.LIVE);
+    } catch (err) {
+      throw libvirtFailure('cannot update the NIC', err);
+    }
+    await this.lifecycle.refreshDescription(vm);
+    vm.refresh();
+  }
+
+  /** VM.getIoTune: the limits each disk has in the live XML. */
+  ioTune(vm: Vm): IoTuneEntry[] {
+    const out: IoTuneEntry[] = [];
+    for (const disk of vm.description.disks) {
+      const iotune = child(disk.element, 'iotune');
+      if (iotune === undefined) continue;
+      const values: Record<string, number> = {};
+      for (const key of IOTUNE_KEYS) {
+        const element = child(iotune, key);
+        if (element !== undefined) values[key] = Number(element.textContent ?? 0);
+      }
+      out.push({ name: disk.target, path: disk.path ?? '', ioTune: values });
+    }
+    return out;
+  }
+}
+
+function str(record: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The pre-4.2 `nic` dict as libvirt XML (bridge NIC). */
+function legacyNicXml(nic: Readonly<Record<string, unknown>>): string {
+  const mac = str(nic, 'macAddr');
+  const network = str(nic, 'network');
+  if (mac === undefined || network === undefined)
+    throw new VdsmError('MissingParameter', 'nic.macAddr and nic.network');
+  const model = str(nic, 'nicModel') ?? 'virtio';
+  const link = nic.linkActive === false ? 'down' : 'up';
+  return `<interface type="bridge"><mac address="${escapeXml(mac)}"/><source bridge="${escapeXml(network)}"/><model type="${escapeXml(model === 'pv' ? 'virtio' : model)}"/><link state="${link}"/></interface>`;
+}
+
+/** The pre-4.2 `drive` dict as libvirt XML; only drives given by path (storage preparation is not done here). */
+function legacyDiskXml(drive: Readonly<Record<string, unknown>>): string {
+  const path = str(drive, 'path');
+  if (path === undefined) {
+    throw new VdsmError(
+      'ImageError',
+      'drive.path is required: preparing storage volumes for hot-plug is not implemented',
+    );
+  }
+  const name = str(drive, 'name');
+  if (name === undefined) throw new VdsmError('MissingParameter', 'drive.name (the target device, e.g. vdb)');
+  const bus = str(drive, 'iface') ?? 'virtio';
+  const format = str(drive, 'format') === 'cow' ? 'qcow2' : 'raw';
+  const readonly = drive.readonly === true ? '<readonly/>' : '';
+  return `<disk type="file" device="disk"><driver name="qemu" type="${format}" cache="none"/><source file="${escapeXml(path)}"/><target dev="${escapeXml(name)}" bus="${escapeXml(bus)}"/>${readonly}</disk>`;
+}

@@ -1,0 +1,79 @@
+/** The few DOM helpers the virt layer needs on top of @xmldom/xmldom: strict parsing and element walking. */
+import { DOMParser, type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
+
+export type { Document, Element };
+
+const ELEMENT_NODE = 1;
+
+export class XmlError extends Error {
+  override readonly name = 'XmlError';
+}
+
+const parser = new DOMParser({
+  locator: false,
+  onError: (level, message) => {
+    if (level !== 'warning') throw new XmlError(message.trim());
+  },
+});
+const serializer = new XMLSerializer();
+
+/** Parses XML strictly: any error (not just fatal ones) throws XmlError. */
+export function parseXml(text: string): Document {
+  try {
+    return parser.parseFromString(text, 'text/xml');
+  } catch (err) {
+    if (err instanceof XmlError) throw err;
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new XmlError(message ?? 'invalid XML');
+  }
+}
+
+export function serializeXml(node: Document | Element): string {
+  return serializer.serializeToString(node);
+}
+
+/** Child elements of `parent`, optionally only those with this local name (any namespace). */
+export function children(parent: Element | Document, localName?: string): Element[] {
+  const out: Element[] = [];
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType !== ELEMENT_NODE) continue;
+    const element = node as Element;
+    if (localName === undefined || element.localName === localName) out.push(element);
+  }
+  return out;
+}
+
+export function child(parent: Element | Document, localName: string): Element | undefined {
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE && (node as Element).localName === localName) return node as Element;
+  }
+  return undefined;
+}
+
+/** The attribute's value, or undefined when absent (getAttribute gives '' or null depending on version). */
+export function attr(element: Element | undefined, name: string): string | undefined {
+  if (element === undefined || !element.hasAttribute(name)) return undefined;
+  return element.getAttribute(name) ?? undefined;
+}
+
+export function text(element: Element | undefined): string | undefined {
+  if (element === undefined) return undefined;
+  return (element.textContent ?? '').trim();
+}
+
+/** `<parent><a><b attr=...>` shortcut: attribute of a direct child. */
+export function childAttr(parent: Element, localName: string, name: string): string | undefined {
+  return attr(child(parent, localName), name);
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+}
