@@ -2,7 +2,8 @@ import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-n
 import { createApiEndpoint } from './api/index.js';
 import { parseDaemonArgs } from './common/daemon-args.js';
 import { Logging } from './common/logging.js';
-import { startRpcServer } from './rpc/server/index.js';
+import { type RpcServer, startRpcServer } from './rpc/server/index.js';
+import { createVirt } from './virt/index.js';
 
 /** vdsmd's wiring: configuration, logging, then the services and servers. Nothing else lives here. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -12,13 +13,18 @@ export async function main(argv: readonly string[]): Promise<void> {
   log.info({ configFile }, 'vdsmd starting');
 
   let ready = false;
-  const api = createApiEndpoint({ config, logging });
-  const server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
+  let server: RpcServer | undefined;
+  // VM status events go out through the RPC server once it runs (events before ready are dropped anyway).
+  const virt = createVirt({ config, logging, publish: (method, params) => server?.events.publish(method, params) });
+  const api = createApiEndpoint({ config, logging, virt });
+  server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
-  log.info({ address, port, tls: config.vars.ssl }, `serving on ${where}`);
+  // Until libvirt is connected and running VMs are recovered, every call is answered with code 99.
+  await virt.start();
   api.setReady(true);
   ready = true;
+  log.info({ address, port, tls: config.vars.ssl }, `serving on ${where}`);
   notifyReady(`serving on ${where}`);
   const stopWatchdog = startWatchdog();
 
@@ -34,6 +40,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     server
       .close()
       .catch((err: unknown) => log.error({ err }, 'error while closing the RPC server'))
+      .then(() => virt.stop())
+      .catch((err: unknown) => log.error({ err }, 'error while stopping the virt layer'))
       .finally(() => {
         api.close();
         log.info('vdsmd stopped');

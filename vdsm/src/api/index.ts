@@ -9,14 +9,18 @@ import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
 import type { JsonRpcEndpoint } from '../rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../rpc/jsonrpc/dispatcher.js';
+import type { VirtService } from '../virt/index.js';
 import type { HandlerTable } from './handler.js';
 import { type HostDeps, hostHandlers } from './host.js';
 import { type SchemaFile, VERBS } from './schema/index.js';
 import { compileParams, ParamsError, SchemaCompiler } from './validate.js';
+import { vmHandlers } from './vm.js';
 
 export interface ApiDeps {
   readonly config: Config;
   readonly logging: Logging;
+  /** The virt layer (VM verbs, VM lists); without it the VM verbs answer "not implemented". */
+  readonly virt?: VirtService;
 }
 
 export interface ApiEndpoint extends JsonRpcEndpoint {
@@ -28,7 +32,7 @@ export interface ApiEndpoint extends JsonRpcEndpoint {
 
 /** Every implemented verb, from the namespace handler tables; verbs missing here answer "not implemented". */
 export function implementedHandlers(deps: HostDeps): HandlerTable {
-  return new Map([...hostHandlers(deps)]);
+  return new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
 }
 
 /** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */
@@ -71,12 +75,28 @@ export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
   });
   void sampler.start();
   const dispatcher = new Dispatcher({
-    methods: buildMethodTable(implementedHandlers({ logging: deps.logging, sampler })),
+    methods: buildMethodTable(implementedHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt) })),
     logger: deps.logging.get('jsonrpc'),
   });
   return {
     handle: (body, context) => dispatcher.handle(body, context),
     setReady: (ready) => dispatcher.setReady(ready),
     close: () => sampler.stop(),
+  };
+}
+
+/** The virt layer as the Host handlers see it: VM lists, and the hypervisor/KVM verdict for getCapabilities. */
+function virtDeps(virt: VirtService | undefined): Pick<HostDeps, 'virt' | 'capabilities'> {
+  if (virt === undefined) return {};
+  return {
+    virt,
+    capabilities: {
+      get hypervisor() {
+        return virt.vms === undefined ? undefined : virt.hypervisor;
+      },
+      get kvm() {
+        return virt.kvm;
+      },
+    },
   };
 }
