@@ -38,6 +38,7 @@ export function encodeFrame(message: Request | Response): Buffer {
 }
 
 export class FrameTooLargeError extends Error {
+  override readonly name = 'FrameTooLargeError';
   constructor(
     readonly length: number,
     readonly limit: number,
