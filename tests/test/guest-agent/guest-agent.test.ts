@@ -1,0 +1,211 @@
+/**
+ * The oVirt guest agent in a real guest (the tiny TCG guest with the host's node and the agent bundle) talking to
+ * vdsmd's GuestAgentChannel over the virtio-serial port and QEMU's channel socket: the guest's host name, its
+ * address on a bridge, memory figures against its own /proc/meminfo, disk usage and serial mapping; then a shutdown
+ * with a message through the agent powers the guest off.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logging } from '@vdsm-ts/vdsm/common/logging';
+import { GuestAgentChannel } from '@vdsm-ts/vdsm/virt/guestagent/index';
+import t from 'tap';
+import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';
+import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
+import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
+import {
+  makeGuestRunDir,
+  realGuestUnavailable,
+  removeDomain,
+  virsh,
+  waitFor,
+  waitForDomainState,
+  waitForSerialLine,
+} from '../../src/fixtures/guest-run.js';
+import {
+  DATA_FILL_MIB,
+  DATA_MOUNT,
+  DATA_SIZE_MIB,
+  ensureAgentGuestImage,
+  GA_POWEROFF_MARKER,
+  MEMINFO_MARKER,
+} from './guest-image.js';
+
+const MEMORY_MIB = 384;
+const BOOT_TIMEOUT_MS = 120_000;
+const AGENT_TIMEOUT_MS = 120_000;
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+/** How far the agent's MemFree may be from the guest's console reading taken within a few seconds of it. */
+const MEM_FREE_TOLERANCE_KIB = 24 * 1024;
+
+const unavailable = await realGuestUnavailable();
+if (unavailable === undefined) {
+  await realGuestTests();
+} else if (process.env.CI === 'true') {
+  t.fail(`CI=true but real guests cannot run here: ${unavailable}`);
+} else {
+  t.test('oVirt guest agent in a real guest', { skip: unavailable }, () => {});
+}
+
+/** The newest meminfo line the guest printed, as KiB numbers. */
+async function lastMeminfo(serialLog: string): Promise<Record<string, number> | undefined> {
+  const lines = (await readFile(serialLog, 'utf8')).split(/\r?\n/).filter((l) => l.startsWith(MEMINFO_MARKER));
+  const last = lines.at(-1);
+  if (last === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const [, key, value] of last.matchAll(/(\w+)=(\d+)/g)) out[key as string] = Number(value);
+  return out;
+}
+
+async function realGuestTests(): Promise<void> {
+  const runDir = await makeGuestRunDir('vdsm-ts-ga-');
+  t.teardown(runDir.remove);
+  const logging = new Logging({ name: 'e2e', level: 'warn', pretty: false });
+
+  await t.test('GuestAgentChannel and the agent in a real guest', async (t) => {
+    const buildStart = performance.now();
+    const image = await ensureAgentGuestImage();
+    t.comment(`guest image with node + agent ${image.key} ready in ${Math.round(performance.now() - buildStart)} ms`);
+    const network = await createGuestNetwork();
+    t.teardown(network.remove);
+
+    const vmId = randomUUID();
+    const name = `vdsm-ga-${vmId.slice(0, 8)}`;
+    const serialLog = join(runDir.path, `${name}.serial.log`);
+    const disk = join(runDir.path, `${name}-vda.img`);
+    await writeFile(disk, '');
+    await truncate(disk, 8 * 1024 * 1024);
+    // Upstream matches drives by the first 20 characters of the image UUID in the serial the guest reports.
+    const serial = randomUUID().slice(0, 20);
+    const mac = randomMac();
+    const socketPath = join(runDir.path, `${vmId}.ovirt-guest-agent.0`);
+    const xmlFile = join(runDir.path, `${name}.xml`);
+    await writeFile(
+      xmlFile,
+      toTcgDomainXml(
+        buildGuestDomainXml({
+          name,
+          uuid: vmId,
+          memoryMiB: MEMORY_MIB,
+          boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
+          serial: { type: 'file', path: serialLog },
+          nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
+          disks: [{ path: disk, target: 'vda', serial }],
+          guestAgentSocket: socketPath,
+        }),
+      ),
+    );
+    t.teardown(() => removeDomain(name));
+    await virsh(['define', xmlFile]);
+
+    // The channel starts before QEMU exists, as it may in vdsmd: it retries until the socket appears.
+    const channel = new GuestAgentChannel({
+      vmId,
+      socketPath,
+      logger: logging.get('virt.guestagent'),
+      memSizeMiB: MEMORY_MIB,
+      timing: { retryInitialMs: 100, retryMaxMs: 1000 },
+    });
+    t.teardown(() => channel.stop());
+    const versions: number[] = [];
+    channel.on('apiVersion', (v) => versions.push(v));
+    channel.start();
+
+    const started = performance.now();
+    await virsh(['start', name]);
+    await waitForSerialLine(serialLog, BOOT_MARKER, BOOT_TIMEOUT_MS);
+    const bootMs = performance.now() - started;
+    const firstMessage = await waitFor(async () => (channel.counters.messages > 0 ? performance.now() : undefined), {
+      timeoutMs: AGENT_TIMEOUT_MS,
+      what: 'the first message from the agent',
+    });
+    const stats = await waitFor(
+      async () => {
+        const s = channel.stats();
+        return channel.apiVersion === 3 &&
+          s.guestOsInfo !== undefined &&
+          s.disksUsage !== undefined &&
+          s.memoryStats !== undefined &&
+          s.guestCPUCount !== -1
+          ? s
+          : undefined;
+      },
+      { timeoutMs: AGENT_TIMEOUT_MS, what: 'API 3 data, disks usage, memory and CPU count from the agent' },
+    );
+    const allMs = performance.now() - started;
+    t.comment(
+      `virsh start -> boot marker ${Math.round(bootMs)} ms, -> first agent message ${Math.round(firstMessage - started)} ms, -> full report at API 3 ${Math.round(allMs)} ms`,
+    );
+
+    t.same(versions, [3], 'API version negotiated to 3');
+    t.equal(channel.guestStatus(), 'Up');
+    t.ok(channel.isResponsive());
+    t.same(channel.counters.refused, {}, 'the agent sent nothing vdsmd refused');
+    t.equal(stats.guestName, name, 'guestName is the guest host name');
+    t.equal(stats.guestFQDN, name, 'guestFQDN');
+    t.equal(stats.guestOs, image.version, 'guestOs is the guest kernel release');
+    t.match(stats.guestOsInfo, { type: 'linux', arch: 'x86_64', kernel: image.version });
+    t.equal(stats.guestCPUCount, 1);
+    t.equal(stats.username, 'None', 'nobody is logged in');
+
+    const eth0 = (stats.netIfaces as { name: string; hw: string; inet: string[] }[]).find((i) => i.name === 'eth0');
+    t.same(eth0?.hw, mac, 'eth0 reports the MAC from the domain XML');
+    t.same(eth0?.inet, [network.guestIp], 'eth0 reports the address on the bridge');
+    t.equal(stats.guestIPs, network.guestIp);
+    t.ok(await network.pingGuest(), 'and the guest answers on that address');
+
+    const data = (stats.disksUsage as { path: string; fs: string; total: string; used: string }[]).find(
+      (d) => d.path === DATA_MOUNT,
+    );
+    t.same(data && { fs: data.fs, total: data.total }, { fs: 'tmpfs', total: String(DATA_SIZE_MIB * 1024 * 1024) });
+    t.ok(
+      data !== undefined && Number(data.used) >= DATA_FILL_MIB * 1024 * 1024,
+      `used covers the ${DATA_FILL_MIB} MiB file`,
+    );
+    t.same(channel.diskMapping()[serial], { name: '/dev/vda' }, 'the disk serial maps to /dev/vda');
+
+    // Memory: the next heartbeat against the guest's own /proc/meminfo printed at about the same time.
+    const beats = channel.counters.messages;
+    await waitFor(async () => (channel.counters.messages > beats + 1 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'another heartbeat',
+    });
+    const mem = channel.stats().memoryStats as Record<string, string>;
+    const meminfo = await lastMeminfo(serialLog);
+    t.ok(meminfo !== undefined, 'the guest printed /proc/meminfo');
+    t.equal(Number(mem.mem_total), meminfo?.MemTotal, 'mem_total is the guest MemTotal (KiB)');
+    const freeDiff = Math.abs(Number(mem.mem_unused) - (meminfo?.MemFree ?? 0));
+    t.ok(
+      freeDiff <= MEM_FREE_TOLERANCE_KIB,
+      `mem_unused within ${MEM_FREE_TOLERANCE_KIB} KiB of MemFree (off by ${freeDiff})`,
+    );
+    t.equal(mem.mem_free, mem.mem_unused, 'mem_free is reported as MemFree, like upstream');
+    t.ok(
+      Math.abs(Number(mem.mem_cached) - (meminfo?.Cached ?? 0)) <= MEM_FREE_TOLERANCE_KIB,
+      'mem_cached matches Cached',
+    );
+    const memUsage = Number(channel.stats().memUsage);
+    t.ok(memUsage > 0 && memUsage < 100, `memUsage ${memUsage}% of ${MEMORY_MIB} MiB`);
+    t.comment(
+      `guest memory: MemTotal ${meminfo?.MemTotal} KiB, MemFree ${meminfo?.MemFree} KiB; agent mem_unused ${mem.mem_unused} KiB, memUsage ${memUsage}%`,
+    );
+
+    t.same(await channel.echo({ from: 'vdsm-ts' }), { from: 'vdsm-ts' }, 'echo round trip through the guest');
+
+    const message = 'vdsm-ts e2e: powering off';
+    const shutdownStart = performance.now();
+    t.equal(await channel.shutdown({ delaySeconds: 0, message, reboot: false }), true, 'sent to a responsive agent');
+    t.match(
+      await waitForSerialLine(serialLog, GA_POWEROFF_MARKER, SHUTDOWN_TIMEOUT_MS),
+      `${GA_POWEROFF_MARKER} -h +0 ${message}`,
+    );
+    const final = await waitForDomainState(name, /^shut off/, SHUTDOWN_TIMEOUT_MS);
+    t.comment(`shutdown: command to shut off ${Math.round(performance.now() - shutdownStart)} ms`);
+    t.equal(final, 'shut off (shutdown)', 'the agent powered the guest off');
+    await waitFor(async () => (channel.connected ? undefined : true), {
+      timeoutMs: 10_000,
+      what: 'the channel to see QEMU go',
+    });
+    t.pass('the channel saw QEMU go away');
+  });
+}
