@@ -15,11 +15,9 @@ const JOB = 'org.freedesktop.systemd1.Job';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 
 /** D-Bus error names that mean "nobody answers for systemd here". */
-const NOT_RUNNING = new Set([
-  'org.freedesktop.DBus.Error.ServiceUnknown',
-  'org.freedesktop.DBus.Error.NameHasNoOwner',
-  'org.freedesktop.DBus.Error.Spawn.ServiceNotFound',
-]);
+const NOT_RUNNING = new Set(['org.freedesktop.DBus.Error.ServiceUnknown', 'org.freedesktop.DBus.Error.NameHasNoOwner']);
+/** Errors of bus activation: a bus that tries to start systemd on demand (a plain dbus-daemon) has none to start. */
+const ACTIVATION_FAILED = 'org.freedesktop.DBus.Error.Spawn.';
 
 export type JobMethod = 'StartUnit' | 'StopUnit' | 'RestartUnit';
 
@@ -56,7 +54,7 @@ export class SystemdManager {
 
   /** Connects, subscribes to job signals, and fails with NOT_AVAILABLE when there is no bus or no systemd on it. */
   static async open(signal: AbortSignal): Promise<SystemdManager> {
-    signal.throwIfAborted?.();
+    if (signal.aborted) throw aborted('connecting to the system bus');
     const bus = dbus.systemBus();
     try {
       await new Promise<void>((resolve, reject) => {
@@ -270,7 +268,7 @@ export function fromDbusError(err: unknown, member: string): SupervdsmError {
   if (!(err instanceof dbus.DBusError))
     return new SupervdsmError('INTERNAL', `${member}: ${(err as Error)?.message ?? err}`);
   const detail = `${err.text} (${err.type})`;
-  if (NOT_RUNNING.has(err.type))
+  if (NOT_RUNNING.has(err.type) || err.type.startsWith(ACTIVATION_FAILED))
     return new SupervdsmError('NOT_AVAILABLE', `systemd is not running on the system bus: ${detail}`);
   if (err.type === 'org.freedesktop.systemd1.NoSuchUnit' || err.type === 'org.freedesktop.systemd1.LoadFailed')
     return new SupervdsmError('INVALID_PARAMS', detail);
