@@ -128,32 +128,48 @@ export class VmMetadata {
   }
 
   /**
-   * The element as libvirt's metadata API takes it: in the namespace as the default one (no prefix), because
-   * libvirt declares the `ovirt-vm` prefix on the root itself and refuses an element that already declares it.
+   * The element as libvirt's metadata API takes it: without any namespace. libvirt puts the element and all its
+   * children into the ovirt-vm namespace itself (and refuses an element that already declares the prefix).
    */
   toLibvirtXml(): string {
-    const doc = parseXml(`<vm xmlns="${OVIRT_VM_NS}"/>`);
-    const root = doc.documentElement as Element;
-    const copy = (from: Element, to: Element): void => {
-      for (const a of Array.from(from.attributes)) {
-        if (a.name !== 'xmlns' && !a.name.startsWith('xmlns:')) to.setAttribute(a.name, a.value);
-      }
-      for (let node = from.firstChild; node !== null; node = node.nextSibling) {
-        if (node.nodeType === 1) {
-          const element = node as Element;
-          const ns = element.namespaceURI === OVIRT_VM_NS ? OVIRT_VM_NS : element.namespaceURI;
-          const name = ns === OVIRT_VM_NS ? (element.localName ?? element.nodeName) : element.nodeName;
-          const created = doc.createElementNS(ns, name);
-          copy(element, created);
-          to.appendChild(created);
-        } else if (node.nodeType === 3 || node.nodeType === 4) {
-          to.appendChild(doc.createTextNode(node.nodeValue ?? ''));
-        }
-      }
-    };
-    copy(this.root, root);
-    return serializeXml(root);
+    return serializeXml(renamespace(this.root, null, ''));
   }
+
+  /** Metadata as libvirt's getMetadata returns it (the same namespace-less form). */
+  static fromLibvirtXml(xml: string): VmMetadata {
+    const root = parseXml(xml).documentElement;
+    if (root === null || root.localName !== 'vm') throw new Error('ovirt-vm metadata must be a <vm> element');
+    return VmMetadata.fromXml(serializeXml(renamespace(root, OVIRT_VM_NS, `${OVIRT_VM_PREFIX}:`)));
+  }
+}
+
+/** A copy of `from` whose ovirt-vm (or namespace-less) elements are moved to namespace `ns` with `prefix`. */
+function renamespace(from: Element, ns: string | null, prefix: string): Element {
+  const doc = parseXml(ns === null ? '<vm/>' : `<${prefix}vm xmlns:${prefix.slice(0, -1)}="${ns}"/>`);
+  const copy = (source: Element, target: Element): void => {
+    for (const a of Array.from(source.attributes)) {
+      if (a.name !== 'xmlns' && !a.name.startsWith('xmlns:')) target.setAttribute(a.name, a.value);
+    }
+    for (let node = source.firstChild; node !== null; node = node.nextSibling) {
+      if (node.nodeType === 1) {
+        const element = node as Element;
+        const ours = element.namespaceURI === OVIRT_VM_NS || element.namespaceURI === null;
+        const name = element.localName ?? element.nodeName;
+        const created = ours
+          ? ns === null
+            ? doc.createElement(name)
+            : doc.createElementNS(ns, `${prefix}${name}`)
+          : doc.createElementNS(element.namespaceURI, element.nodeName);
+        copy(element, created);
+        target.appendChild(created);
+      } else if (node.nodeType === 3 || node.nodeType === 4) {
+        target.appendChild(doc.createTextNode(node.nodeValue ?? ''));
+      }
+    }
+  };
+  const root = doc.documentElement as Element;
+  copy(from, root);
+  return root;
 }
 
 function sameDevice(a: Element, b: Element): boolean {

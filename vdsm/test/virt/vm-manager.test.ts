@@ -1,0 +1,262 @@
+// The VM manager on libvirt's test:///default: the real libvirt library and its in-memory driver, no mocks.
+import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import t from 'tap';
+import { VdsmError } from '../../src/errors/vdsm-error.js';
+import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
+import type { KvmSupport } from '../../src/virt/kvm-support.js';
+import { VmManager } from '../../src/virt/vm-manager.js';
+import { engineDomainXml, silentLogger, uuidOf, waitFor } from './helpers.js';
+
+const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
+
+interface Published {
+  vmId: string;
+  record: Record<string, unknown>;
+}
+
+async function setup(t: { teardown(fn: () => unknown): void }) {
+  const hypervisor = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
+  await hypervisor.connect();
+  const events: Published[] = [];
+  const make = () =>
+    new VmManager({
+      hypervisor,
+      logger: silentLogger(),
+      kvm: KVM,
+      publish: (method, params) => {
+        const vmId = method.split('|')[3] as string;
+        events.push({ vmId, record: params[vmId] as Record<string, unknown> });
+      },
+      timing: { guestEventMs: 300 },
+      shutdownTimeoutSeconds: 2,
+    });
+  const manager = make();
+  await manager.start();
+  t.teardown(async () => {
+    await manager.stop();
+    await hypervisor.close();
+  });
+  const statuses = (vmId: string) => events.filter((e) => e.vmId === vmId).map((e) => e.record.status);
+  return { hypervisor, manager, events, statuses, make };
+}
+
+function vdsmCode(fn: () => unknown): Promise<number | undefined> {
+  return Promise.resolve()
+    .then(fn)
+    .then(
+      () => undefined,
+      (err: unknown) => (err instanceof VdsmError ? err.code : -1),
+    );
+}
+
+t.test('create: WaitForLaunch, Powering up, Up; stats, lists, counts; destroy: Down, gone', async (t) => {
+  const { hypervisor, manager, statuses, events } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-a', macs: ['56:6f:00:00:01:01'] });
+  const id = uuidOf(xml);
+  const created = await manager.create(id, { xml });
+  t.equal(created.status, 'WaitForLaunch');
+  t.match(created.xml, /^<domain type="test"/, 'kvm mapped to the type test:///default offers');
+  await waitFor(() => statuses(id).includes('Up'), 'Up');
+  t.same(statuses(id), ['WaitForLaunch', 'Powering up', 'Up']);
+
+  const domain = await hypervisor.lookupByUUID(id);
+  t.equal((await domain.getState()).state, 1, 'libvirt runs it');
+  t.equal(await domain.isPersistent(), true, 'defined persistently, as upstream');
+  t.match(await domain.getOvirtMetadata(), /startTime/, 'start time persisted in the ovirt-vm metadata');
+
+  const stats = manager.stats(id);
+  t.match(stats, {
+    vmId: id,
+    status: 'Up',
+    vmName: 'mgr-a',
+    vmType: 'kvm',
+    kvmEnable: 'true',
+    acpiEnable: 'true',
+    monitorResponse: '0',
+    displayInfo: [{ type: 'vnc', ipAddress: '127.0.0.1' }],
+  });
+  t.match(stats.statusTime, /^\d+$/, 'statusTime is a string of digits');
+  t.match(stats.elapsedTime, /^\d+$/);
+  t.same(
+    manager.list().map((vm) => vm.id),
+    [id],
+  );
+  t.match(manager.counts(), { vmCount: 1, vmActive: 1, vmMigrating: 0 });
+  const [full] = await manager.fullList([id]);
+  t.match(full, { vmId: id, vmName: 'mgr-a', memSize: 128, smp: '1', status: 'Up' });
+  t.match(full?.xml, /<domain type=.test./, 'full list carries the live XML');
+
+  await manager.destroy(id, 1);
+  t.same(statuses(id), ['WaitForLaunch', 'Powering up', 'Up', 'Down']);
+  t.match(events.at(-1)?.record, {
+    status: 'Down',
+    exitCode: 0,
+    exitReason: 6,
+    exitMessage: 'Admin shut down from the engine',
+  });
+  t.same(manager.list(), []);
+  t.equal(await vdsmCode(() => hypervisor.lookupByUUID(id)), -1, 'domain undefined in libvirt');
+  t.equal(await vdsmCode(() => manager.destroy(id, 1)), 1, 'destroying again: noVM');
+  t.equal(await vdsmCode(() => manager.stats(id)), 1);
+});
+
+t.test('bad input gets VDSM errors', async (t) => {
+  const { manager } = await setup(t);
+  t.equal(await vdsmCode(() => manager.create('x', {})), 9, 'no xml: createErr');
+  t.equal(await vdsmCode(() => manager.create('x', { xml: '<domain' })), 9, 'malformed');
+  t.equal(await vdsmCode(() => manager.create('x', { xml: '<domain type="kvm"/>' })), 9, 'no uuid/name');
+  const xml = engineDomainXml({ name: 'mgr-b' });
+  t.equal(await vdsmCode(() => manager.create('x', { xml, display: 'sdl' })), 9, 'bad legacy display');
+  await manager.create(uuidOf(xml), { xml });
+  t.equal(await vdsmCode(() => manager.create(uuidOf(xml), { xml })), 4, 'duplicate: exist');
+  await waitFor(() => manager.get(uuidOf(xml)).internalStatus === 'Up', 'Up');
+  await manager.destroy(uuidOf(xml), 0);
+});
+
+t.test('pause, cont, launchPaused and libvirt events', async (t) => {
+  const { hypervisor, manager, statuses } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-c' });
+  const id = uuidOf(xml);
+  await manager.create(id, { xml });
+  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await manager.pause(id);
+  t.equal(manager.stats(id).status, 'Paused');
+  t.equal(manager.stats(id).pauseCode, 'NOERR');
+  t.equal((await (await hypervisor.lookupByUUID(id)).getState()).state, 3, 'libvirt paused it');
+  await manager.cont(id);
+  t.equal(manager.get(id).internalStatus, 'Up');
+  t.equal(manager.stats(id).pauseCode, undefined);
+
+  // Paused and resumed behind vdsmd's back: libvirt's events drive the status.
+  const domain = await hypervisor.lookupByUUID(id);
+  await domain.suspend();
+  await waitFor(() => manager.get(id).internalStatus === 'Paused', 'Paused from the SUSPENDED event');
+  await domain.resume();
+  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up from the RESUMED event');
+
+  const pausedXml = engineDomainXml({
+    name: 'mgr-d',
+    metadata: '<ovirt-vm:launchPaused type="bool">true</ovirt-vm:launchPaused>',
+  });
+  const pausedId = uuidOf(pausedXml);
+  await manager.create(pausedId, { xml: pausedXml });
+  await waitFor(() => manager.get(pausedId).internalStatus === 'Paused', 'launchPaused');
+  t.same(statuses(pausedId), ['WaitForLaunch', 'Paused']);
+  await manager.destroy(pausedId, 1);
+  await manager.destroy(id, 1);
+});
+
+t.test('a domain that stops behind vdsmd: Down with the reason, kept until destroy', async (t) => {
+  const { hypervisor, manager, events } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-e' });
+  const id = uuidOf(xml);
+  await manager.create(id, { xml });
+  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await (await hypervisor.lookupByUUID(id)).destroy();
+  await waitFor(() => manager.get(id).isDown(), 'Down');
+  t.match(manager.stats(id), {
+    status: 'Down',
+    exitCode: 1,
+    exitReason: 2,
+    exitMessage: 'Lost connection with qemu process',
+  });
+  t.equal(manager.stats(id).vmName, undefined, 'a Down VM reports only its exit record');
+  t.match(manager.counts(), { vmCount: 1, vmActive: 0 });
+  t.match(await (await hypervisor.lookupByUUID(id)).getOvirtMetadata(), /<exitReason type="int">2</, 'persisted');
+  const downEvents = events.filter((e) => e.vmId === id && e.record.status === 'Down');
+  t.equal(downEvents.length, 1, 'one Down event');
+  await manager.destroy(id, 1);
+  t.equal(
+    events.filter((e) => e.vmId === id && e.record.status === 'Down').length,
+    1,
+    'destroy of a Down VM: no second Down',
+  );
+});
+
+t.test('shutdown: ACPI, Powering down, then Down(6)', async (t) => {
+  const { manager, statuses, events } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-f' });
+  const id = uuidOf(xml);
+  await manager.create(id, { xml });
+  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  manager.shutdown(id, { reboot: false, force: false });
+  await waitFor(() => manager.get(id).isDown(), 'Down');
+  t.ok(statuses(id).includes('Powering down'), 'Powering down reported');
+  t.match(events.at(-1)?.record, { status: 'Down', exitCode: 0, exitReason: 6 });
+  t.equal(await vdsmCode(() => manager.shutdown(id, { reboot: false, force: false })), 1, 'not running any more');
+  await manager.destroy(id, 1);
+
+  const noAcpi = engineDomainXml({ name: 'mgr-g' }).replace('<features><acpi/></features>', '');
+  await manager.create(uuidOf(noAcpi), { xml: noAcpi });
+  await waitFor(() => manager.get(uuidOf(noAcpi)).internalStatus === 'Up', 'Up');
+  t.equal(
+    await vdsmCode(() => manager.shutdown(uuidOf(noAcpi), { reboot: false, force: false })),
+    4,
+    'no agent, no ACPI, no force: exist',
+  );
+  await manager.destroy(uuidOf(noAcpi), 1);
+});
+
+t.test('balloon and vCPUs', async (t) => {
+  const { hypervisor, manager } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-h', memoryMiB: 256, vcpus: 1, maxVcpus: 2 });
+  const id = uuidOf(xml);
+  await manager.create(id, { xml });
+  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  const vm = manager.get(id);
+  await manager.devices.setBalloonTarget(vm, 200 * 1024);
+  const domain = await hypervisor.lookupByUUID(id);
+  t.equal((await domain.getInfo()).memory, 200 * 1024, 'libvirt took the balloon target');
+  t.match(await domain.getOvirtMetadata(), /<balloonTarget type="int">204800</);
+  t.equal(await vdsmCode(() => manager.devices.setBalloonTarget(vm, 512 * 1024)), 91, 'above memory: invalid');
+  await manager.devices.setNumberOfCpus(vm, 2);
+  t.equal((await domain.getInfo()).nrVirtCpu, 2);
+  t.equal(manager.stats(id).vcpuCount, '2');
+  t.equal(await vdsmCode(() => manager.devices.setNumberOfCpus(vm, 3)), 91, 'above the maximum');
+  await manager.destroy(id, 1);
+});
+
+t.test('recovery: a restarted manager adopts running VMs and reports those that died meanwhile', async (t) => {
+  const { hypervisor, manager, make } = await setup(t);
+  const a = engineDomainXml({ name: 'rec-a' });
+  const b = engineDomainXml({ name: 'rec-b' });
+  const c = engineDomainXml({ name: 'rec-c' });
+  const external = engineDomainXml({ name: 'rec-ext', external: true }).replace('type="kvm"', 'type="test"');
+  for (const xml of [a, b, c]) await manager.create(uuidOf(xml), { xml });
+  await waitFor(() => manager.list().every((vm) => vm.internalStatus === 'Up'), 'all Up');
+  await manager.pause(uuidOf(c));
+  const startTime = manager.get(uuidOf(a)).startTime;
+  await (await hypervisor.defineXML(external)).create();
+  await manager.stop();
+
+  // While "vdsmd is down": b dies.
+  let stopped = false;
+  const sub = await hypervisor.subscribe(EventId.LIFECYCLE, (e) => {
+    if (e.domain.uuid === uuidOf(b) && e.event === LifecycleEvent.STOPPED) stopped = true;
+  });
+  await (await hypervisor.lookupByUUID(uuidOf(b))).destroy();
+  await waitFor(() => stopped, 'b stopped');
+  await sub.unsubscribe();
+
+  const restarted = make();
+  await restarted.start();
+  t.teardown(() => restarted.stop());
+  t.same(
+    restarted
+      .list()
+      .map((vm) => vm.name)
+      .sort(),
+    ['rec-a', 'rec-b', 'rec-c'],
+    'external domains are left alone',
+  );
+  t.equal(restarted.get(uuidOf(a)).internalStatus, 'Up');
+  await waitFor(() => restarted.stats(uuidOf(a)).status === 'Up', 'Powering up ends (counted from the start time)');
+  t.equal(restarted.get(uuidOf(a)).startTime, startTime, 'start time from the metadata');
+  t.equal(restarted.stats(uuidOf(c)).status, 'Paused');
+  t.match(restarted.stats(uuidOf(b)), { status: 'Down', exitReason: 6, exitCode: 0 }, 'destroyed while away');
+  t.equal((await (await hypervisor.lookupByUUID(uuidOf(a))).getState()).state, 1, 'guest untouched');
+  for (const xml of [a, b, c]) await restarted.destroy(uuidOf(xml), 1);
+  const ext = await hypervisor.lookupByName('rec-ext');
+  await ext.destroy();
+  await ext.undefine();
+});
