@@ -179,8 +179,10 @@ function diskStats(
       writeOps: intStr(b.wrReqs),
       readBytes: intStr(b.rdBytes),
       writtenBytes: intStr(b.wrBytes),
-      apparentsize: intStr(b.physical ?? b.capacity),
-      truesize: intStr(b.allocation),
+      // upstream: apparentsize is the volume's size, truesize what it occupies on the host (libvirt's physical,
+      // st_blocks for a file); allocation is QEMU's highest written offset, a fallback only
+      apparentsize: intStr(b.capacity ?? b.physical),
+      truesize: intStr(b.physical ?? b.allocation),
       ...(imageID === undefined ? {} : { imageID }),
     };
   }
