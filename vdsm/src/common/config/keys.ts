@@ -54,6 +54,12 @@ export const CONFIG_KEYS = {
       doc: 'Run guests under TCG when KVM cannot run them: auto probes the host, true always, false never.',
     },
     vm_sample_interval: { type: 'int', default: 15, min: 1, doc: 'Seconds between bulk VM statistics samples.' },
+    vm_guest_event_timeout: {
+      type: 'int',
+      default: 60,
+      min: 1,
+      doc: 'Seconds a started or rebooted guest is reported as Powering up / RebootInProgress when no guest agent reports its status sooner.',
+    },
     host_sample_stats_interval: { type: 'int', default: 15, min: 1, doc: 'Seconds between host statistics samples.' },
   },
   addresses: {
