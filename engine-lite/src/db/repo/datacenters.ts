@@ -1,0 +1,36 @@
+import type { Queryable } from '../db.js';
+
+export interface DataCenter {
+  id: string;
+  name: string;
+  description: string;
+  compatVersion: string;
+  status: string;
+}
+
+const COLS = 'id, name, description, compat_version AS "compatVersion", status';
+
+export const dataCenters = {
+  list: (db: Queryable) => db.query<DataCenter>(`SELECT ${COLS} FROM datacenters ORDER BY name`),
+  async get(db: Queryable, id: string): Promise<DataCenter | undefined> {
+    return (await db.query<DataCenter>(`SELECT ${COLS} FROM datacenters WHERE id = $1`, [id]))[0];
+  },
+  async insert(db: Queryable, dc: Omit<DataCenter, 'status'>): Promise<DataCenter> {
+    const rows = await db.query<DataCenter>(
+      `INSERT INTO datacenters (id, name, description, compat_version) VALUES ($1, $2, $3, $4) RETURNING ${COLS}`,
+      [dc.id, dc.name, dc.description, dc.compatVersion],
+    );
+    return rows[0]!;
+  },
+  async update(db: Queryable, id: string, patch: Partial<Pick<DataCenter, 'name' | 'description'>>) {
+    const rows = await db.query<DataCenter>(
+      `UPDATE datacenters SET name = COALESCE($2, name), description = COALESCE($3, description)
+       WHERE id = $1 RETURNING ${COLS}`,
+      [id, patch.name ?? null, patch.description ?? null],
+    );
+    return rows[0];
+  },
+  async remove(db: Queryable, id: string): Promise<boolean> {
+    return (await db.query('DELETE FROM datacenters WHERE id = $1 RETURNING id', [id])).length > 0;
+  },
+};

@@ -1,0 +1,51 @@
+import type { Queryable } from '../db.js';
+
+export interface StorageConnection {
+  id: string;
+  type: 'nfs' | 'posixfs' | 'localfs' | 'iscsi' | 'glusterfs';
+  connection: string;
+}
+
+export interface StorageDomain {
+  id: string;
+  name: string;
+  dataCenterId: string | null;
+  connectionId: string | null;
+  domainType: 'data' | 'iso' | 'export';
+  storageType: string;
+  status: string;
+  isMaster: boolean;
+}
+
+const COLS = `id, name, datacenter_id AS "dataCenterId", connection_id AS "connectionId", domain_type AS "domainType",
+  storage_type AS "storageType", status, is_master AS "isMaster"`;
+
+export const storage = {
+  list: (db: Queryable) => db.query<StorageDomain>(`SELECT ${COLS} FROM storage_domains ORDER BY name`),
+  async get(db: Queryable, id: string): Promise<StorageDomain | undefined> {
+    return (await db.query<StorageDomain>(`SELECT ${COLS} FROM storage_domains WHERE id = $1`, [id]))[0];
+  },
+  async insertConnection(db: Queryable, c: StorageConnection): Promise<void> {
+    await db.query('INSERT INTO storage_connections (id, type, connection) VALUES ($1, $2, $3)', [
+      c.id,
+      c.type,
+      c.connection,
+    ]);
+  },
+  async getConnection(db: Queryable, id: string): Promise<StorageConnection | undefined> {
+    return (
+      await db.query<StorageConnection>('SELECT id, type, connection FROM storage_connections WHERE id = $1', [id])
+    )[0];
+  },
+  async insert(db: Queryable, sd: Omit<StorageDomain, 'status' | 'isMaster'>): Promise<StorageDomain> {
+    const rows = await db.query<StorageDomain>(
+      `INSERT INTO storage_domains (id, name, datacenter_id, connection_id, domain_type, storage_type)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
+      [sd.id, sd.name, sd.dataCenterId, sd.connectionId, sd.domainType, sd.storageType],
+    );
+    return rows[0]!;
+  },
+  async remove(db: Queryable, id: string): Promise<boolean> {
+    return (await db.query('DELETE FROM storage_domains WHERE id = $1 RETURNING id', [id])).length > 0;
+  },
+};

@@ -1,0 +1,125 @@
+import { json, type Queryable } from '../db.js';
+
+/** VM statuses as oVirt names them (subset engine-lite reaches). */
+export const VM_STATUSES = [
+  'Down',
+  'WaitForLaunch',
+  'PoweringUp',
+  'Up',
+  'Paused',
+  'Suspended',
+  'PoweringDown',
+  'RebootInProgress',
+  'MigratingFrom',
+  'MigratingTo',
+  'NotResponding',
+  'Unknown',
+  'ImageLocked',
+] as const;
+export type VmStatus = (typeof VM_STATUSES)[number];
+
+export interface Vm {
+  id: string;
+  name: string;
+  description: string;
+  clusterId: string;
+  templateId: string;
+  memoryMb: number;
+  cpus: number;
+  osType: string;
+  displayType: 'vnc' | 'spice';
+  status: VmStatus;
+  runOnHostId: string | null;
+  stats: Record<string, unknown>;
+}
+
+export interface VmDevice {
+  id: string;
+  vmId: string;
+  type: string;
+  device: string;
+  spec: Record<string, unknown>;
+}
+
+const COLS = `id, name, description, cluster_id AS "clusterId", template_id AS "templateId", memory_mb AS "memoryMb",
+  cpus, os_type AS "osType", display_type AS "displayType", status, run_on_host_id AS "runOnHostId", stats`;
+
+export type VmEdit = Partial<Pick<Vm, 'name' | 'description' | 'memoryMb' | 'cpus' | 'osType' | 'displayType'>>;
+
+export const vms = {
+  list: (db: Queryable) => db.query<Vm>(`SELECT ${COLS} FROM vms ORDER BY name`),
+  /** The VMs `userId` holds a permission on (directly on the VM). */
+  listVisibleTo: (db: Queryable, userId: string) =>
+    db.query<Vm>(
+      `SELECT ${COLS} FROM vms WHERE id IN
+       (SELECT object_id FROM permissions WHERE user_id = $1 AND object_type = 'vm') ORDER BY name`,
+      [userId],
+    ),
+  listOnHost: (db: Queryable, hostId: string) =>
+    db.query<Vm>(`SELECT ${COLS} FROM vms WHERE run_on_host_id = $1`, [hostId]),
+  async get(db: Queryable, id: string): Promise<Vm | undefined> {
+    return (await db.query<Vm>(`SELECT ${COLS} FROM vms WHERE id = $1`, [id]))[0];
+  },
+  async findByName(db: Queryable, name: string): Promise<Vm | undefined> {
+    return (await db.query<Vm>(`SELECT ${COLS} FROM vms WHERE name = $1`, [name]))[0];
+  },
+  async insert(db: Queryable, vm: Omit<Vm, 'status' | 'runOnHostId' | 'stats'>): Promise<Vm> {
+    const rows = await db.query<Vm>(
+      `INSERT INTO vms (id, name, description, cluster_id, template_id, memory_mb, cpus, os_type, display_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLS}`,
+      [vm.id, vm.name, vm.description, vm.clusterId, vm.templateId, vm.memoryMb, vm.cpus, vm.osType, vm.displayType],
+    );
+    return rows[0]!;
+  },
+  async update(db: Queryable, id: string, patch: VmEdit): Promise<Vm | undefined> {
+    const rows = await db.query<Vm>(
+      `UPDATE vms SET name = COALESCE($2, name), description = COALESCE($3, description),
+       memory_mb = COALESCE($4, memory_mb), cpus = COALESCE($5, cpus), os_type = COALESCE($6, os_type),
+       display_type = COALESCE($7, display_type) WHERE id = $1 RETURNING ${COLS}`,
+      [
+        id,
+        patch.name ?? null,
+        patch.description ?? null,
+        patch.memoryMb ?? null,
+        patch.cpus ?? null,
+        patch.osType ?? null,
+        patch.displayType ?? null,
+      ],
+    );
+    return rows[0];
+  },
+  async setRuntime(db: Queryable, id: string, status: VmStatus, hostId: string | null): Promise<void> {
+    await db.query('UPDATE vms SET status = $2, run_on_host_id = $3 WHERE id = $1', [id, status, hostId]);
+  },
+  async setStatus(db: Queryable, id: string, status: VmStatus): Promise<void> {
+    await db.query('UPDATE vms SET status = $2 WHERE id = $1', [id, status]);
+  },
+  async setStats(db: Queryable, id: string, status: VmStatus, stats: Record<string, unknown>): Promise<void> {
+    await db.query('UPDATE vms SET status = $2, stats = $3 WHERE id = $1', [id, status, json(stats)]);
+  },
+  /** A host stopped answering: its VMs are Unknown (kept, still placed on it) until it comes back. */
+  async markUnknownOnHost(db: Queryable, hostId: string): Promise<number> {
+    const rows = await db.query(
+      `UPDATE vms SET status = 'Unknown' WHERE run_on_host_id = $1 AND status <> 'Down' RETURNING id`,
+      [hostId],
+    );
+    return rows.length;
+  },
+  async remove(db: Queryable, id: string): Promise<boolean> {
+    return (await db.query('DELETE FROM vms WHERE id = $1 RETURNING id', [id])).length > 0;
+  },
+  devices: (db: Queryable, vmId: string) =>
+    db.query<VmDevice>(
+      'SELECT id, vm_id AS "vmId", type, device, spec FROM vm_devices WHERE vm_id = $1 ORDER BY type',
+      [vmId],
+    ),
+  async addDevice(db: Queryable, d: VmDevice): Promise<void> {
+    await db.query('INSERT INTO vm_devices (id, vm_id, type, device, spec) VALUES ($1, $2, $3, $4, $5)', [
+      d.id,
+      d.vmId,
+      d.type,
+      d.device,
+      json(d.spec),
+    ]);
+  },
+};
