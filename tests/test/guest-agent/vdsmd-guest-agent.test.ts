@@ -1,0 +1,126 @@
+/**
+ * The guest agent through the real RPC path: vdsmd on qemu:///system runs the tiny guest with the agent (VM.create),
+ * VM.getStats carries the guest's facts under upstream's field names, and VM.shutdown with a message goes through
+ * the agent: the guest powers itself off and the VM goes Down with upstream's exit reason for it.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
+import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
+import {
+  makeGuestRunDir,
+  realGuestUnavailable,
+  removeDomain,
+  waitFor,
+  waitForDomainState,
+  waitForSerialLine,
+} from '../../src/fixtures/guest-run.js';
+import { DATA_MOUNT, DATA_SIZE_MIB, ensureAgentGuestImage, GA_POWEROFF_MARKER, MEMINFO_MARKER } from './guest-image.js';
+import { startVdsmd } from './vdsmd.js';
+
+const MEMORY_MIB = 384;
+const AGENT_TIMEOUT_MS = 180_000;
+const SHUTDOWN_TIMEOUT_MS = 90_000;
+
+type Stats = Record<string, unknown>;
+
+const unavailable = await realGuestUnavailable();
+if (unavailable === undefined) {
+  await realGuestTests();
+} else if (process.env.CI === 'true') {
+  t.fail(`CI=true but real guests cannot run here: ${unavailable}`);
+} else {
+  t.test('guest agent through vdsmd', { skip: unavailable }, () => {});
+}
+
+async function realGuestTests(): Promise<void> {
+  const runDir = await makeGuestRunDir('vdsm-ts-ga-rpc-');
+  t.teardown(runDir.remove);
+
+  await t.test('VM.create, VM.getStats guest fields, VM.shutdown through the agent', async (t) => {
+    const image = await ensureAgentGuestImage();
+    const network = await createGuestNetwork();
+    t.teardown(network.remove);
+    const vdsmd = await startVdsmd(runDir.path);
+    t.teardown(() => vdsmd.stop());
+    const call = <T>(method: string, params: Record<string, unknown>) => vdsmd.client.call<T>(method, params);
+
+    const vmId = randomUUID();
+    const name = `vdsm-ga-rpc-${vmId.slice(0, 8)}`;
+    t.teardown(() => removeDomain(name));
+    const serialLog = join(runDir.path, `${name}.serial.log`);
+    const disk = join(runDir.path, `${name}-vda.img`);
+    await writeFile(disk, '');
+    await truncate(disk, 8 * 1024 * 1024);
+    const mac = randomMac();
+    // The engine's XML: type kvm (vdsmd falls back to TCG here), the agent channel QEMU binds.
+    const xml = buildGuestDomainXml({
+      name,
+      uuid: vmId,
+      memoryMiB: MEMORY_MIB,
+      boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
+      serial: { type: 'file', path: serialLog },
+      nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
+      disks: [{ path: disk, target: 'vda', serial: vmId.slice(0, 20) }],
+      guestAgentSocket: join(runDir.path, `${vmId}.ovirt-guest-agent.0`),
+    });
+    const started = performance.now();
+    await call('VM.create', { vmID: vmId, vmParams: { vmId, xml } });
+
+    const getStats = async (): Promise<Stats> => {
+      const list = await call<Stats[]>('VM.getStats', { vmID: vmId });
+      return list[0] ?? {};
+    };
+    let last: Stats = {};
+    const stats = await waitFor(
+      async () => {
+        last = await getStats();
+        return last.guestOsInfo !== undefined && last.disksUsage !== undefined && last.status === 'Up'
+          ? last
+          : undefined;
+      },
+      { timeoutMs: AGENT_TIMEOUT_MS, intervalMs: 1000, what: 'VM.getStats to carry the agent report' },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nlast VM.getStats: ${JSON.stringify(last)}`);
+    });
+    t.comment(`VM.create -> guest fields in VM.getStats ${Math.round(performance.now() - started)} ms`);
+
+    t.equal(stats.status, 'Up', 'the responsive agent makes the VM Up');
+    t.equal(stats.guestName, name);
+    t.equal(stats.guestFQDN, name);
+    t.equal(stats.guestOs, image.version);
+    t.match(stats.guestOsInfo, { type: 'linux', arch: 'x86_64', kernel: image.version });
+    t.equal(stats.guestIPs, network.guestIp);
+    t.match(stats.netIfaces, [{ name: 'eth0', hw: mac, inet: [network.guestIp] }]);
+    t.equal(stats.username, 'None');
+    t.type(stats.session, 'string');
+    t.type(stats.appsList, Array);
+    const data = (stats.disksUsage as Stats[]).find((d) => d.path === DATA_MOUNT);
+    t.match(data, { fs: 'tmpfs', total: String(DATA_SIZE_MIB * 1024 * 1024) }, 'disksUsage covers the guest tmpfs');
+    t.match(stats.memUsage, /^\d+$/, 'memUsage is a string percentage');
+    const memTotal = /MemTotal=(\d+)/.exec(
+      (await readFile(serialLog, 'utf8')).split('\n').find((l) => l.startsWith(MEMINFO_MARKER)) ?? '',
+    )?.[1];
+    t.ok(memTotal !== undefined, 'the guest printed its meminfo');
+
+    const message = 'vdsm-ts: host maintenance';
+    const shutdownStart = performance.now();
+    await call('VM.shutdown', { vmID: vmId, delay: 0, message, reboot: false, timeout: 60, force: false });
+    t.match(await waitForSerialLine(serialLog, GA_POWEROFF_MARKER, SHUTDOWN_TIMEOUT_MS), `-h +0 ${message}`);
+    t.equal(await waitForDomainState(name, /^shut off/, SHUTDOWN_TIMEOUT_MS), 'shut off (shutdown)');
+    const down = await waitFor(
+      async () => {
+        const s = await getStats();
+        return s.status === 'Down' ? s : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'VM.getStats to say Down' },
+    );
+    t.comment(`VM.shutdown -> Down ${Math.round(performance.now() - shutdownStart)} ms`);
+    // Upstream: a shutdown done by the oVirt guest agent is a shutdown from within the guest (reason 7);
+    // only qemu-ga, ACPI and destroy record the admin (6).
+    t.match(down, { status: 'Down', exitCode: 0, exitReason: 7, exitMessage: 'User shut down from within the guest' });
+    await call('VM.destroy', { vmID: vmId });
+  });
+}
