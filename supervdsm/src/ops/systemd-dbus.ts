@@ -55,7 +55,17 @@ export class SystemdManager {
   /** Connects, subscribes to job signals, and fails with NOT_AVAILABLE when there is no bus or no systemd on it. */
   static async open(signal: AbortSignal): Promise<SystemdManager> {
     if (signal.aborted) throw aborted('connecting to the system bus');
-    const bus = dbus.systemBus();
+    let bus: dbus.MessageBus;
+    try {
+      bus = dbus.systemBus();
+    } catch (err) {
+      // A malformed DBUS_SYSTEM_BUS_ADDRESS throws here rather than emitting 'error'.
+      const address = JSON.stringify(process.env.DBUS_SYSTEM_BUS_ADDRESS ?? '');
+      throw new SupervdsmError(
+        'NOT_AVAILABLE',
+        `bad system D-Bus address ${address}: ${(err as Error).message ?? err}`,
+      );
+    }
     try {
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => reject(aborted('connecting to the system bus'));

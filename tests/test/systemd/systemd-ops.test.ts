@@ -64,6 +64,12 @@ t.test('no system bus: NOT_AVAILABLE naming the socket', async (t) => {
     }
     await t.rejects(h.systemdReload({}, context()), { code: 'NOT_AVAILABLE' });
   });
+  await withBus('not-an-address', async () => {
+    await t.rejects(h.systemdStatus({ unit: 'vdsmd.service' }, context()), {
+      code: 'NOT_AVAILABLE',
+      message: /bad system D-Bus address "not-an-address"/,
+    });
+  });
 });
 
 t.test('a bus with no systemd on it: NOT_AVAILABLE', async (t) => {
