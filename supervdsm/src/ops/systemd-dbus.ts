@@ -66,6 +66,8 @@ export class SystemdManager {
         `bad system D-Bus address ${address}: ${(err as Error).message ?? err}`,
       );
     }
+    // dbus-next can emit 'error' more than once on a dying connection, and an unhandled one would end supervdsmd.
+    bus.on('error', () => {});
     try {
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => reject(aborted('connecting to the system bus'));
