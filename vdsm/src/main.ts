@@ -1,5 +1,6 @@
 import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
 import { createApiEndpoint } from './api/index.js';
+import { SupervdsmClient } from './clients/supervdsm/client.js';
 import { parseDaemonArgs } from './common/daemon-args.js';
 import { Logging } from './common/logging.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
@@ -16,7 +17,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   let server: RpcServer | undefined;
   // VM status events go out through the RPC server once it runs (events before ready are dropped anyway).
   const virt = createVirt({ config, logging, publish: (method, params) => server?.events.publish(method, params) });
-  const api = createApiEndpoint({ config, logging, virt });
+  // Connects lazily on the first privileged call and reconnects when supervdsmd restarts.
+  const supervdsm = new SupervdsmClient({ socketPath: config.supervdsm.socket });
+  const api = createApiEndpoint({ config, logging, virt, supervdsm });
   server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -44,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .catch((err: unknown) => log.error({ err }, 'error while stopping the virt layer'))
       .finally(() => {
         api.close();
+        supervdsm.close();
         log.info('vdsmd stopped');
         return logging.flush();
       })

@@ -3,6 +3,7 @@
  * each verb's parameter validator once, and plugs in the namespace handler tables. Verbs without a handler answer
  * VDSM code 44 (not implemented).
  */
+import type { SupervdsmClient } from '../clients/supervdsm/client.js';
 import type { Config } from '../common/config/index.js';
 import type { Logging } from '../common/logging.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly logging: Logging;
   /** The virt layer (VM verbs, VM lists); without it the VM verbs answer "not implemented". */
   readonly virt?: VirtService;
+  /** supervdsmd, for everything privileged (mounts, LVM, iSCSI, links); services that need it take it from here. */
+  readonly supervdsm?: SupervdsmClient;
 }
 
 export interface ApiEndpoint extends JsonRpcEndpoint {
