@@ -45,9 +45,10 @@ export interface HostFacts {
   softwareVersion: string;
 }
 
+/** null = the host did not report it: the last known value stays. */
 export interface HostSample {
-  memFreeMb: number;
-  cpuUsagePct: number;
+  memFreeMb: number | null;
+  cpuUsagePct: number | null;
   vmCount: number;
 }
 
@@ -80,12 +81,15 @@ export const hosts = {
   },
   async recordSample(db: Queryable, id: string, s: HostSample): Promise<void> {
     await db.query(
-      `UPDATE hosts SET mem_free_mb = $2, cpu_usage_pct = $3, vm_count = $4, missed_polls = 0, last_seen = now()
-       WHERE id = $1`,
+      `UPDATE hosts SET mem_free_mb = COALESCE($2, mem_free_mb), cpu_usage_pct = COALESCE($3, cpu_usage_pct),
+       vm_count = $4, missed_polls = 0, last_seen = now() WHERE id = $1`,
       [id, s.memFreeMb, s.cpuUsagePct, s.vmCount],
     );
   },
   /** Counts one missed poll; returns the new count. */
+  async recordAlive(db: Queryable, id: string): Promise<void> {
+    await db.query('UPDATE hosts SET missed_polls = 0, last_seen = now() WHERE id = $1', [id]);
+  },
   async recordMiss(db: Queryable, id: string): Promise<number> {
     const rows = await db.query<{ missed: number }>(
       'UPDATE hosts SET missed_polls = missed_polls + 1 WHERE id = $1 RETURNING missed_polls AS missed',

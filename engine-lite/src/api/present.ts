@@ -1,0 +1,125 @@
+/** Database rows → oVirt-shaped REST JSON (snake_case fields, lowercase statuses, `{id, href}` references). */
+import type { Cluster } from '../db/repo/clusters.js';
+import type { DataCenter } from '../db/repo/datacenters.js';
+import type { Disk } from '../db/repo/disks.js';
+import type { AuditEvent } from '../db/repo/events.js';
+import type { Host } from '../db/repo/hosts.js';
+import type { StorageDomain } from '../db/repo/storage.js';
+import type { Template } from '../db/repo/templates.js';
+import type { Vm } from '../db/repo/vms.js';
+
+export const API = '/ovirt-engine/api';
+const MiB = 1024 * 1024;
+
+/** 'NonResponsive' → 'non_responsive', as oVirt's REST API spells statuses. */
+export function restStatus(status: string): string {
+  return status.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+const link = (collection: string, id: string | null) =>
+  id === null ? undefined : { id, href: `${API}/${collection}/${id}` };
+
+export const present = {
+  datacenter: (dc: DataCenter) => ({
+    id: dc.id,
+    href: `${API}/datacenters/${dc.id}`,
+    name: dc.name,
+    description: dc.description,
+    status: restStatus(dc.status),
+    version: versionOf(dc.compatVersion),
+  }),
+  cluster: (c: Cluster) => ({
+    id: c.id,
+    href: `${API}/clusters/${c.id}`,
+    name: c.name,
+    description: c.description,
+    cpu: { type: c.cpuType },
+    version: versionOf(c.compatVersion),
+    data_center: link('datacenters', c.dataCenterId),
+  }),
+  host: (h: Host) => ({
+    id: h.id,
+    href: `${API}/hosts/${h.id}`,
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    status: restStatus(h.status),
+    status_detail: h.statusDetail,
+    spm: { priority: h.spmPriority, status: h.spmStatus.toLowerCase() },
+    cpu: { name: h.cpuModel, threads: h.cpuThreads },
+    memory: h.memTotalMb * MiB,
+    free_memory: h.memFreeMb * MiB,
+    cpu_usage_percent: h.cpuUsagePct,
+    vm_count: h.vmCount,
+    version: h.softwareVersion,
+    tls: h.tls,
+    last_seen: h.lastSeen?.toISOString(),
+    cluster: link('clusters', h.clusterId),
+  }),
+  vm: (vm: Vm) => ({
+    id: vm.id,
+    href: `${API}/vms/${vm.id}`,
+    name: vm.name,
+    description: vm.description,
+    status: restStatus(vm.status),
+    memory: vm.memoryMb * MiB,
+    cpu: { topology: { sockets: vm.cpus, cores: 1, threads: 1 } },
+    os: { type: vm.osType },
+    display: { type: vm.displayType },
+    cluster: link('clusters', vm.clusterId),
+    template: link('templates', vm.templateId),
+    host: link('hosts', vm.runOnHostId),
+  }),
+  template: (t: Template) => ({
+    id: t.id,
+    href: `${API}/templates/${t.id}`,
+    name: t.name,
+    description: t.description,
+    memory: t.memoryMb * MiB,
+    cpu: { topology: { sockets: t.cpus, cores: 1, threads: 1 } },
+    os: { type: t.osType },
+    display: { type: t.displayType },
+    cluster: link('clusters', t.clusterId),
+  }),
+  disk: (d: Disk) => ({
+    id: d.id,
+    href: `${API}/disks/${d.id}`,
+    name: d.name,
+    provisioned_size: d.sizeBytes,
+    format: d.format,
+    interface: d.interface,
+    bootable: d.bootable,
+    status: d.status.toLowerCase(),
+    vm: link('vms', d.vmId),
+    storage_domain: link('storagedomains', d.storageDomainId),
+  }),
+  storageDomain: (sd: StorageDomain) => ({
+    id: sd.id,
+    href: `${API}/storagedomains/${sd.id}`,
+    name: sd.name,
+    type: sd.domainType,
+    storage: { type: sd.storageType },
+    status: restStatus(sd.status),
+    master: sd.isMaster,
+    data_center: link('datacenters', sd.dataCenterId),
+  }),
+  event: (e: AuditEvent) => ({
+    id: String(e.id),
+    href: `${API}/events/${e.id}`,
+    time: e.time.toISOString(),
+    severity: e.severity,
+    code: e.code,
+    description: e.message,
+    host: link('hosts', e.hostId),
+    vm: link('vms', e.vmId),
+  }),
+};
+
+function versionOf(v: string): { major: number; minor: number } {
+  const [major, minor] = v.split('.').map(Number);
+  return { major: major ?? 4, minor: minor ?? 7 };
+}
+
+export function bytesToMiB(bytes: number): number {
+  return Math.ceil(bytes / MiB);
+}

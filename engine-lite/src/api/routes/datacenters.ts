@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { dataCenters } from '../../db/repo/datacenters.js';
+import { events } from '../../db/repo/events.js';
+import { networks } from '../../db/repo/networks.js';
+import type { Engine } from '../../engine.js';
+import { EngineError } from '../../errors.js';
+import { principal } from '../access.js';
+import { duplicate, inUse } from '../db-errors.js';
+import { present } from '../present.js';
+import { errorReplies, idParams, name, refOut } from '../schemas.js';
+
+const dataCenter = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    href: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    status: { type: 'string' },
+    version: { type: 'object', properties: { major: { type: 'integer' }, minor: { type: 'integer' } } },
+  },
+} as const;
+
+const network = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    vlan: { type: ['integer', 'null'] },
+    mtu: { type: 'integer' },
+    data_center: refOut,
+  },
+} as const;
+
+interface NewDataCenter {
+  name: string;
+  description?: string;
+  version?: { major: number; minor: number };
+}
+
+export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
+  const { db } = engine;
+  return async (app) => {
+    app.get(
+      '/datacenters',
+      {
+        config: { access: 'authenticated' },
+        schema: {
+          summary: 'List data centers',
+          response: { 200: { type: 'object', properties: { data_center: { type: 'array', items: dataCenter } } } },
+        },
+      },
+      async () => ({ data_center: (await dataCenters.list(db)).map(present.datacenter) }),
+    );
+    app.get<{ Params: { id: string } }>(
+      '/datacenters/:id',
+      {
+        config: { access: 'authenticated' },
+        schema: { params: idParams, response: { 200: dataCenter, ...errorReplies } },
+      },
+      async (request) => {
+        const dc = await dataCenters.get(db, request.params.id);
+        if (dc === undefined) throw new EngineError('NOT_FOUND', `data center ${request.params.id} does not exist`);
+        return present.datacenter(dc);
+      },
+    );
+    app.post<{ Body: NewDataCenter }>(
+      '/datacenters',
+      {
+        config: { access: 'admin' },
+        schema: {
+          summary: 'Add a data center (with its ovirtmgmt logical network)',
+          body: {
+            type: 'object',
+            required: ['name'],
+            additionalProperties: false,
+            properties: {
+              name,
+              description: { type: 'string', maxLength: 4000 },
+              version: {
+                type: 'object',
+                required: ['major', 'minor'],
+                additionalProperties: false,
+                properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+          response: { 201: dataCenter, ...errorReplies },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const dc = await db
+          .transaction(async (tx) => {
+            const created = await dataCenters.insert(tx, {
+              id: randomUUID(),
+              name: body.name,
+              description: body.description ?? '',
+              compatVersion: body.version === undefined ? '4.7' : `${body.version.major}.${body.version.minor}`,
+            });
+            await networks.insert(tx, {
+              id: randomUUID(),
+              name: 'ovirtmgmt',
+              dataCenterId: created.id,
+              vlanId: null,
+              mtu: 1500,
+              vmNetwork: true,
+            });
+            await events.add(tx, {
+              severity: 'normal',
+              code: 'DATACENTER_ADDED',
+              message: `Data center ${created.name} was added`,
+              dataCenterId: created.id,
+              userId: principal(request).userId,
+            });
+            return created;
+          })
+          .catch((err: unknown) => {
+            throw duplicate(err, `a data center named ${body.name} already exists`);
+          });
+        return reply.status(201).send(present.datacenter(dc));
+      },
+    );
+    app.delete<{ Params: { id: string } }>(
+      '/datacenters/:id',
+      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
+      async (request, reply) => {
+        try {
+          if (!(await dataCenters.remove(db, request.params.id))) {
+            throw new EngineError('NOT_FOUND', `data center ${request.params.id} does not exist`);
+          }
+        } catch (err) {
+          throw inUse(err, 'data center still has clusters or storage domains');
+        }
+        return reply.status(200).send();
+      },
+    );
+    app.get<{ Params: { id: string } }>(
+      '/datacenters/:id/networks',
+      {
+        config: { access: 'authenticated' },
+        schema: {
+          params: idParams,
+          response: { 200: { type: 'object', properties: { network: { type: 'array', items: network } } } },
+        },
+      },
+      async (request) => ({
+        network: (await networks.listByDataCenter(db, request.params.id)).map((n) => ({
+          id: n.id,
+          name: n.name,
+          vlan: n.vlanId,
+          mtu: n.mtu,
+          data_center: { id: n.dataCenterId, href: `/ovirt-engine/api/datacenters/${n.dataCenterId}` },
+        })),
+      }),
+    );
+  };
+}

@@ -1,0 +1,260 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { vms } from '../../db/repo/vms.js';
+import type { Engine } from '../../engine.js';
+import { EngineError } from '../../errors.js';
+import { principal } from '../access.js';
+import { duplicate } from '../db-errors.js';
+import { bytesToMiB, present } from '../present.js';
+import { type Ref, resolveRef } from '../refs.js';
+import { actionResult, errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+
+const topology = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sockets: { type: 'integer', minimum: 1, maximum: 64 },
+    cores: { type: 'integer', minimum: 1, maximum: 1 },
+    threads: { type: 'integer', minimum: 1, maximum: 1 },
+  },
+} as const;
+
+export const vmSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    href: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    status: { type: 'string' },
+    memory: { type: 'number' },
+    cpu: {
+      type: 'object',
+      properties: {
+        topology: {
+          type: 'object',
+          properties: { sockets: { type: 'integer' }, cores: { type: 'integer' }, threads: { type: 'integer' } },
+        },
+      },
+    },
+    os: { type: 'object', properties: { type: { type: 'string' } } },
+    display: { type: 'object', properties: { type: { type: 'string' } } },
+    cluster: refOut,
+    template: refOut,
+    host: refOut,
+  },
+} as const;
+
+/** memory in bytes (a whole number of MiB, at least 16 MiB), as oVirt's REST API takes it */
+const memory = { type: 'integer', minimum: 16 * 1048576, maximum: 4 * 1024 ** 4, multipleOf: 1048576 } as const;
+
+const editable = {
+  name,
+  description: { type: 'string', maxLength: 4000 },
+  memory,
+  cpu: { type: 'object', additionalProperties: false, required: ['topology'], properties: { topology } },
+  os: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties: { type: { type: 'string', minLength: 1 } },
+  },
+  display: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties: { type: { type: 'string', enum: ['vnc', 'spice'] } },
+  },
+} as const;
+
+interface VmBodyCommon {
+  name?: string;
+  description?: string;
+  memory?: number;
+  cpu?: { topology: { sockets?: number } };
+  os?: { type: string };
+  display?: { type: 'vnc' | 'spice' };
+}
+
+interface NewVmBody extends VmBodyCommon {
+  name: string;
+  cluster: Ref;
+  template?: Ref;
+  network?: string;
+}
+
+function edits(body: VmBodyCommon) {
+  return {
+    name: body.name,
+    description: body.description,
+    memoryMb: body.memory === undefined ? undefined : bytesToMiB(body.memory),
+    cpus: body.cpu?.topology.sockets,
+    osType: body.os?.type,
+    displayType: body.display?.type,
+  };
+}
+
+const action = { 200: actionResult, ...errorReplies } as const;
+
+export function vmRoutes(engine: Engine): FastifyPluginAsync {
+  const { db } = engine;
+  return async (app) => {
+    app.get(
+      '/vms',
+      {
+        config: { access: 'authenticated' },
+        schema: {
+          summary: 'List VMs (an admin sees all, a user the VMs they hold a permission on)',
+          response: { 200: { type: 'object', properties: { vm: { type: 'array', items: vmSchema } } } },
+        },
+      },
+      async (request) => {
+        const who = principal(request);
+        const list = who.admin ? await vms.list(db) : await vms.listVisibleTo(db, who.userId);
+        return { vm: list.map(present.vm) };
+      },
+    );
+    app.get<{ Params: { id: string } }>(
+      '/vms/:id',
+      { config: { access: 'vm' }, schema: { params: idParams, response: { 200: vmSchema, ...errorReplies } } },
+      async (request) => {
+        const vm = await vms.get(db, request.params.id);
+        if (vm === undefined) throw new EngineError('NOT_FOUND', `VM ${request.params.id} does not exist`);
+        return present.vm(vm);
+      },
+    );
+    app.post<{ Body: NewVmBody }>(
+      '/vms',
+      {
+        config: { access: 'admin' },
+        schema: {
+          summary: 'Create a VM from a template (Blank by default)',
+          body: {
+            type: 'object',
+            required: ['name', 'cluster'],
+            additionalProperties: false,
+            properties: { ...editable, cluster: ref, template: ref, network: { type: 'string', minLength: 1 } },
+          },
+          response: { 201: vmSchema, ...errorReplies },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const cluster = await resolveRef.cluster(db, 'body.cluster', body.cluster);
+        const template =
+          body.template === undefined ? undefined : await resolveRef.template(db, 'body.template', body.template);
+        const e = edits(body);
+        const vm = await engine.vms
+          .create(
+            {
+              name: body.name,
+              clusterId: cluster.id,
+              ...(template === undefined ? {} : { templateId: template.id }),
+              ...(e.description === undefined ? {} : { description: e.description }),
+              ...(e.memoryMb === undefined ? {} : { memoryMb: e.memoryMb }),
+              ...(e.cpus === undefined ? {} : { cpus: e.cpus }),
+              ...(e.osType === undefined ? {} : { osType: e.osType }),
+              ...(e.displayType === undefined ? {} : { displayType: e.displayType }),
+              ...(body.network === undefined ? {} : { network: body.network }),
+            },
+            principal(request).userId,
+          )
+          .catch((err: unknown) => {
+            throw duplicate(err, `a VM named ${body.name} already exists`);
+          });
+        return reply.status(201).send(present.vm(vm));
+      },
+    );
+    app.put<{ Params: { id: string }; Body: VmBodyCommon }>(
+      '/vms/:id',
+      {
+        config: { access: 'admin' },
+        schema: {
+          summary: 'Edit a VM (memory, CPUs and display only while Down)',
+          params: idParams,
+          body: { type: 'object', additionalProperties: false, minProperties: 1, properties: editable },
+          response: { 200: vmSchema, ...errorReplies },
+        },
+      },
+      async (request) => {
+        const e = edits(request.body);
+        const patch = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined));
+        const vm = await engine.vms.edit(request.params.id, patch).catch((err: unknown) => {
+          throw duplicate(err, `a VM named ${request.body.name} already exists`);
+        });
+        return present.vm(vm);
+      },
+    );
+    app.delete<{ Params: { id: string } }>(
+      '/vms/:id',
+      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
+      async (request, reply) => {
+        await engine.vms.remove(request.params.id, principal(request).userId);
+        return reply.status(200).send();
+      },
+    );
+    app.post<{ Params: { id: string } }>(
+      '/vms/:id/start',
+      {
+        config: { access: 'vm' },
+        schema: {
+          summary: 'Run the VM: schedule a host and VM.create there; resumes a Paused VM',
+          params: idParams,
+          response: action,
+        },
+      },
+      async (request) => {
+        await engine.vms.start(request.params.id, principal(request).userId);
+        return { status: 'complete' };
+      },
+    );
+    const simple = (verb: 'stop' | 'shutdown' | 'suspend', summary: string) =>
+      app.post<{ Params: { id: string } }>(
+        `/vms/:id/${verb}`,
+        { config: { access: 'vm' }, schema: { summary, params: idParams, response: action } },
+        async (request) => {
+          await engine.vms[verb](request.params.id);
+          return { status: 'complete' };
+        },
+      );
+    simple('stop', 'Power the VM off (VM.destroy)');
+    simple('shutdown', 'Ask the guest to shut down (VM.shutdown)');
+    simple('suspend', 'Suspend the VM in memory (VM.pause); start resumes it');
+    app.post<{ Params: { id: string }; Body: { ticket?: { expiry?: number } } }>(
+      '/vms/:id/ticket',
+      {
+        config: { access: 'vm' },
+        schema: {
+          summary: 'Set a one-time console password (VM.setTicket)',
+          params: idParams,
+          body: {
+            type: ['object', 'null'],
+            additionalProperties: false,
+            properties: {
+              ticket: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { expiry: { type: 'integer', minimum: 1, maximum: 86400 } },
+              },
+            },
+          },
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                ticket: {
+                  type: 'object',
+                  properties: { value: { type: 'string' }, expiry: { type: 'integer' }, host: { type: 'string' } },
+                },
+              },
+            },
+            ...errorReplies,
+          },
+        },
+      },
+      async (request) => {
+        const t = await engine.vms.ticket(request.params.id, request.body?.ticket?.expiry ?? 120);
+        return { ticket: { value: t.value, expiry: t.expirySeconds, host: t.hostAddress } };
+      },
+    );
+  };
+}
