@@ -53,18 +53,22 @@ export async function writeConf(
 }
 
 /** Runs the real supervdsmd on a private socket and repository; waits until it listens. */
-export async function startDaemon(t: Tap, options: { dir?: string; args?: string[] } = {}): Promise<Daemon> {
+export async function startDaemon(
+  t: Tap,
+  options: { dir?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<Daemon> {
   const dir = options.dir ?? (await tempDir(t, 'svdsm-'));
   const { conf, socket, repository } = await writeConf(dir);
-  return spawnDaemon(t, { dir, conf, socket, repository, args: options.args ?? [] });
+  return spawnDaemon(t, { dir, conf, socket, repository, args: options.args ?? [], env: options.env ?? {} });
 }
 
 export async function spawnDaemon(
   t: Tap,
-  d: { dir: string; conf: string; socket: string; repository: string; args: string[] },
+  d: { dir: string; conf: string; socket: string; repository: string; args: string[]; env?: Record<string, string> },
 ): Promise<Daemon> {
   const child = execaNode(SUPERVDSMD, ['--config', d.conf, ...d.args], {
     nodeOptions: [],
+    env: d.env ?? {},
     reject: false,
     buffer: false,
     stdout: 'ignore',

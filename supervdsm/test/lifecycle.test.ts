@@ -3,7 +3,7 @@ import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import { execaNode } from 'execa';
+import { execa, execaNode } from 'execa';
 import t from 'tap';
 import { clientFor, SUPERVDSMD, spawnDaemon, startDaemon, tempDir, until, writeConf } from './helpers.js';
 
@@ -28,6 +28,27 @@ t.test('socket is root:kvm 0660; SIGTERM exits 0 and removes it', async (t) => {
   t.match(d.stderr(), /supervdsmd stopped/);
 });
 
+t.test('tells systemd READY=1 once it listens (sd_notify)', async (t) => {
+  const dir = await tempDir(t, 'svdsm-');
+  const notify = join(dir, 'notify.sock');
+  // socat stands in for systemd's notification socket and prints each datagram.
+  const receiver = execa('socat', ['-u', `UNIX-RECV:${notify}`, 'STDOUT'], {
+    reject: false,
+    buffer: false,
+    timeout: 60_000,
+  });
+  t.teardown(() => receiver.kill('SIGKILL'));
+  let got = '';
+  receiver.stdout?.on('data', (b: Buffer) => {
+    got += b.toString();
+  });
+  await until(() => exists(notify), 'the notify socket');
+  const d = await startDaemon(t, { dir, env: { NOTIFY_SOCKET: notify } });
+  await until(() => got.includes('READY=1'), 'READY=1');
+  t.match(got, `STATUS=listening on ${d.socket}`);
+  t.ok((await stat(d.socket)).isSocket(), 'the socket exists when READY=1 arrives');
+});
+
 t.test('--socket overrides the configured path', async (t) => {
   const dir = await tempDir(t, 'svdsm-');
   const { conf, repository } = await writeConf(dir);
@@ -40,7 +61,7 @@ t.test('--socket overrides the configured path', async (t) => {
 
 t.test('a live socket makes a second daemon fail clearly; a stale one is replaced', async (t) => {
   const d = await startDaemon(t);
-  const second = await execaNode(SUPERVDSMD, ['--config', d.conf], { reject: false, timeout: 30_000 });
+  const second = await execaNode(SUPERVDSMD, ['--config', d.conf], { nodeOptions: [], reject: false, timeout: 30_000 });
   t.equal(second.exitCode, 1, 'second daemon exits 1');
   t.match(second.stderr, /another supervdsmd is serving .*svdsm\.sock/);
   t.match(await clientFor(t, d.socket).ops.ping({}), { pid: d.child.pid }, 'the first one still serves');
@@ -59,7 +80,7 @@ t.test('a path that is not a socket is not replaced', async (t) => {
   const { conf, socket } = await writeConf(dir);
   await mkdir(join(dir, 'run'), { recursive: true });
   await writeFile(socket, 'precious');
-  const r = await execaNode(SUPERVDSMD, ['--config', conf], { reject: false, timeout: 30_000 });
+  const r = await execaNode(SUPERVDSMD, ['--config', conf], { nodeOptions: [], reject: false, timeout: 30_000 });
   t.equal(r.exitCode, 1);
   t.match(r.stderr, /exists and is not a socket/);
 });
