@@ -267,6 +267,34 @@ async function serviceTests(): Promise<void> {
     t.not(state.ActiveState, 'active', `no start job left, unit ${state.ActiveState}`);
   });
 
+  await t.test(
+    'a killed supervdsmd is restarted and serves again; vdsmd (Requires=) is restarted with it',
+    async (t) => {
+      const before = await show(ns, 'supervdsmd.service', ['MainPID', 'NRestarts']);
+      const vdsmBefore = await show(ns, 'vdsmd.service', ['MainPID']);
+      const kill = await ns.systemctl(['kill', '--signal=SIGKILL', '--kill-whom=main', 'supervdsmd.service']);
+      t.equal(kill.exitCode, 0, kill.stderr);
+      const after = await waitFor('supervdsmd to be restarted (RestartSec=2s)', 20_000, async () => {
+        const s = await show(ns, 'supervdsmd.service', ['ActiveState', 'SubState', 'MainPID', 'NRestarts']);
+        return s.ActiveState === 'active' && s.NRestarts === String(Number(before.NRestarts) + 1) ? s : undefined;
+      });
+      t.not(after.MainPID, before.MainPID, 'a new supervdsmd process');
+      t.equal(after.SubState, 'running');
+      const client = new SupervdsmClient({ socketPath, connectTimeoutMs: 10_000 });
+      t.teardown(() => client.close());
+      t.match(await client.ops.ping({}), { version: 1 }, 'the restarted daemon answers on the same socket path');
+      // The restart job propagates along Requires=, as with upstream's units: vdsmd comes back after supervdsmd.
+      const vdsm = await waitFor('vdsmd to be active again', 30_000, async () => {
+        const s = await show(ns, 'vdsmd.service', ['ActiveState', 'MainPID']);
+        return s.ActiveState === 'active' ? s : undefined;
+      });
+      t.not(vdsm.MainPID, vdsmBefore.MainPID, 'vdsmd was restarted');
+      const vdsmClient = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
+      t.teardown(() => vdsmClient.close());
+      t.equal(await vdsmClient.call('Host.ping2', {}), true, 'the restarted vdsmd answers');
+    },
+  );
+
   await t.test('systemctl stop ends both daemons cleanly', async (t) => {
     const res = await ns.systemctl(['stop', 'vdsmd.service', 'supervdsmd.service'], { timeoutMs: 60_000 });
     t.equal(res.exitCode, 0, `systemctl stop: ${res.stderr}`);
