@@ -5,7 +5,9 @@
 
 /** "%d" of a non-negative counter (libvirt counters are unsigned; anything else becomes "0"). */
 export function intStr(n: number | undefined): string {
-  return n === undefined || !Number.isFinite(n) || n < 0 ? '0' : String(Math.trunc(n));
+  if (n === undefined || !(n >= 0)) return '0';
+  if (n <= Number.MAX_SAFE_INTEGER) return String(Math.trunc(n));
+  return Number.isFinite(n) ? n.toFixed(0) : '0';
 }
 
 /** "%.2f". */

@@ -5,7 +5,7 @@
  * derives them from `rx`/`tx` and `sampleTime`.
  */
 import type { BlockItem, DomainStatsRecord, NetItem } from '@vdsm-ts/native/libvirt/index';
-import type { DomainDevices } from './domain-devices.js';
+import type { DomainDevices, NicInfo } from './domain-devices.js';
 import { fixed2, intStr, pyFloat } from './format.js';
 
 export interface Sample {
@@ -102,38 +102,41 @@ function delta(cur: number | undefined, prev: number | undefined): number | unde
   return cur - prev;
 }
 
-function cpuStats(out: SampledVmStats, prev: Sample | undefined, cur: Sample): void {
+interface CpuPart {
+  user: string;
+  sys: string;
+  actual: boolean;
+  usage: string | undefined;
+}
+
+function cpuStats(prev: Sample | undefined, cur: Sample): CpuPart {
   const c = cur.record.cpu;
-  if (c?.user !== undefined && c.system !== undefined) out.cpuUsage = intStr(c.user + c.system);
+  const usage = c?.user !== undefined && c.system !== undefined ? intStr(c.user + c.system) : undefined;
   const p = prev?.record.cpu;
-  if (prev === undefined || c === undefined || p === undefined) return;
+  const none: CpuPart = { user: '0.00', sys: '0.00', actual: false, usage };
+  if (prev === undefined || c === undefined || p === undefined) return none;
   const interval = cur.at - prev.at;
   const total = delta(c.time, p.time);
   const user = delta(c.user, p.user);
   const system = delta(c.system, p.system);
-  if (total === undefined || user === undefined || system === undefined) return;
+  if (total === undefined || user === undefined || system === undefined) return none;
   // upstream: cpuSys is user+system time of the QEMU process, cpuUser what is left of the total (guest time)
   const sys = user + system;
-  out.cpuSys = fixed2((100 * sys) / interval / NS_PER_S);
-  out.cpuUser = fixed2(Math.max(0, (100 * (total - sys)) / interval / NS_PER_S));
-  out.cpuActual = true;
+  return {
+    user: fixed2(Math.max(0, (100 * (total - sys)) / interval / NS_PER_S)),
+    sys: fixed2((100 * sys) / interval / NS_PER_S),
+    actual: true,
+    usage,
+  };
 }
 
-function itemsByName<T extends { name?: string }>(items: readonly (T | undefined)[] | undefined): Map<string, T> {
-  const out = new Map<string, T>();
-  for (const item of items ?? []) if (item?.name !== undefined) out.set(item.name, item);
-  return out;
-}
-
-function networkStats(cur: Sample, devices: DomainDevices | undefined): Record<string, VmNetworkStats> {
-  const out: Record<string, VmNetworkStats> = {};
-  for (const n of cur.record.net?.items ?? []) {
-    if (n?.name === undefined) continue;
-    const nic = devices?.nics.get(n.name);
-    out[n.name] = {
-      ...(nic === undefined ? {} : { macAddr: nic.mac }),
+function nicStats(n: NetItem & { name: string }, nic: NicInfo | undefined, at: number): VmNetworkStats {
+  const speed = nic !== undefined && GIGABIT_MODELS.has(nic.model) ? '1000' : '100';
+  // two literal shapes only (with and without macAddr): this runs for every NIC of every VM each cycle
+  if (nic === undefined) {
+    return {
       name: n.name,
-      speed: nic !== undefined && GIGABIT_MODELS.has(nic.model) ? '1000' : '100',
+      speed,
       state: 'unknown',
       rx: intStr(n.rxBytes),
       tx: intStr(n.txBytes),
@@ -141,8 +144,31 @@ function networkStats(cur: Sample, devices: DomainDevices | undefined): Record<s
       rxDropped: intStr(n.rxDrop),
       txErrors: intStr(n.txErrs),
       txDropped: intStr(n.txDrop),
-      sampleTime: cur.at,
+      sampleTime: at,
     };
+  }
+  return {
+    macAddr: nic.mac,
+    name: n.name,
+    speed,
+    state: 'unknown',
+    rx: intStr(n.rxBytes),
+    tx: intStr(n.txBytes),
+    rxErrors: intStr(n.rxErrs),
+    rxDropped: intStr(n.rxDrop),
+    txErrors: intStr(n.txErrs),
+    txDropped: intStr(n.txDrop),
+    sampleTime: at,
+  };
+}
+
+function networkStats(cur: Sample, devices: DomainDevices | undefined): Record<string, VmNetworkStats> {
+  const out: Record<string, VmNetworkStats> = {};
+  const items = cur.record.net?.items;
+  if (items === undefined) return out;
+  for (const n of items) {
+    if (n?.name === undefined) continue;
+    out[n.name] = nicStats(n as NetItem & { name: string }, devices?.nics.get(n.name), cur.at);
   }
   return out;
 }
@@ -151,30 +177,48 @@ function latency(times: number | undefined, reqs: number | undefined): string {
   return times === undefined || reqs === undefined || reqs === 0 ? '0' : intStr(times / reqs);
 }
 
+/** Bytes per second as Python's float repr; "0.0" without an earlier counter. */
+function rate(cur: number | undefined, prev: number | undefined, interval: number): string {
+  const d = delta(cur, prev);
+  return pyFloat(d === undefined || interval <= 0 ? 0 : d / interval);
+}
+
+function opLatency(c: BlockItem, p: BlockItem | undefined, kind: 'rd' | 'wr' | 'fl'): string {
+  if (p === undefined) return '0';
+  if (kind === 'rd') return latency(delta(c.rdTimes, p.rdTimes), delta(c.rdReqs, p.rdReqs));
+  if (kind === 'wr') return latency(delta(c.wrTimes, p.wrTimes), delta(c.wrReqs, p.wrReqs));
+  return latency(delta(c.flTimes, p.flTimes), delta(c.flReqs, p.flReqs));
+}
+
+/** The earlier sample's entry for the same disk: usually at the same index, else searched by name. */
+function previousItem(items: readonly (BlockItem | undefined)[] | undefined, index: number, name: string) {
+  if (items === undefined) return undefined;
+  const same = items[index];
+  if (same?.name === name) return same;
+  for (const item of items) if (item?.name === name) return item;
+  return undefined;
+}
+
 function diskStats(
   prev: Sample | undefined,
   cur: Sample,
   devices: DomainDevices | undefined,
 ): Record<string, VmDiskStats> {
   const out: Record<string, VmDiskStats> = {};
-  const before = prev === undefined ? undefined : itemsByName<BlockItem>(prev.record.block?.items);
+  const items = cur.record.block?.items;
+  if (items === undefined) return out;
+  const before = prev?.record.block?.items;
   const interval = prev === undefined ? 0 : cur.at - prev.at;
-  for (const b of cur.record.block?.items ?? []) {
+  for (let i = 0; i < items.length; i++) {
+    const b = items[i];
     if (b?.name === undefined) continue;
-    const p: BlockItem | undefined = before?.get(b.name);
-    const rate = (c: number | undefined, q: number | undefined) => {
-      const d = p === undefined ? undefined : delta(c, q);
-      return pyFloat(d === undefined || interval <= 0 ? 0 : d / interval);
-    };
-    const lat = (ct: number | undefined, pt: number | undefined, cr: number | undefined, pr: number | undefined) =>
-      p === undefined ? '0' : latency(delta(ct, pt), delta(cr, pr));
-    const imageID = devices?.disks.get(b.name)?.imageID;
-    out[b.name] = {
-      readRate: rate(b.rdBytes, p?.rdBytes),
-      writeRate: rate(b.wrBytes, p?.wrBytes),
-      readLatency: lat(b.rdTimes, p?.rdTimes, b.rdReqs, p?.rdReqs),
-      writeLatency: lat(b.wrTimes, p?.wrTimes, b.wrReqs, p?.wrReqs),
-      flushLatency: lat(b.flTimes, p?.flTimes, b.flReqs, p?.flReqs),
+    const p = previousItem(before, i, b.name);
+    const stats: VmDiskStats = {
+      readRate: p === undefined ? '0.0' : rate(b.rdBytes, p.rdBytes, interval),
+      writeRate: p === undefined ? '0.0' : rate(b.wrBytes, p.wrBytes, interval),
+      readLatency: opLatency(b, p, 'rd'),
+      writeLatency: opLatency(b, p, 'wr'),
+      flushLatency: opLatency(b, p, 'fl'),
       readOps: intStr(b.rdReqs),
       writeOps: intStr(b.wrReqs),
       readBytes: intStr(b.rdBytes),
@@ -183,8 +227,10 @@ function diskStats(
       // st_blocks for a file); allocation is QEMU's highest written offset, a fallback only
       apparentsize: intStr(b.capacity ?? b.physical),
       truesize: intStr(b.physical ?? b.allocation),
-      ...(imageID === undefined ? {} : { imageID }),
     };
+    const imageID = devices?.disks.get(b.name)?.imageID;
+    if (imageID !== undefined) stats.imageID = imageID;
+    out[b.name] = stats;
   }
   return out;
 }
@@ -229,31 +275,27 @@ function memoryStats(prev: Sample | undefined, cur: Sample): GuestMemoryStats | 
 export function buildVmStats(prev: Sample | undefined, cur: Sample, ctx: BuildContext): SampledVmStats {
   const earlier = comparable(prev, cur);
   const devices = ctx.devices;
+  const cpu = cpuStats(earlier, cur);
+  const mem = memoryStats(earlier, cur);
+  const size = devices?.memoryKiB ?? cur.record.balloon?.maximum ?? 0;
+  // one literal with the fields every VM has, in a fixed order (one object shape for all VMs), then the optional ones
   const out: SampledVmStats = {
     monitorResponse: ctx.monitorResponse,
-    cpuUser: '0.00',
-    cpuSys: '0.00',
-    cpuActual: false,
-    network: {},
-    disks: {},
-    balloonInfo: {},
-    memUsage: '0',
+    cpuUser: cpu.user,
+    cpuSys: cpu.sys,
+    cpuActual: cpu.actual,
+    network: networkStats(cur, devices),
+    disks: diskStats(earlier, cur, devices),
+    balloonInfo: balloonInfo(cur, devices),
+    memUsage: mem !== undefined && size > 0 ? intStr(Math.max(0, 100 - (Number(mem.mem_free) / size) * 100)) : '0',
   };
+  if (cpu.usage !== undefined) out.cpuUsage = cpu.usage;
   if (ctx.elapsedSeconds !== undefined) out.elapsedTime = intStr(ctx.elapsedSeconds);
-  cpuStats(out, earlier, cur);
   const vcpu = cur.record.vcpu?.current;
   if (vcpu !== undefined) out.vcpuCount = intStr(vcpu);
   if (devices?.vcpuQuota !== undefined) out.vcpuQuota = String(devices.vcpuQuota);
   if (devices?.vcpuPeriod !== undefined) out.vcpuPeriod = devices.vcpuPeriod;
-  out.network = networkStats(cur, devices);
-  out.disks = diskStats(earlier, cur, devices);
-  out.balloonInfo = balloonInfo(cur, devices);
-  const mem = memoryStats(earlier, cur);
-  if (mem !== undefined) {
-    out.memoryStats = mem;
-    const size = devices?.memoryKiB ?? cur.record.balloon?.maximum ?? 0;
-    if (size > 0) out.memUsage = intStr(Math.max(0, 100 - (Number(mem.mem_free) / size) * 100));
-  }
+  if (mem !== undefined) out.memoryStats = mem;
   return out;
 }
 
