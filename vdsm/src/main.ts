@@ -4,6 +4,7 @@ import { SupervdsmClient } from './clients/supervdsm/client.js';
 import { parseDaemonArgs } from './common/daemon-args.js';
 import { Logging } from './common/logging.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
+import { createStorageService } from './storage/index.js';
 import { createVirt } from './virt/index.js';
 
 /** vdsmd's wiring: configuration, logging, then the services and servers. Nothing else lives here. */
@@ -19,7 +20,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const virt = createVirt({ config, logging, publish: (method, params) => server?.events.publish(method, params) });
   // Connects lazily on the first privileged call and reconnects when supervdsmd restarts.
   const supervdsm = new SupervdsmClient({ socketPath: config.supervdsm.socket });
-  const api = createApiEndpoint({ config, logging, virt, supervdsm });
+  const storage = createStorageService(config, supervdsm, logging.get('storage'));
+  const api = createApiEndpoint({ config, logging, virt, supervdsm, storage });
   server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -45,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       .catch((err: unknown) => log.error({ err }, 'error while closing the RPC server'))
       .then(() => virt.stop())
       .catch((err: unknown) => log.error({ err }, 'error while stopping the virt layer'))
+      .then(() => storage.close())
+      .catch((err: unknown) => log.error({ err }, 'error while stopping the storage layer'))
       .finally(() => {
         api.close();
         supervdsm.close();

@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
+import { SupervdsmClient } from '../clients/supervdsm/client.js';
+import { defaultConfig } from '../common/config/index.js';
 import { Logging } from '../common/logging.js';
 import { HostStatsSampler } from '../host/stats.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
+import { createStorageService } from '../storage/index.js';
 import { implementedHandlers } from './index.js';
 import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
@@ -9,9 +12,16 @@ import { typeName } from './validate.js';
 /** The verbs that have a handler (the others answer code 44). */
 export function implementedMethods(): ReadonlySet<string> {
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const logging = new Logging({ name: 'docs', level: 'fatal' }, sink);
   const table = implementedHandlers({
-    logging: new Logging({ name: 'docs', level: 'fatal' }, sink),
+    logging,
     sampler: new HostStatsSampler({ intervalSeconds: 3600 }),
+    // Nothing is started: the service only has to exist for its verbs to be listed.
+    storage: createStorageService(
+      defaultConfig(),
+      new SupervdsmClient({ socketPath: '/nonexistent' }),
+      logging.get('docs'),
+    ),
   });
   return new Set(table.keys());
 }

@@ -10,10 +10,12 @@ import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
 import type { JsonRpcEndpoint } from '../rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../rpc/jsonrpc/dispatcher.js';
+import type { StorageService } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
 import type { HandlerTable } from './handler.js';
 import { type HostDeps, hostHandlers } from './host.js';
 import { type SchemaFile, VERBS } from './schema/index.js';
+import { storageHandlers, withStorageStats } from './storage-handlers.js';
 import { compileParams, ParamsError, SchemaCompiler } from './validate.js';
 import { vmHandlers } from './vm.js';
 
@@ -24,6 +26,8 @@ export interface ApiDeps {
   readonly virt?: VirtService;
   /** supervdsmd, for everything privileged (mounts, LVM, iSCSI, links); services that need it take it from here. */
   readonly supervdsm?: SupervdsmClient;
+  /** The storage layer (domains, pools, SPM, tasks, volumes); without it the storage verbs answer "not implemented". */
+  readonly storage?: StorageService;
 }
 
 export interface ApiEndpoint extends JsonRpcEndpoint {
@@ -34,8 +38,10 @@ export interface ApiEndpoint extends JsonRpcEndpoint {
 }
 
 /** Every implemented verb, from the namespace handler tables; verbs missing here answer "not implemented". */
-export function implementedHandlers(deps: HostDeps): HandlerTable {
-  return new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
+export function implementedHandlers(deps: HostDeps & { readonly storage?: StorageService }): HandlerTable {
+  const table = new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
+  if (deps.storage === undefined) return table;
+  return withStorageStats(new Map([...table, ...storageHandlers(deps.storage)]), deps.storage);
 }
 
 /** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */
@@ -78,7 +84,9 @@ export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
   });
   void sampler.start();
   const dispatcher = new Dispatcher({
-    methods: buildMethodTable(implementedHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt) })),
+    methods: buildMethodTable(
+      implementedHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt), storage: deps.storage }),
+    ),
     logger: deps.logging.get('jsonrpc'),
   });
   return {

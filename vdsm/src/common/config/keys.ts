@@ -82,6 +82,34 @@ export const CONFIG_KEYS = {
       default: '/rhev/data-center',
       doc: 'Storage repository root: pool links and storage server mounts live below it.',
     },
+    sd_health_check_delay: {
+      type: 'float',
+      default: 10,
+      min: 0.1,
+      doc: 'Seconds between storage domain checks (direct-I/O read of the domain metadata).',
+    },
+    storage_run_dir: {
+      type: 'string',
+      default: '/run/vdsm/storage',
+      doc: 'Runtime image links (<dir>/<sdUUID>/<imgUUID>) that prepared images are reached through.',
+    },
+  },
+  sanlock: {
+    io_timeout: {
+      type: 'int',
+      default: 10,
+      min: 1,
+      max: 300,
+      doc: 'sanlock I/O timeout in seconds for new lockspaces and leases (renewal ~2x, host failure 8x).',
+    },
+  },
+  spm: {
+    watchdog_interval: {
+      type: 'float',
+      default: 20,
+      min: 0.1,
+      doc: 'Seconds between checks that the SPM still holds its SDM lease.',
+    },
   },
   supervdsm: {
     socket: { type: 'string', default: '/run/vdsm/svdsm.sock', doc: "supervdsmd's unix socket." },

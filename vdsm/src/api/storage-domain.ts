@@ -1,0 +1,44 @@
+/** StorageDomain namespace handlers: thin wrappers over the storage service. */
+import type { StorageService } from '../storage/index.js';
+import { type HandlerTable, implement } from './handler.js';
+import type { StorageDomainInfo } from './schema/api-types.generated.js';
+
+export function storageDomainHandlers(storage: StorageService): HandlerTable {
+  return new Map([
+    implement('StorageDomain.create', async (p) => {
+      await storage.createDomain({
+        sdUUID: p.storagedomainID,
+        domainType: p.domainType,
+        remotePath: String((p.typeArgs as { remotePath?: unknown }).remotePath ?? p.typeArgs),
+        name: p.name,
+        domainClass: p.domainClass,
+        version: p.version === null || p.version === undefined ? null : Number(p.version),
+        blockSize: p.blockSize ?? 512,
+      });
+      return undefined;
+    }),
+    // POSIXFS domains report TYPE=POSIXFS as upstream does, a name the schema's enum lacks.
+    implement('StorageDomain.getInfo', async (p) => (await storage.domainInfo(p.storagedomainID)) as StorageDomainInfo),
+    implement('StorageDomain.getStats', (p) => storage.domainStats(p.storagedomainID)),
+    implement('StorageDomain.attach', async (p) => {
+      await storage.pools.attach(p.storagepoolID, p.storagedomainID);
+      return undefined;
+    }),
+    implement('StorageDomain.activate', async (p) => {
+      await storage.pools.activate(p.storagepoolID, p.storagedomainID);
+      return undefined;
+    }),
+    implement('StorageDomain.deactivate', async (p) => {
+      await storage.pools.deactivate(p.storagepoolID, p.storagedomainID, p.masterSdUUID);
+      return undefined;
+    }),
+    implement('StorageDomain.detach', async (p) => {
+      await storage.pools.detach(p.storagepoolID, p.storagedomainID, p.force ?? false);
+      return undefined;
+    }),
+    implement('StorageDomain.format', async (p) => {
+      await storage.formatDomain(p.storagedomainID, p.autoDetach ?? false);
+      return undefined;
+    }),
+  ]);
+}

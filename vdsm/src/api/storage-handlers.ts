@@ -1,0 +1,22 @@
+/** Every storage verb vdsm-ts implements, from the per-namespace tables. */
+import type { StorageService } from '../storage/index.js';
+import type { HandlerTable } from './handler.js';
+import { hostStorageHandlers } from './host-storage.js';
+import { imageHandlers } from './image.js';
+import { storageDomainHandlers } from './storage-domain.js';
+import { storagePoolHandlers } from './storage-pool.js';
+import { taskHandlers } from './task.js';
+import { volumeHandlers } from './volume.js';
+
+export { withStorageStats } from './host-storage.js';
+
+export function storageHandlers(storage: StorageService): HandlerTable {
+  return new Map([
+    ...hostStorageHandlers(storage),
+    ...storageDomainHandlers(storage),
+    ...storagePoolHandlers(storage),
+    ...taskHandlers(storage),
+    ...volumeHandlers(storage),
+    ...imageHandlers(storage),
+  ]);
+}

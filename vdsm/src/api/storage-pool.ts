@@ -1,0 +1,57 @@
+/** StoragePool namespace handlers: connections, pool lifecycle and the SPM role. */
+import type { ConnectionParams } from '../storage/connection/storage-server.js';
+import type { StorageService } from '../storage/index.js';
+import { type HandlerTable, implement } from './handler.js';
+import type { StoragePoolFullInfo } from './schema/api-types.generated.js';
+
+export function storagePoolHandlers(storage: StorageService): HandlerTable {
+  return new Map([
+    implement('StoragePool.connectStorageServer', (p) =>
+      storage.connectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+    ),
+    implement('StoragePool.disconnectStorageServer', (p) =>
+      storage.disconnectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+    ),
+    implement('StoragePool.create', async (p) => {
+      await storage.pools.create({
+        spUUID: p.storagepoolID,
+        name: p.name,
+        masterSdUUID: p.masterSdUUID,
+        masterVersion: p.masterVersion,
+        domainList: p.domainList,
+        leaseParams: {
+          lockRenewalIntervalSec: p.lockRenewalIntervalSec,
+          leaseTimeSec: p.leaseTimeSec,
+          ioOpTimeoutSec: p.ioOpTimeoutSec,
+          leaseRetries: p.leaseRetries,
+        },
+      });
+      return undefined;
+    }),
+    implement('StoragePool.connect', async (p) => {
+      await storage.pools.connect({
+        spUUID: p.storagepoolID,
+        hostId: p.hostID,
+        masterSdUUID: p.masterSdUUID,
+        masterVersion: p.masterVersion,
+        domainDict: p.domainDict ?? null,
+      });
+      return undefined;
+    }),
+    implement('StoragePool.disconnect', async (p) => {
+      await storage.pools.disconnect(p.storagepoolID);
+      return undefined;
+    }),
+    implement('StoragePool.refresh', async (p) => {
+      await storage.pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
+      return undefined;
+    }),
+    implement('StoragePool.getInfo', async (p) => (await storage.pools.info(p.storagepoolID)) as StoragePoolFullInfo),
+    implement('StoragePool.spmStart', (p) => storage.pools.spm(p.storagepoolID).start()),
+    implement('StoragePool.spmStop', async (p) => {
+      await storage.pools.spm(p.storagepoolID).stop();
+      return undefined;
+    }),
+    implement('StoragePool.getSpmStatus', (p) => storage.spmStatus(p.storagepoolID)),
+  ]);
+}

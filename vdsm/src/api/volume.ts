@@ -1,0 +1,33 @@
+/** Volume namespace handlers (file domains). */
+import { VdsmError } from '../errors/vdsm-error.js';
+import type { StorageService } from '../storage/index.js';
+import { type HandlerTable, implement } from './handler.js';
+import type { VolumeInfoResponse } from './schema/api-types.generated.js';
+
+export function volumeHandlers(storage: StorageService): HandlerTable {
+  return new Map([
+    implement('Volume.create', (p) => {
+      const size = Number(p.size);
+      if (!Number.isSafeInteger(size)) throw new VdsmError('InvalidParameterException', `size=${p.size}`);
+      return storage.createVolume({
+        spUUID: p.storagepoolID,
+        sdUUID: p.storagedomainID,
+        imgUUID: p.imageID,
+        volUUID: p.volumeID,
+        size,
+        format: p.volFormat,
+        allocation: p.preallocate,
+        diskType: p.diskType,
+        description: p.desc,
+        srcVolUUID: p.srcVolUUID,
+        legal: p.legal ?? true,
+        sequence: p.sequence ?? 0,
+      });
+    }),
+    implement(
+      'Volume.getInfo',
+      async (p) =>
+        (await storage.volumeInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)) as VolumeInfoResponse,
+    ),
+  ]);
+}

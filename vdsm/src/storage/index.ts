@@ -1,0 +1,20 @@
+/** The storage layer's entry: the service the API uses, built from the configuration. */
+import type { SupervdsmClient } from '../clients/supervdsm/client.js';
+import type { Config } from '../common/config/index.js';
+import type { Logger } from '../common/logging.js';
+import { StorageService } from './storage-service.js';
+
+export { StorageService } from './storage-service.js';
+
+export function createStorageService(config: Config, supervdsm: SupervdsmClient, log: Logger): StorageService {
+  return new StorageService({
+    repository: config.irs.repository,
+    runDir: config.irs.storage_run_dir,
+    mounter: supervdsm.ops,
+    sanlockRunDir: process.env.SANLOCK_RUN_DIR,
+    sanlockIoTimeout: config.sanlock.io_timeout,
+    monitorIntervalMs: config.irs.sd_health_check_delay * 1000,
+    spmWatchdogIntervalMs: config.spm.watchdog_interval * 1000,
+    log: (level, msg, err) => log[level]({ err }, msg),
+  });
+}

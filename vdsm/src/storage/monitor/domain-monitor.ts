@@ -1,0 +1,186 @@
+/**
+ * Domain monitoring (storage/monitor.py, check.py): per domain, a periodic direct-I/O read of dom_md/metadata
+ * (delay = how long the read took), a metadata re-read to check validity, and the host id: once a pool is
+ * connected, non-ISO domains join their sanlock lockspace with our host id. Results feed Host.getStorageRepoStats
+ * and Host.getStats. Before the first check a domain reports `actual: false`.
+ */
+import { VdsmError } from '../../errors/vdsm-error.js';
+import type { DomainFinder } from '../domain/domain-finder.js';
+import type { FileStorageDomain } from '../domain/file-domain.js';
+import { readDirect } from '../fs/direct-read.js';
+import type { SanlockSession } from '../sanlock/session.js';
+
+export interface DomainVitals {
+  code: number;
+  lastCheck: string;
+  delay: string;
+  valid: boolean;
+  version: number;
+  acquired: boolean;
+  actual: boolean;
+}
+
+interface Entry {
+  readonly sdUUID: string;
+  hostId: number | null;
+  checkedAt: number | null;
+  delay: number;
+  valid: boolean;
+  code: number;
+  version: number;
+  acquired: boolean;
+  acquiring: Promise<void> | null;
+  idsPath: string | null;
+  isIso: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface DomainMonitorOptions {
+  readonly finder: DomainFinder;
+  readonly sanlock: SanlockSession;
+  readonly intervalMs: number;
+  readonly onError?: (err: unknown, msg: string) => void;
+}
+
+export class DomainMonitor {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: DomainMonitorOptions) {}
+
+  /** Starts monitoring `sdUUID`; with a host id, also joins its lockspace (not for ISO domains). */
+  start(sdUUID: string, hostId: number | null): void {
+    let entry = this.entries.get(sdUUID);
+    if (entry === undefined) {
+      entry = {
+        sdUUID,
+        hostId,
+        checkedAt: null,
+        delay: 0,
+        valid: false,
+        code: 0,
+        version: -1,
+        acquired: false,
+        acquiring: null,
+        idsPath: null,
+        isIso: false,
+        timer: null,
+      };
+      this.entries.set(sdUUID, entry);
+      const e = entry;
+      const tick = () => {
+        void this.check(e).finally(() => {
+          if (this.entries.get(sdUUID) === e) e.timer = setTimeout(tick, this.options.intervalMs).unref();
+        });
+      };
+      tick();
+    } else if (hostId !== null) {
+      entry.hostId = hostId;
+    }
+  }
+
+  monitored(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Stops monitoring; leaves the lockspace when we had joined it. */
+  async stop(sdUUID: string): Promise<void> {
+    const entry = this.entries.get(sdUUID);
+    if (entry === undefined) return;
+    this.entries.delete(sdUUID);
+    if (entry.timer !== null) clearTimeout(entry.timer);
+    await entry.acquiring?.catch(() => {});
+    if (entry.acquired && entry.hostId !== null && entry.idsPath !== null) {
+      await this.options.sanlock.cli
+        .remLockspace(sdUUID, entry.hostId, entry.idsPath)
+        .catch((err: unknown) => this.options.onError?.(err, `cannot release host id on ${sdUUID}`));
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((sd) => this.stop(sd)));
+  }
+
+  private async check(entry: Entry): Promise<void> {
+    let domain: FileStorageDomain;
+    try {
+      domain = await this.options.finder.get(entry.sdUUID, true);
+      const read = await readDirect(domain.layout.metadata);
+      entry.delay = read.seconds;
+      entry.valid = true;
+      entry.code = 0;
+      entry.version = domain.version;
+      entry.idsPath = domain.layout.ids;
+      entry.isIso = domain.domainClass === 'Iso';
+    } catch (error) {
+      entry.valid = false;
+      entry.code = error instanceof VdsmError ? error.code : 200;
+      entry.checkedAt = Date.now();
+      return;
+    }
+    entry.checkedAt = Date.now();
+    if (entry.hostId !== null && !entry.isIso && !entry.acquired && entry.acquiring === null) {
+      entry.acquiring = this.join(entry).finally(() => {
+        entry.acquiring = null;
+      });
+    }
+  }
+
+  private async join(entry: Entry): Promise<void> {
+    const { sdUUID, hostId, idsPath } = entry;
+    if (hostId === null || idsPath === null) return;
+    try {
+      if (!(await this.options.sanlock.cli.hasLockspace(sdUUID, hostId, idsPath))) {
+        await this.options.sanlock.cli.addLockspace(sdUUID, hostId, idsPath);
+      }
+      entry.acquired = true;
+    } catch (error) {
+      this.options.onError?.(error, `cannot acquire host id ${hostId} on ${sdUUID}`);
+    }
+  }
+
+  /**
+   * Waits until our host id is held in the domain's lockspace (SPM start, lease acquisition); joins now if the
+   * monitor has not yet. Throws AcquireHostIdFailure.
+   */
+  async acquireHostId(domain: FileStorageDomain, hostId: number): Promise<void> {
+    this.start(domain.sdUUID, hostId);
+    const entry = this.entries.get(domain.sdUUID)!;
+    entry.idsPath = domain.layout.ids;
+    if (entry.acquired) return;
+    try {
+      if (!(await this.options.sanlock.cli.hasLockspace(domain.sdUUID, hostId, domain.layout.ids))) {
+        await (entry.acquiring ?? this.options.sanlock.cli.addLockspace(domain.sdUUID, hostId, domain.layout.ids));
+      }
+    } catch (error) {
+      if (!(await this.options.sanlock.cli.hasLockspace(domain.sdUUID, hostId, domain.layout.ids).catch(() => false)))
+        throw new VdsmError('AcquireHostIdFailure', `${domain.sdUUID}: ${(error as Error).message}`, { cause: error });
+    }
+    entry.acquired = true;
+  }
+
+  vitals(sdUUID: string): DomainVitals | undefined {
+    const e = this.entries.get(sdUUID);
+    if (e === undefined) return undefined;
+    if (e.checkedAt === null) {
+      return { code: 0, lastCheck: '0.0', delay: '0', valid: true, version: -1, acquired: false, actual: false };
+    }
+    return {
+      code: e.code,
+      lastCheck: ((Date.now() - e.checkedAt) / 1000).toFixed(1),
+      delay: e.delay.toFixed(6),
+      valid: e.valid,
+      version: e.version,
+      acquired: e.acquired,
+      actual: true,
+    };
+  }
+
+  allVitals(filter?: readonly string[]): Record<string, DomainVitals> {
+    const out: Record<string, DomainVitals> = {};
+    for (const sd of this.entries.keys()) {
+      if (filter !== undefined && filter.length > 0 && !filter.includes(sd)) continue;
+      out[sd] = this.vitals(sd)!;
+    }
+    return out;
+  }
+}

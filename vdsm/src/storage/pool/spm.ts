@@ -1,0 +1,161 @@
+/**
+ * The SPM role of the connected pool (storage/sp.py startSpm/stopSpm): hold our host id on the master domain, then
+ * the SDM lease (slot 1 of dom_md/leases) through sanlock. Only one host holds it at a time; if the lease is lost
+ * (sanlock revokes it, or the watchdog no longer finds it) the role is dropped at once.
+ */
+import { VdsmError } from '../../errors/vdsm-error.js';
+import { ALIGNMENT_1M, SDM_LEASE_NAME, SDM_LEASE_SLOT } from '../constants.js';
+import type { FileStorageDomain } from '../domain/file-domain.js';
+import type { DomainMonitor } from '../monitor/domain-monitor.js';
+import { resourceSpec, SanlockError } from '../sanlock/sanlock-cli.js';
+import type { SanlockSession } from '../sanlock/session.js';
+import type { TaskManager } from '../task/task-manager.js';
+
+export type SpmRole = 'Free' | 'Contend' | 'SPM';
+
+export interface SpmStatus {
+  spmStatus: SpmRole;
+  spmLver: number;
+  spmId: number;
+}
+
+export interface SpmOptions {
+  readonly sanlock: SanlockSession;
+  readonly monitor: DomainMonitor;
+  readonly tasks: TaskManager;
+  readonly watchdogIntervalMs: number;
+  readonly log: (level: 'info' | 'error', msg: string, err?: unknown) => void;
+}
+
+export function sdmResource(master: FileStorageDomain): string {
+  return resourceSpec(
+    master.sdUUID,
+    SDM_LEASE_NAME,
+    master.layout.leases,
+    SDM_LEASE_SLOT * master.alignment || ALIGNMENT_1M,
+  );
+}
+
+export class Spm {
+  private role: SpmRole = 'Free';
+  private lver = -1;
+  private watchdog: NodeJS.Timeout | null = null;
+  private unlistenRevoke: (() => void) | null = null;
+  private checking = false;
+
+  constructor(
+    readonly spUUID: string,
+    private readonly hostId: number,
+    private readonly master: () => FileStorageDomain,
+    private readonly options: SpmOptions,
+  ) {}
+
+  get isSpm(): boolean {
+    return this.role === 'SPM';
+  }
+
+  /** Throws SpmStatusError (654) unless this host is SPM. */
+  assertSpm(): void {
+    if (this.role !== 'SPM') throw new VdsmError('SpmStatusError', this.spUUID);
+  }
+
+  /** StoragePool.spmStart: an asynchronous task; the role is SPM once it has finished. */
+  start(): Promise<string> {
+    return this.options.tasks.start('spmStart', async () => {
+      if (this.role === 'SPM') return;
+      this.role = 'Contend';
+      const master = this.master();
+      try {
+        await this.options.monitor.acquireHostId(master, this.hostId);
+        await this.options.sanlock.ensureRegistered();
+        try {
+          await this.options.sanlock.cli.acquire(sdmResource(master), this.options.sanlock.pid);
+        } catch (error) {
+          const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
+          throw new VdsmError('AcquireLockFailure', detail, { cause: error });
+        }
+        const leader = await this.options.sanlock.cli.readLeader(sdmResource(master));
+        this.lver = leader.lver;
+        await master.ensureMasterDirs();
+        this.role = 'SPM';
+        this.unlistenRevoke = this.options.sanlock.onRevoke(() => void this.verifyLease(true));
+        this.watchdog = setInterval(() => void this.verifyLease(false), this.options.watchdogIntervalMs).unref();
+        this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${this.lver})`);
+        await this.options.tasks.loadPersisted(master.layout.tasks);
+      } catch (error) {
+        if (this.role === 'Contend') this.role = 'Free';
+        throw error;
+      }
+    });
+  }
+
+  /** StoragePool.spmStop: release the SDM lease and stop acting as SPM. */
+  async stop(): Promise<void> {
+    if (this.role !== 'SPM') {
+      this.role = 'Free';
+      return;
+    }
+    this.stopWatching();
+    this.role = 'Free';
+    this.options.tasks.forgetPersisted();
+    try {
+      await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid);
+    } catch (error) {
+      throw new VdsmError('ReleaseLockFailure', (error as Error).message, { cause: error });
+    }
+  }
+
+  private stopWatching(): void {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.unlistenRevoke?.();
+    this.unlistenRevoke = null;
+  }
+
+  /**
+   * Lease watchdog: on sanlock's revoke signal the lockspace is checked, otherwise our held resources too. A missing
+   * lease or lockspace ends the SPM role before anything else runs.
+   */
+  private async verifyLease(revoked: boolean): Promise<void> {
+    if (this.role !== 'SPM' || this.checking) return;
+    this.checking = true;
+    try {
+      const master = this.master();
+      const cli = this.options.sanlock.cli;
+      const hasSpace = await cli.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
+      let hasLease = hasSpace;
+      if (hasSpace && !revoked) {
+        const held = await cli.inquire(this.options.sanlock.pid).catch(() => null);
+        hasLease = held === null || held.some((r) => r.startsWith(`${master.sdUUID}:${SDM_LEASE_NAME}:`));
+      }
+      if (!hasLease)
+        await this.loseLease(hasSpace ? 'SDM lease is no longer held' : 'lockspace of the master domain is gone');
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async loseLease(reason: string): Promise<void> {
+    this.role = 'Free';
+    this.stopWatching();
+    this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
+    await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid).catch(() => {});
+  }
+
+  /** StoragePool.getSpmStatus: our role, or who holds the lease by its leader record. */
+  async status(): Promise<SpmStatus> {
+    if (this.role === 'SPM') return { spmStatus: 'SPM', spmLver: this.lver, spmId: this.hostId };
+    try {
+      const leader = await this.options.sanlock.cli.readLeader(sdmResource(this.master()));
+      // A released lease keeps its owner id but has timestamp 0.
+      const held = leader.timestamp !== 0 && leader.ownerId > 0;
+      return { spmStatus: this.role, spmLver: leader.lver > 0 ? leader.lver : -1, spmId: held ? leader.ownerId : -1 };
+    } catch {
+      return { spmStatus: this.role, spmLver: -1, spmId: -1 };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop().catch(() => {});
+  }
+}

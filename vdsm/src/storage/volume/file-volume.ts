@@ -1,0 +1,204 @@
+/**
+ * File volumes (storage/fileVolume.py): `images/<img>/<vol>` (data, 0660), `<vol>.meta` (metadata) and
+ * `<vol>.lease` (sanlock resource named after the volume, offset 0). Creation writes the metadata last, so a volume
+ * without `.meta` is an unfinished one that rollback removes.
+ */
+import { chmod, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VdsmError } from '../../errors/vdsm-error.js';
+import { BLANK_UUID, isUuid, MAX_VOLUME_DESCRIPTION_LENGTH, REMOVED_IMAGE_PREFIX } from '../constants.js';
+import type { FileStorageDomain } from '../domain/file-domain.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
+import {
+  formatVolumeMetadata,
+  parseVolumeMetadata,
+  type VolumeAllocationName,
+  type VolumeFormatName,
+  type VolumeMetadata,
+} from '../metadata/volume-metadata.js';
+import type { Sanlock } from '../sanlock/sanlock-cli.js';
+import { qemuImgCreate } from './qemu-img.js';
+
+export interface CreateVolumeParams {
+  readonly imgUUID: string;
+  readonly volUUID: string;
+  readonly capacity: number;
+  readonly format: VolumeFormatName;
+  readonly allocation: VolumeAllocationName;
+  readonly diskType: string;
+  readonly description: string;
+  readonly parentUUID: string;
+  readonly legal: boolean;
+  readonly sequence: number;
+}
+
+export interface VolumeInfo {
+  uuid: string;
+  domain: string;
+  image: string;
+  pool: string;
+  parent: string;
+  format: VolumeFormatName;
+  allocType: VolumeAllocationName;
+  voltype: string;
+  disktype: string;
+  legality: string;
+  description: string;
+  status: 'OK';
+  capacity: number;
+  apparentsize: number;
+  truesize: number;
+  ctime: number;
+  mtime: number;
+  generation: number;
+  children: string[];
+  lease: { path: string; offset: number; owners: number[] };
+}
+
+export function volumePaths(domain: FileStorageDomain, imgUUID: string, volUUID: string) {
+  const data = domain.layout.volume(imgUUID, volUUID);
+  return { data, meta: `${data}.meta`, lease: `${data}.lease` };
+}
+
+export async function createFileVolume(
+  domain: FileStorageDomain,
+  params: CreateVolumeParams,
+  sanlock: Sanlock,
+): Promise<void> {
+  const { imgUUID, volUUID } = params;
+  if (!isUuid(imgUUID) || !isUuid(volUUID))
+    throw new VdsmError('InvalidParameterException', `imgUUID=${imgUUID}, volUUID=${volUUID}`);
+  if (params.parentUUID !== BLANK_UUID)
+    throw new VdsmError('NotImplemented', 'volumes with a parent (snapshots) are not implemented by vdsm-ts yet');
+  if (!Number.isSafeInteger(params.capacity) || params.capacity < 1)
+    throw new VdsmError('createVolumeSizeError', String(params.capacity));
+  const paths = volumePaths(domain, imgUUID, volUUID);
+  if (
+    await stat(paths.data).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new VdsmError('VolumeAlreadyExists', volUUID);
+  await mkdir(domain.layout.image(imgUUID), { recursive: true, mode: 0o755 });
+  try {
+    const qemuFormat = params.format === 'COW' ? 'qcow2' : 'raw';
+    const preallocation = params.allocation === 'PREALLOCATED' ? (qemuFormat === 'raw' ? 'falloc' : 'metadata') : 'off';
+    await qemuImgCreate(paths.data, qemuFormat, params.capacity, { preallocation });
+    await chmod(paths.data, 0o660);
+    await sanlock.initResource(domain.sdUUID, volUUID, paths.lease, 0);
+    await chmod(paths.lease, 0o660);
+    const md: VolumeMetadata = {
+      domain: domain.sdUUID,
+      image: imgUUID,
+      parent: params.parentUUID,
+      format: params.format,
+      type: params.allocation,
+      voltype: 'LEAF',
+      legality: params.legal ? 'LEGAL' : 'ILLEGAL',
+      disktype: params.diskType,
+      description: params.description.slice(0, MAX_VOLUME_DESCRIPTION_LENGTH),
+      ctime: Math.floor(Date.now() / 1000),
+      generation: 0,
+      capacity: params.capacity,
+      sequence: params.sequence,
+    };
+    await writeFileAtomic(paths.meta, formatVolumeMetadata(md, domain.version));
+  } catch (error) {
+    if (error instanceof VdsmError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC') throw new VdsmError('NoSpaceLeftOnDomain', domain.sdUUID, { cause: error });
+    throw new VdsmError('VolumeCreationError', `${volUUID}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Removes a volume's files, finished or not (rollback of Volume.create). */
+export async function removeFileVolume(domain: FileStorageDomain, imgUUID: string, volUUID: string): Promise<void> {
+  const paths = volumePaths(domain, imgUUID, volUUID);
+  await rm(paths.meta, { force: true });
+  await rm(paths.lease, { force: true });
+  await rm(paths.data, { force: true });
+  const left = await readdir(domain.layout.image(imgUUID)).catch(() => null);
+  if (left !== null && left.length === 0) await rm(domain.layout.image(imgUUID), { recursive: true, force: true });
+}
+
+export async function readVolumeMetadata(
+  domain: FileStorageDomain,
+  imgUUID: string,
+  volUUID: string,
+): Promise<VolumeMetadata> {
+  const paths = volumePaths(domain, imgUUID, volUUID);
+  let text: string;
+  try {
+    text = await readFile(paths.meta, 'utf8');
+  } catch (error) {
+    throw new VdsmError('VolumeDoesNotExist', volUUID, { cause: error });
+  }
+  return parseVolumeMetadata(text);
+}
+
+export async function imageVolumes(domain: FileStorageDomain, imgUUID: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(domain.layout.image(imgUUID));
+  } catch (error) {
+    throw new VdsmError('ImageDoesNotExistInSD', `image=${imgUUID}, domain=${domain.sdUUID}`, { cause: error });
+  }
+  return names.filter((n) => n.endsWith('.meta')).map((n) => n.slice(0, -5));
+}
+
+export async function fileVolumeInfo(domain: FileStorageDomain, imgUUID: string, volUUID: string): Promise<VolumeInfo> {
+  const md = await readVolumeMetadata(domain, imgUUID, volUUID);
+  const paths = volumePaths(domain, imgUUID, volUUID);
+  const st = await stat(paths.data).catch((error: unknown) => {
+    throw new VdsmError('VolumeDoesNotExist', volUUID, { cause: error });
+  });
+  const children: string[] = [];
+  for (const other of await imageVolumes(domain, imgUUID)) {
+    if (other === volUUID) continue;
+    const omd = await readVolumeMetadata(domain, imgUUID, other).catch(() => null);
+    if (omd?.parent === volUUID) children.push(other);
+  }
+  return {
+    uuid: volUUID,
+    domain: domain.sdUUID,
+    image: imgUUID,
+    pool: domain.pools[0] ?? '',
+    parent: md.parent,
+    format: md.format,
+    allocType: md.type,
+    voltype: md.voltype,
+    disktype: md.disktype,
+    legality: md.legality,
+    description: md.description,
+    status: 'OK',
+    capacity: md.capacity,
+    apparentsize: st.size,
+    truesize: st.blocks * 512,
+    ctime: md.ctime,
+    mtime: 0,
+    generation: md.generation,
+    children,
+    lease: { path: paths.lease, offset: 0, owners: [] },
+  };
+}
+
+/** Image.delete on a file domain: rename to `_remove_me_<img>` first (upstream), then remove. */
+export async function deleteFileImage(domain: FileStorageDomain, imgUUID: string): Promise<void> {
+  const dir = domain.layout.image(imgUUID);
+  if (
+    !isUuid(imgUUID) ||
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new VdsmError('ImageDoesNotExistInSD', `image=${imgUUID}, domain=${domain.sdUUID}`);
+  const removed = join(domain.layout.images, `${REMOVED_IMAGE_PREFIX}${imgUUID}`);
+  await rename(dir, removed);
+  try {
+    await rm(removed, { recursive: true, force: true });
+  } catch (error) {
+    throw new VdsmError('ImageDeleteError', `${imgUUID}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,41 @@
+/** qemu-img through argv arrays, with a timeout and bounded output. */
+import { execa } from 'execa';
+
+export type QemuFormat = 'raw' | 'qcow2';
+
+export async function qemuImgCreate(
+  path: string,
+  format: QemuFormat,
+  sizeBytes: number,
+  options: { preallocation?: 'off' | 'falloc' | 'metadata' } = {},
+): Promise<void> {
+  const opts: string[] = [];
+  if (format === 'qcow2') opts.push('compat=1.1');
+  if (options.preallocation !== undefined && options.preallocation !== 'off')
+    opts.push(`preallocation=${options.preallocation}`);
+  await execa(
+    'qemu-img',
+    ['create', '-f', format, ...(opts.length > 0 ? ['-o', opts.join(',')] : []), path, String(sizeBytes)],
+    {
+      timeout: 600_000,
+      maxBuffer: 1024 * 1024,
+      stdin: 'ignore',
+    },
+  );
+}
+
+export interface QemuImageInfo {
+  readonly format: string;
+  readonly virtualSize: number;
+  readonly actualSize: number;
+}
+
+export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
+  const { stdout } = await execa('qemu-img', ['info', '--output=json', '-U', path], {
+    timeout: 60_000,
+    maxBuffer: 4 * 1024 * 1024,
+    stdin: 'ignore',
+  });
+  const info = JSON.parse(stdout) as { format?: string; 'virtual-size'?: number; 'actual-size'?: number };
+  return { format: info.format ?? '', virtualSize: info['virtual-size'] ?? 0, actualSize: info['actual-size'] ?? 0 };
+}
