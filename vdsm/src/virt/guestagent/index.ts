@@ -19,3 +19,9 @@ export const LEGACY_GUEST_AGENT_PORT = 'com.redhat.rhevm.vdsm';
 export function guestAgentSocketPath(vmId: string, port: string = OVIRT_GUEST_AGENT_PORT): string {
   return `${LIBVIRT_CHANNELS_DIR}/${vmId}.${port}`;
 }
+export {
+  DEFAULT_QGA_PERIODS,
+  QemuGuestAgentPoller,
+  type QemuGuestAgentPollerOptions,
+  type QgaPeriods,
+} from './qga-poller.js';
