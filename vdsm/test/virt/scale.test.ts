@@ -1,0 +1,104 @@
+// 500 VMs on test:///default through a real vdsmd process and the client library: created, listed, stats served,
+// destroyed. The test driver's guests are in-memory, so this measures vdsmd, not QEMU.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import t from 'tap';
+import { VdsmClient } from '../../src/client/index.js';
+import { freePort } from '../cli/daemon.js';
+import { engineDomainXml, uuidOf } from './helpers.js';
+
+const VMS = 500;
+const CONCURRENCY = 32;
+const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
+
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vdsm-scale-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const conf = join(dir, 'vdsm.conf');
+  await writeFile(
+    conf,
+    `[vars]\nssl = false\nlibvirt_uri = test:///default\nvm_sample_interval = 2\n[addresses]\nmanagement_ip = 127.0.0.1\nmanagement_port = ${port}\n`,
+  );
+  const daemon = execa('node', [VDSMD, '--config', conf], {
+    reject: false,
+    stdin: 'ignore',
+    env: { NOTIFY_SOCKET: '' },
+  });
+  t.teardown(async () => {
+    daemon.kill('SIGTERM');
+    await daemon;
+  });
+  const client = await (async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const c = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
+        await c.call('Host.ping2');
+        return c;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })();
+  t.teardown(() => client.close());
+  const downEvents = new Set<string>();
+  client.subscribeEvents((method, params) => {
+    const id = method.split('|')[3];
+    if (id !== undefined && (params[id] as { status?: string } | undefined)?.status === 'Down') downEvents.add(id);
+  });
+
+  const xmls = Array.from({ length: VMS }, (_, i) => engineDomainXml({ name: `scale-${i}`, macs: [] }));
+  const ids = xmls.map(uuidOf);
+  let begun = performance.now();
+  await inBatches(xmls, (xml) => client.call('VM.create', { vmID: uuidOf(xml), vmParams: { xml } }));
+  t.comment(`created ${VMS} VMs in ${Math.round(performance.now() - begun)} ms`);
+
+  const deadline = Date.now() + 60_000;
+  let list: Array<{ vmId: string; status: string }> = [];
+  for (;;) {
+    list = await client.call('Host.getVMList', {});
+    if (list.filter((v) => v.status === 'Up' || v.status === 'Powering up').length === VMS) break;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(list.length, VMS, 'all listed');
+  t.same(new Set(list.map((v) => v.vmId)), new Set(ids), 'the ones created');
+  t.ok(
+    list.every((v) => v.status === 'Up' || v.status === 'Powering up'),
+    'all running',
+  );
+
+  begun = performance.now();
+  const stats = await client.call<Array<Record<string, unknown>>>('Host.getAllVmStats', {});
+  t.comment(
+    `Host.getAllVmStats for ${VMS} VMs: ${Math.round(performance.now() - begun)} ms, ${JSON.stringify(stats).length} bytes`,
+  );
+  t.equal(stats.length, VMS);
+  t.ok(stats.every((s) => typeof s.vmName === 'string' && typeof s.statusTime === 'string'));
+  const one = await client.call<Array<Record<string, unknown>>>('VM.getStats', { vmID: ids[7] });
+  t.equal(one[0]?.vmName, 'scale-7');
+  const host = await client.call<Record<string, unknown>>('Host.getStats', {});
+  t.equal(host.vmCount, VMS);
+
+  begun = performance.now();
+  await inBatches(ids, (id) => client.call('VM.destroy', { vmID: id }));
+  t.comment(`destroyed ${VMS} VMs in ${Math.round(performance.now() - begun)} ms`);
+  t.same(await client.call('Host.getVMList', {}), [], 'none left');
+  const waitDown = Date.now() + 10_000;
+  while (downEvents.size < VMS && Date.now() < waitDown) await new Promise((r) => setTimeout(r, 50));
+  t.equal(downEvents.size, VMS, 'one Down event per VM');
+});
