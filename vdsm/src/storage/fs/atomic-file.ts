@@ -22,6 +22,8 @@ export async function writeFileAtomic(
   const temp = options.tempPath ?? join(dirname(path), `${basename(path)}${options.tempSuffix ?? '.new'}`);
   const handle = await open(temp, 'w', options.mode ?? 0o660);
   try {
+    // open's mode is filtered by the umask; the files must have exactly this mode
+    await handle.chmod(options.mode ?? 0o660);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
