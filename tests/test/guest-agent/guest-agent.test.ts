@@ -1,14 +1,16 @@
 /**
  * The oVirt guest agent in a real guest (the tiny TCG guest with the host's node and the agent bundle) talking to
  * vdsmd's GuestAgentChannel over the virtio-serial port and QEMU's channel socket: the guest's host name, its
- * address on a bridge, memory figures against its own /proc/meminfo, disk usage and serial mapping; then a shutdown
- * with a message through the agent powers the guest off.
+ * address on a bridge, memory figures against its own /proc/meminfo, disk usage and serial mapping. The same guest
+ * runs qemu-guest-agent, which QemuGuestAgentPoller reads through libvirt. Then a shutdown with a message through the
+ * oVirt agent powers the guest off.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { Logging } from '@vdsm-ts/vdsm/common/logging';
-import { GuestAgentChannel } from '@vdsm-ts/vdsm/virt/guestagent/index';
+import { GuestAgentChannel, QemuGuestAgentPoller } from '@vdsm-ts/vdsm/virt/guestagent/index';
 import t from 'tap';
 import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
@@ -28,6 +30,8 @@ import {
   DATA_SIZE_MIB,
   ensureAgentGuestImage,
   GA_POWEROFF_MARKER,
+  GUEST_OS_NAME,
+  GUEST_OS_VERSION_ID,
   MEMINFO_MARKER,
 } from './guest-image.js';
 
@@ -92,6 +96,7 @@ async function realGuestTests(): Promise<void> {
           nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
           disks: [{ path: disk, target: 'vda', serial }],
           guestAgentSocket: socketPath,
+          qemuGuestAgentSocket: join(runDir.path, `${vmId}.org.qemu.guest_agent.0`),
         }),
       ),
     );
@@ -191,6 +196,52 @@ async function realGuestTests(): Promise<void> {
     );
 
     t.same(await channel.echo({ from: 'vdsm-ts' }), { from: 'vdsm-ts' }, 'echo round trip through the guest');
+
+    // qemu-guest-agent in the same guest, read through libvirt.
+    const conn = await Connection.open({ uri: 'qemu:///system' });
+    t.teardown(() => conn.close());
+    const poller = new QemuGuestAgentPoller({
+      vmId,
+      domain: await conn.lookupByUUID(vmId),
+      logger: logging.get('virt.qga'),
+      intervalSeconds: 1,
+      failureBackoffSeconds: 2,
+    });
+    t.teardown(() => poller.stop());
+    const qgaStart = performance.now();
+    poller.start();
+    const qga = await waitFor(
+      async () => {
+        const s = poller.stats();
+        return s.guestOsInfo !== undefined && s.netIfaces !== undefined && s.guestCPUCount !== undefined
+          ? s
+          : undefined;
+      },
+      { timeoutMs: 60_000, what: 'qemu-guest-agent facts through libvirt' },
+    );
+    t.comment(
+      `qemu-guest-agent: poller start -> facts ${Math.round(performance.now() - qgaStart)} ms, agent ${poller.caps?.version}`,
+    );
+    t.ok(poller.isWorking());
+    t.equal(qga.guestName, name, 'QGA guestName');
+    t.equal(qga.guestFQDN, name, 'QGA guestFQDN is the host name');
+    t.equal(qga.guestOs, image.version, 'QGA guestOs is the kernel release');
+    t.same(qga.guestOsInfo, {
+      type: 'linux',
+      arch: 'x86_64',
+      kernel: image.version,
+      distribution: GUEST_OS_NAME,
+      version: GUEST_OS_VERSION_ID,
+      codename: '',
+    });
+    t.match(qga.netIfaces, [{ name: 'eth0', hw: mac, inet: [network.guestIp] }], 'QGA netIfaces');
+    t.equal(qga.guestIPs, '', 'QGA leaves guestIPs empty, like upstream');
+    t.equal(qga.guestCPUCount, 1, 'QGA online vCPUs');
+    t.same(qga.appsList, [`kernel-${image.version}`, `qemu-guest-agent-${poller.caps?.version}`]);
+    t.comment(
+      `QGA disksUsage ${JSON.stringify(qga.disksUsage)} username ${JSON.stringify(qga.username)} tz ${JSON.stringify(qga.guestTimezone)}`,
+    );
+    poller.stop();
 
     const message = 'vdsm-ts e2e: powering off';
     const shutdownStart = performance.now();

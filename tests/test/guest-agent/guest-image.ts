@@ -3,8 +3,11 @@
  * the dynamic loader), the agent's single-file bundle, a start hook that runs it, and a power-off program for it
  * (busybox `poweroff` signals init, and this guest's init is a shell script, so the agent is pointed at
  * `poweroff -f`). The hook also prints /proc/meminfo on the console now and then, so tests can compare the
- * agent's memory figures with the guest's own.
+ * agent's memory figures with the guest's own. qemu-guest-agent (Debian's, downloaded once like the fixture's kernel)
+ * runs next to it on the `org.qemu.guest_agent.0` port.
  */
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { type ExtraFile, ensureGuestImage, type GuestImage } from '../../src/fixtures/guest-image.js';
@@ -25,6 +28,13 @@ export const DATA_SIZE_MIB = 32;
 export const DATA_FILL_MIB = 5;
 
 const NODE = '/usr/bin/node';
+const QEMU_GA_PACKAGE = 'qemu-guest-agent';
+const QEMU_GA_CACHE = '/var/cache/vdsm-ts/qemu-ga';
+const COMMAND_TIMEOUT_MS = 120_000;
+const MAX_BUFFER = 4 * 1024 * 1024;
+/** NAME and VERSION_ID the guest's /etc/os-release gives (qemu-guest-agent reports them). */
+export const GUEST_OS_NAME = 'vdsm-ts tiny guest';
+export const GUEST_OS_VERSION_ID = '1';
 const LIBRARY = /=>\s+(\/\S+)\s+\(0x/;
 const LOADER = /^\s*(\/lib64\/ld-linux[^\s]*)\s+\(0x/;
 
@@ -43,7 +53,8 @@ async function sharedLibraries(binary: string): Promise<{ libraries: string[]; l
 }
 
 const START_HOOK = `#!/bin/sh
-# Start the oVirt guest agent (tests/test/guest-agent). Runs in the background from /init.
+# Start the oVirt guest agent and qemu-guest-agent (tests/test/guest-agent). Runs in the background from /init.
+[ -e /dev/virtio-ports/org.qemu.guest_agent.0 ] && qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run &
 mkdir -p ${DATA_MOUNT}
 mount -t tmpfs -o size=${DATA_SIZE_MIB}m data ${DATA_MOUNT}
 dd if=/dev/zero of=${DATA_MOUNT}/fill bs=1048576 count=${DATA_FILL_MIB} 2>/dev/null
@@ -83,15 +94,67 @@ case "$1" in
 esac
 `;
 
+/**
+ * Debian's qemu-ga binary for the candidate package version, extracted once under /var/cache/vdsm-ts/qemu-ga/<version>/
+ * (its libraries are the host's: QEMU on this host needs the same ones).
+ */
+async function ensureQemuGa(): Promise<string> {
+  const show = await execa('apt-cache', ['show', '--no-all-versions', QEMU_GA_PACKAGE], {
+    timeout: COMMAND_TIMEOUT_MS,
+    maxBuffer: MAX_BUFFER,
+    env: { LC_ALL: 'C' },
+  });
+  const version = /^Version:\s*(\S+)/m.exec(show.stdout)?.[1];
+  if (version === undefined) throw new Error(`apt-cache show ${QEMU_GA_PACKAGE} gives no Version`);
+  const cached = join(QEMU_GA_CACHE, version.replace(/[^\w.+~-]/g, '_'), 'qemu-ga');
+  if (
+    await stat(cached).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return cached;
+  await mkdir(QEMU_GA_CACHE, { recursive: true, mode: 0o755 });
+  const work = await mkdtemp(join(QEMU_GA_CACHE, '.work-'));
+  try {
+    await execa('apt-get', ['download', '-o', 'APT::Sandbox::User=root', `${QEMU_GA_PACKAGE}=${version}`], {
+      cwd: work,
+      timeout: 600_000,
+      maxBuffer: MAX_BUFFER,
+      env: { LC_ALL: 'C' },
+    });
+    const deb = (await readdir(work)).find((name) => name.endsWith('.deb'));
+    if (deb === undefined) throw new Error(`apt-get download ${QEMU_GA_PACKAGE} left no .deb`);
+    await execa('dpkg-deb', ['-x', join(work, deb), join(work, 'root')], { timeout: COMMAND_TIMEOUT_MS });
+    const staged = join(work, 'qemu-ga');
+    await copyFile(join(work, 'root/usr/sbin/qemu-ga'), staged);
+    await mkdir(join(cached, '..'), { recursive: true, mode: 0o755 });
+    // Parallel test processes may race here; rename makes whichever finishes last win with a complete file.
+    await rename(staged, cached);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return cached;
+}
+
 export async function ensureAgentGuestImage(): Promise<GuestImage> {
-  const { libraries, loader } = await sharedLibraries(NODE);
+  const qemuGa = await ensureQemuGa();
+  const node = await sharedLibraries(NODE);
+  const ga = await sharedLibraries(qemuGa);
+  const libraries = [...new Set([...node.libraries, ...ga.libraries])];
+  const loader = node.loader;
   const extraFiles: ExtraFile[] = [
     { guestPath: '/usr/bin/node', hostPath: NODE },
+    { guestPath: '/usr/bin/qemu-ga', hostPath: qemuGa },
     ...libraries.map((lib) => ({ guestPath: lib, hostPath: lib })),
     // /lib64/ld-linux-x86-64.so.2 is a symlink on Debian; copy what it points to under its own name.
     { guestPath: loader, hostPath: loader },
     { guestPath: '/usr/share/ovirt-guest-agent/ovirt-guest-agent.cjs', hostPath: AGENT_BUNDLE, mode: 0o644 },
     { guestPath: '/etc/ovirt-guest-agent.conf', content: AGENT_CONF },
+    {
+      guestPath: '/etc/os-release',
+      content: `ID=vdsm-ts\nNAME="${GUEST_OS_NAME}"\nVERSION_ID="${GUEST_OS_VERSION_ID}"\nPRETTY_NAME="${GUEST_OS_NAME} ${GUEST_OS_VERSION_ID}"\n`,
+    },
     { guestPath: '/usr/sbin/vdsm-ts-poweroff', content: POWEROFF, mode: 0o755 },
     { guestPath: `${START_HOOK_DIR}/50-ovirt-guest-agent`, content: START_HOOK, mode: 0o755 },
   ];
