@@ -52,7 +52,8 @@ async function findmnt(args: readonly string[], ctx: OpContext): Promise<MountIn
   }));
 }
 
-function mountArgv(vfsType: string, spec: string, target: string, options: readonly string[]): string[][] {
+/** The mount(8) command lines for one mount (exported for the NFS/gluster cases no test host can mount). */
+export function mountArgv(vfsType: string, spec: string, target: string, options: readonly string[]): string[][] {
   if (vfsType === 'bind') {
     const bind = [['mount', '--bind', spec, target]];
     // A read-only bind mount takes a second, remounting step.

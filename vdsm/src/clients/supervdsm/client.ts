@@ -93,9 +93,13 @@ export class SupervdsmClient {
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 10_000);
     let lastError: Error | undefined;
     let delay = 20;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.closed) {
       try {
         const socket = await this.connectOnce();
+        if (this.closed) {
+          socket.destroy();
+          break;
+        }
         this.attach(socket);
         return socket;
       } catch (err) {
