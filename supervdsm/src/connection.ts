@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { SupervdsmErrorCode } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import {
@@ -29,6 +30,8 @@ export class Connection {
     private readonly dispatcher: Dispatcher,
     private readonly log: Logger,
   ) {
+    // Every read-only request in flight listens for the caller going away.
+    setMaxListeners(MAX_IN_FLIGHT + 1, this.gone.signal);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => log.debug({ err, peer }, 'connection error'));
     socket.on('close', () => this.gone.abort());
