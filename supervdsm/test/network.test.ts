@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
 import t from 'tap';
-import { clientFor, sh, startDaemon } from './helpers.js';
+import { clientFor, sh, startDaemon, until } from './helpers.js';
 
 t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a network namespace', async (t) => {
   const netns = `svdsm-${process.pid}`;
@@ -88,4 +91,20 @@ t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a
   await t.rejects(net.netAddBridge({ netns, name: 'br0' }), { code: 'COMMAND_FAILED' }, 'ip errors come back');
   await t.rejects(net.netRestore({ netns, name: 'nothing' }), { code: 'INVALID_PARAMS' }, 'no saved config');
   await t.rejects(net.netSetLink({ netns, name: 'br0' }), { code: 'INVALID_PARAMS' }, 'nothing to change');
+});
+
+t.test('a change runs to the end and is audited even when the caller hangs up at once', async (t) => {
+  const netns = `svdsm-hup-${process.pid}`;
+  await sh(['ip', 'netns', 'add', netns]);
+  t.teardown(() => sh(['ip', 'netns', 'del', netns]).catch(() => {}));
+  const d = await startDaemon(t);
+  const socket = connect(d.socket);
+  await once(socket, 'connect');
+  socket.end(encodeFrame({ v: PROTOCOL_VERSION, id: 1, op: 'netAddBridge', params: { netns, name: 'hup0' } }));
+  await until(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.stderr()), 'the audit line');
+  const links = await clientFor(t, d.socket).ops.netLinks({ netns });
+  t.ok(
+    links.some((l) => l.name === 'hup0'),
+    'the bridge exists',
+  );
 });
