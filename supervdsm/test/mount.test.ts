@@ -12,8 +12,14 @@ t.test('mounts under the repository: bind (rw and ro) and an ext4 loop image', a
     for (const target of targets.reverse()) await sh(['umount', '-l', target]).catch(() => {});
   });
 
-  const src = join(dir, 'export');
-  await mkdir(src);
+  // Bind sources must lie in the repository too (a bind of /etc there would let setOwnership reach /etc).
+  const src = join(d.repository, 'data', 'export');
+  await mkdir(src, { recursive: true });
+  await t.rejects(
+    ops.mount({ spec: dir, target: join(d.repository, 'mnt', 'host'), vfsType: 'bind' }),
+    { code: 'INVALID_PARAMS', message: /resolves outside the repository/ },
+    'bind of a host directory refused',
+  );
   await writeFile(join(src, 'hello'), 'from the source');
   const bindTarget = join(d.repository, 'mnt', 'localhost:_export');
   targets.push(bindTarget);
@@ -49,6 +55,16 @@ t.test('mounts under the repository: bind (rw and ro) and an ext4 loop image', a
   await sh(['mkfs.ext4', '-q', '-F', image]);
   const dev = (await sh(['losetup', '--show', '-f', image])).trim();
   t.teardown(() => sh(['losetup', '-d', dev]).catch(() => {}));
+  // Mounted outside the repository already: a second mount under it would expose that filesystem to setOwnership.
+  const outside = join(dir, 'outside');
+  await mkdir(outside);
+  await sh(['mount', dev, outside]);
+  await t.rejects(
+    ops.mount({ spec: dev, target: join(d.repository, 'mnt', 'again'), vfsType: 'ext4' }),
+    { code: 'INVALID_PARAMS', message: /is mounted at .*outside, outside the repository/ },
+    'a device mounted elsewhere is refused',
+  );
+  await sh(['umount', outside]);
   const fsTarget = join(d.repository, 'mnt', 'posix');
   targets.push(fsTarget);
   const ext4 = await ops.mount({ spec: dev, target: fsTarget, vfsType: 'ext4', options: ['noatime'] });

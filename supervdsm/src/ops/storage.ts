@@ -64,6 +64,24 @@ export function mountArgv(vfsType: string, spec: string, target: string, options
   return [['mount', '-t', vfsType, ...(opts.length > 0 ? ['-o', opts.join(',')] : []), spec, target]];
 }
 
+/**
+ * What could put the host's own files under the repository (where setOwnership works) is refused: a bind mount
+ * of anything outside the repository, or a second mount of a block device already mounted elsewhere.
+ */
+async function refuseHostSources(vfsType: string, spec: string, root: string, ctx: OpContext): Promise<void> {
+  if (vfsType === 'bind') {
+    await resolvedUnder(spec, root, 'spec');
+    return;
+  }
+  if (!spec.startsWith('/dev/')) return;
+  const elsewhere = (await findmnt(['--source', spec], ctx)).find((m) => !under(root, m.target));
+  if (elsewhere !== undefined)
+    throw new SupervdsmError(
+      'INVALID_PARAMS',
+      `spec ${spec} is mounted at ${elsewhere.target}, outside the repository`,
+    );
+}
+
 function under(root: string, target: string): boolean {
   return target === root || target.startsWith(`${root.replace(/\/+$/, '')}/`);
 }
@@ -77,6 +95,7 @@ export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'se
     const spec = vfsType === 'bind' ? absolutePath(p, 'spec') : str(p, 'spec', SPEC, 'mount source');
     const options = strList(p, 'options', MOUNT_OPTION, 'mount option', false);
     const real = await resolvedUnder(target, root, 'target');
+    await refuseHostSources(vfsType, spec, root, ctx);
     await mkdir(real, { recursive: true, mode: 0o755 });
     for (const argv of mountArgv(vfsType, spec, real, options)) {
       await run(argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
