@@ -1,0 +1,65 @@
+import t from 'tap';
+import type { Vm } from '../../src/db/repo/vms.js';
+import { buildDomainXml } from '../../src/vms/domain-xml.js';
+
+const vm: Vm = {
+  id: '6a3e8a5c-7a4c-4c55-9d0c-1c1f3c0e2b11',
+  name: 'web&db',
+  description: '',
+  clusterId: 'c',
+  templateId: 't',
+  memoryMb: 512,
+  cpus: 2,
+  osType: 'other',
+  displayType: 'vnc',
+  status: 'Down',
+  runOnHostId: null,
+  stats: {},
+};
+
+t.test('engine-style domain XML', async (t) => {
+  const xml = buildDomainXml({
+    vm,
+    clusterVersion: '4.7',
+    poolId: 'pool',
+    devices: [
+      {
+        id: 'n',
+        vmId: vm.id,
+        type: 'interface',
+        device: 'bridge',
+        spec: { mac: '56:6f:00:11:22:33', network: 'ovirtmgmt' },
+      },
+    ],
+    disks: [
+      {
+        id: 'd1',
+        name: 'd',
+        vmId: vm.id,
+        storageDomainId: 'sd1',
+        sizeBytes: 1 << 30,
+        format: 'cow',
+        interface: 'virtio',
+        bootable: true,
+        status: 'OK',
+      },
+    ],
+  });
+  t.match(
+    xml,
+    /<domain type="kvm" [^>]*xmlns:ovirt-vm="http:\/\/ovirt\.org\/vm\/1\.0"/,
+    'kvm domain with the ovirt-vm namespace',
+  );
+  t.match(xml, /<name>web&amp;db<\/name>/, 'names are escaped');
+  t.match(xml, `<uuid>${vm.id}</uuid>`);
+  t.match(xml, '<memory unit="KiB">524288</memory>');
+  t.match(xml, '<ovirt-vm:clusterVersion>4.7</ovirt-vm:clusterVersion>', 'ovirt-vm metadata');
+  t.match(xml, /<target type="virtio" name="ovirt-guest-agent\.0"\/>/, 'guest agent channel');
+  t.match(xml, /<target type="virtio" name="org\.qemu\.guest_agent\.0"\/>/, 'qemu guest agent channel');
+  t.match(xml, /<graphics type="vnc"[^>]*passwdValidTo="1970-01-01T00:00:01"/, 'display locked until a ticket is set');
+  t.match(xml, /<mac address="56:6f:00:11:22:33"\/>/, 'NIC');
+  t.match(xml, '<ovirt-vm:device mac_address="56:6f:00:11:22:33"><ovirt-vm:network>ovirtmgmt</ovirt-vm:network>');
+  t.match(xml, '/rhev/data-center/pool/sd1/images/d1/d1', 'disk path in the oVirt file layout');
+  t.match(xml, '<ovirt-vm:imageID>d1</ovirt-vm:imageID>', 'disk ids in the metadata');
+  t.equal(xml.match(/model="pcie-root-port"/g)?.length, 16, '16 pcie-root-ports for hot-plug, as the engine sends');
+});
