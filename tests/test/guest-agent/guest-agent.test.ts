@@ -25,14 +25,14 @@ import {
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
 import {
-  DATA_FILL_MIB,
-  DATA_MOUNT,
-  DATA_SIZE_MIB,
-  ensureAgentGuestImage,
+  ensureAgentGuest,
   GA_POWEROFF_MARKER,
   GUEST_OS_NAME,
   GUEST_OS_VERSION_ID,
   MEMINFO_MARKER,
+  TOOLS_MOUNT,
+  TOOLS_SERIAL,
+  toolsDf,
 } from './guest-image.js';
 
 const MEMORY_MIB = 384;
@@ -68,8 +68,8 @@ async function realGuestTests(): Promise<void> {
 
   await t.test('GuestAgentChannel and the agent in a real guest', async (t) => {
     const buildStart = performance.now();
-    const image = await ensureAgentGuestImage();
-    t.comment(`guest image with node + agent ${image.key} ready in ${Math.round(performance.now() - buildStart)} ms`);
+    const { image, makeToolsDisk } = await ensureAgentGuest();
+    t.comment(`guest image with the agents ${image.key} ready in ${Math.round(performance.now() - buildStart)} ms`);
     const network = await createGuestNetwork();
     t.teardown(network.remove);
 
@@ -79,6 +79,8 @@ async function realGuestTests(): Promise<void> {
     const disk = join(runDir.path, `${name}-vda.img`);
     await writeFile(disk, '');
     await truncate(disk, 8 * 1024 * 1024);
+    const tools = join(runDir.path, `${name}-tools.img`);
+    await makeToolsDisk(tools);
     // Upstream matches drives by the first 20 characters of the image UUID in the serial the guest reports.
     const serial = randomUUID().slice(0, 20);
     const mac = randomMac();
@@ -94,7 +96,10 @@ async function realGuestTests(): Promise<void> {
           boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
           serial: { type: 'file', path: serialLog },
           nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
-          disks: [{ path: disk, target: 'vda', serial }],
+          disks: [
+            { path: disk, target: 'vda', serial },
+            { path: tools, target: 'vdb', serial: TOOLS_SERIAL, readonly: true },
+          ],
           guestAgentSocket: socketPath,
           qemuGuestAgentSocket: join(runDir.path, `${vmId}.org.qemu.guest_agent.0`),
         }),
@@ -159,14 +164,16 @@ async function realGuestTests(): Promise<void> {
     t.equal(stats.guestIPs, network.guestIp);
     t.ok(await network.pingGuest(), 'and the guest answers on that address');
 
-    const data = (stats.disksUsage as { path: string; fs: string; total: string; used: string }[]).find(
-      (d) => d.path === DATA_MOUNT,
+    // Disk usage of the tools disk (ext4) against the guest's own df.
+    const df = await toolsDf(serialLog);
+    t.ok(df !== undefined, 'the guest printed df for the tools disk');
+    const opt = (stats.disksUsage as Record<string, string>[]).find((d) => d.path === TOOLS_MOUNT);
+    t.same(
+      opt,
+      { path: TOOLS_MOUNT, fs: 'ext4', total: String((df?.total ?? 0) * 1024), used: String((df?.used ?? 0) * 1024) },
+      "disksUsage has the ext4 tools disk with df's size and use, in bytes as strings",
     );
-    t.same(data && { fs: data.fs, total: data.total }, { fs: 'tmpfs', total: String(DATA_SIZE_MIB * 1024 * 1024) });
-    t.ok(
-      data !== undefined && Number(data.used) >= DATA_FILL_MIB * 1024 * 1024,
-      `used covers the ${DATA_FILL_MIB} MiB file`,
-    );
+    t.same(channel.diskMapping()[TOOLS_SERIAL], { name: '/dev/vdb' }, 'the tools disk serial maps to /dev/vdb');
     t.same(channel.diskMapping()[serial], { name: '/dev/vda' }, 'the disk serial maps to /dev/vda');
 
     // Memory: the next heartbeat against the guest's own /proc/meminfo printed at about the same time.
@@ -238,9 +245,20 @@ async function realGuestTests(): Promise<void> {
     t.equal(qga.guestIPs, '', 'QGA leaves guestIPs empty, like upstream');
     t.equal(qga.guestCPUCount, 1, 'QGA online vCPUs');
     t.same(qga.appsList, [`kernel-${image.version}`, `qemu-guest-agent-${poller.caps?.version}`]);
-    t.comment(
-      `QGA disksUsage ${JSON.stringify(qga.disksUsage)} username ${JSON.stringify(qga.username)} tz ${JSON.stringify(qga.guestTimezone)}`,
+    // qemu-ga counts blocks reserved for root out of the total (used + available), unlike df and the oVirt agent.
+    t.same(
+      (qga.disksUsage as Record<string, string>[]).find((d) => d.path === TOOLS_MOUNT),
+      {
+        path: TOOLS_MOUNT,
+        fs: 'ext4',
+        total: String(((df?.used ?? 0) + (df?.available ?? 0)) * 1024),
+        used: String((df?.used ?? 0) * 1024),
+      },
+      'QGA disksUsage of the tools disk',
     );
+    // No QGA disk mapping here: qemu-ga reads disk serials from the udev database, and this guest runs no udev.
+    t.same(qga.guestTimezone, { offset: 0, zone: 'UTC' });
+    t.equal(qga.username, '', 'nobody logged in');
     poller.stop();
 
     const message = 'vdsm-ts e2e: powering off';

@@ -1,12 +1,14 @@
 /**
- * The tiny guest with the oVirt guest agent in it: the host's `node` with the shared libraries `ldd` names (and
- * the dynamic loader), the agent's single-file bundle, a start hook that runs it, and a power-off program for it
- * (busybox `poweroff` signals init, and this guest's init is a shell script, so the agent is pointed at
- * `poweroff -f`). The hook also prints /proc/meminfo on the console now and then, so tests can compare the
- * agent's memory figures with the guest's own. qemu-guest-agent (Debian's, downloaded once like the fixture's kernel)
- * runs next to it on the `org.qemu.guest_agent.0` port.
+ * The tiny guest with the oVirt guest agent and qemu-guest-agent in it. The initramfs gets the agent's single-file
+ * bundle, its configuration, a start hook, a power-off program for it (busybox `poweroff` signals init, and this
+ * guest's init is a shell script, so the agent is pointed at `poweroff -f`) and the shared libraries `ldd` names for
+ * the host's `node` and Debian's `qemu-ga` (downloaded once, like the fixture's kernel). The two big binaries go on a
+ * small read-only ext4 "tools" disk (ext4 is built into the guest kernel) instead: a 100 MB initramfs takes TCG half
+ * a minute to unpack. The hook mounts that disk on /opt, prints its `df` line and, every few seconds,
+ * /proc/meminfo on the console, so tests can check the agents' figures against the guest's own.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -22,10 +24,12 @@ export const GA_POWEROFF_MARKER = 'VDSM-TS-GA-POWEROFF';
 export const MEMINFO_MARKER = 'VDSM-TS-MEMINFO';
 /** Printed when the agent process exits. */
 export const AGENT_EXIT_MARKER = 'VDSM-TS-GA-EXIT';
-/** A tmpfs the guest mounts and fills with DATA_FILL_MIB, so disks-usage has a known filesystem to report. */
-export const DATA_MOUNT = '/data';
-export const DATA_SIZE_MIB = 32;
-export const DATA_FILL_MIB = 5;
+/** Printed once the tools disk is mounted: `VDSM-TS-DF <busybox df -k line>`. */
+export const DF_MARKER = 'VDSM-TS-DF';
+/** Where the guest mounts the tools disk (read-only ext4 with node and qemu-ga). */
+export const TOOLS_MOUNT = '/opt';
+export const TOOLS_SERIAL = 'vdsm-ts-tools';
+const TOOLS_DISK_SIZE = '160M';
 
 const NODE = '/usr/bin/node';
 const QEMU_GA_PACKAGE = 'qemu-guest-agent';
@@ -54,10 +58,13 @@ async function sharedLibraries(binary: string): Promise<{ libraries: string[]; l
 
 const START_HOOK = `#!/bin/sh
 # Start the oVirt guest agent and qemu-guest-agent (tests/test/guest-agent). Runs in the background from /init.
+mkdir -p ${TOOLS_MOUNT}
+for disk in /dev/vd?; do
+  mount -t ext4 -o ro "$disk" ${TOOLS_MOUNT} 2>/dev/null && break
+done
+echo "${DF_MARKER} $(df -k ${TOOLS_MOUNT} | tail -n 1)"
+export PATH=${TOOLS_MOUNT}/bin:$PATH
 [ -e /dev/virtio-ports/org.qemu.guest_agent.0 ] && qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run &
-mkdir -p ${DATA_MOUNT}
-mount -t tmpfs -o size=${DATA_SIZE_MIB}m data ${DATA_MOUNT}
-dd if=/dev/zero of=${DATA_MOUNT}/fill bs=1048576 count=${DATA_FILL_MIB} 2>/dev/null
 (
   while true; do
     echo "${MEMINFO_MARKER} $(awk '/^(MemTotal|MemFree|Buffers|Cached):/ { sub(":", "", $1); printf "%s=%s ", $1, $2 }' /proc/meminfo)"
@@ -74,8 +81,6 @@ report_user_rate = 10
 report_num_cpu_rate = 5
 report_application_rate = 120
 report_disk_usage = 300
-# tmpfs is counted here: this guest has no disk filesystem of its own (it runs from its initramfs).
-ignored_fs = rootfs proc sysfs devtmpfs devpts
 log_level = info
 
 [commands]
@@ -137,15 +142,19 @@ async function ensureQemuGa(): Promise<string> {
   return cached;
 }
 
-export async function ensureAgentGuestImage(): Promise<GuestImage> {
+export interface AgentGuest {
+  readonly image: GuestImage;
+  /** Writes a tools disk (raw ext4 with bin/node and bin/qemu-ga) to `path`; attach it read-only. */
+  makeToolsDisk(path: string): Promise<void>;
+}
+
+export async function ensureAgentGuest(): Promise<AgentGuest> {
   const qemuGa = await ensureQemuGa();
   const node = await sharedLibraries(NODE);
   const ga = await sharedLibraries(qemuGa);
   const libraries = [...new Set([...node.libraries, ...ga.libraries])];
   const loader = node.loader;
   const extraFiles: ExtraFile[] = [
-    { guestPath: '/usr/bin/node', hostPath: NODE },
-    { guestPath: '/usr/bin/qemu-ga', hostPath: qemuGa },
     ...libraries.map((lib) => ({ guestPath: lib, hostPath: lib })),
     // /lib64/ld-linux-x86-64.so.2 is a symlink on Debian; copy what it points to under its own name.
     { guestPath: loader, hostPath: loader },
@@ -158,5 +167,33 @@ export async function ensureAgentGuestImage(): Promise<GuestImage> {
     { guestPath: '/usr/sbin/vdsm-ts-poweroff', content: POWEROFF, mode: 0o755 },
     { guestPath: `${START_HOOK_DIR}/50-ovirt-guest-agent`, content: START_HOOK, mode: 0o755 },
   ];
-  return ensureGuestImage({ extraFiles });
+  const image = await ensureGuestImage({ extraFiles });
+  const makeToolsDisk = async (path: string): Promise<void> => {
+    const staging = await mkdtemp(join(tmpdir(), 'vdsm-ts-tools-'));
+    try {
+      await mkdir(join(staging, 'bin'), { mode: 0o755 });
+      await copyFile(NODE, join(staging, 'bin/node'));
+      await copyFile(qemuGa, join(staging, 'bin/qemu-ga'));
+      await chmod(join(staging, 'bin/node'), 0o755);
+      await chmod(join(staging, 'bin/qemu-ga'), 0o755);
+      await execa('mkfs.ext4', ['-q', '-F', '-L', 'vdsm-ts-tools', '-d', staging, path, TOOLS_DISK_SIZE], {
+        timeout: COMMAND_TIMEOUT_MS,
+        maxBuffer: MAX_BUFFER,
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  };
+  return { image, makeToolsDisk };
+}
+
+/** The tools disk's `df -k` figures the guest printed (KiB), once it has. */
+export async function toolsDf(
+  serialLog: string,
+): Promise<{ total: number; used: number; available: number } | undefined> {
+  const text = await readFile(serialLog, 'utf8').catch(() => '');
+  const line = text.split(/\r?\n/).find((l) => l.startsWith(DF_MARKER));
+  const m = line === undefined ? null : /\s(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\/opt\s*$/.exec(line);
+  if (m === null) return undefined;
+  return { total: Number(m[1]), used: Number(m[2]), available: Number(m[3]) };
 }

@@ -17,7 +17,14 @@ import {
   waitForDomainState,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
-import { DATA_MOUNT, DATA_SIZE_MIB, ensureAgentGuestImage, GA_POWEROFF_MARKER, MEMINFO_MARKER } from './guest-image.js';
+import {
+  ensureAgentGuest,
+  GA_POWEROFF_MARKER,
+  MEMINFO_MARKER,
+  TOOLS_MOUNT,
+  TOOLS_SERIAL,
+  toolsDf,
+} from './guest-image.js';
 import { startVdsmd } from './vdsmd.js';
 
 const MEMORY_MIB = 384;
@@ -40,7 +47,7 @@ async function realGuestTests(): Promise<void> {
   t.teardown(runDir.remove);
 
   await t.test('VM.create, VM.getStats guest fields, VM.shutdown through the agent', async (t) => {
-    const image = await ensureAgentGuestImage();
+    const { image, makeToolsDisk } = await ensureAgentGuest();
     const network = await createGuestNetwork();
     t.teardown(network.remove);
     const vdsmd = await startVdsmd(runDir.path);
@@ -54,6 +61,8 @@ async function realGuestTests(): Promise<void> {
     const disk = join(runDir.path, `${name}-vda.img`);
     await writeFile(disk, '');
     await truncate(disk, 8 * 1024 * 1024);
+    const tools = join(runDir.path, `${name}-tools.img`);
+    await makeToolsDisk(tools);
     const mac = randomMac();
     // The engine's XML: type kvm (vdsmd falls back to TCG here), the agent channel QEMU binds.
     const xml = buildGuestDomainXml({
@@ -63,7 +72,10 @@ async function realGuestTests(): Promise<void> {
       boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
       serial: { type: 'file', path: serialLog },
       nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
-      disks: [{ path: disk, target: 'vda', serial: vmId.slice(0, 20) }],
+      disks: [
+        { path: disk, target: 'vda', serial: vmId.slice(0, 20) },
+        { path: tools, target: 'vdb', serial: TOOLS_SERIAL, readonly: true },
+      ],
       guestAgentSocket: join(runDir.path, `${vmId}.ovirt-guest-agent.0`),
     });
     const started = performance.now();
@@ -97,8 +109,12 @@ async function realGuestTests(): Promise<void> {
     t.equal(stats.username, 'None');
     t.type(stats.session, 'string');
     t.type(stats.appsList, Array);
-    const data = (stats.disksUsage as Stats[]).find((d) => d.path === DATA_MOUNT);
-    t.match(data, { fs: 'tmpfs', total: String(DATA_SIZE_MIB * 1024 * 1024) }, 'disksUsage covers the guest tmpfs');
+    const df = await toolsDf(serialLog);
+    t.same(
+      (stats.disksUsage as Stats[]).find((d) => d.path === TOOLS_MOUNT),
+      { path: TOOLS_MOUNT, fs: 'ext4', total: String((df?.total ?? 0) * 1024), used: String((df?.used ?? 0) * 1024) },
+      'disksUsage has the guest ext4 filesystem as df sees it',
+    );
     t.match(stats.memUsage, /^\d+$/, 'memUsage is a string percentage');
     const memTotal = /MemTotal=(\d+)/.exec(
       (await readFile(serialLog, 'utf8')).split('\n').find((l) => l.startsWith(MEMINFO_MARKER)) ?? '',

@@ -14,6 +14,10 @@ import {
   sanitizeText,
 } from '@vdsm-ts/guest-agent/protocol/framing';
 
+// A line of printable ASCII without \u escapes cannot hold a character the filter replaces: the agent's usual
+// output, which then skips the deep copy.
+const MAY_NEED_FILTER = /[^\x20-\x7e\t\r]|\\u/;
+
 export interface ReaderSink {
   /** a decoded message: name and arguments, both filtered */
   message(name: string, args: Record<string, unknown>): void;
@@ -56,6 +60,10 @@ export class MessageReader {
     const decoded = decodeLine(line, { replaceInvalidUtf8: true });
     if (!decoded.ok) {
       this.#sink.refused(decoded.error.code, decoded.error.message);
+      return;
+    }
+    if (!MAY_NEED_FILTER.test(line.toString('latin1'))) {
+      this.#sink.message(decoded.name, decoded.args);
       return;
     }
     this.#sink.message(sanitizeText(decoded.name), sanitizeDeep(decoded.args) as Record<string, unknown>);
