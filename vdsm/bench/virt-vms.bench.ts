@@ -200,7 +200,29 @@ async function main(): Promise<void> {
       emit(`virt.getAllVmStats.${VMS}.p50`, p50, 'ms', 'JSON parse+stringify of the body', p50 / base);
       emit(`virt.getAllVmStats.${VMS}.p99`, percentile(latencies, 99), 'ms');
       emit(`virt.getAllVmStats.${VMS}.bytes`, Buffer.byteLength(body), 'bytes');
-      emit(`vdsmd.rss.${VMS}vms`, rssMb(full.pid), 'MB', 'vdsmd with no VMs', rssMb(full.pid) / idleRss);
+      const rss = rssMb(full.pid);
+      emit(`vdsmd.rss.${VMS}vms`, rss, 'MB', 'vdsmd with no VMs', rss / idleRss);
+      // On test:/// the fake hypervisor lives inside the client process: measure what it alone costs.
+      const holder = execa(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          `import { Connection } from '@vdsm-ts/native/libvirt/index'; const c = await Connection.open({ uri: 'test://${nodeFile}' }); await c.listAllDomains(); await c.getAllDomainStats(); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`,
+        ],
+        { cwd: fileURLToPath(new URL('..', import.meta.url)), reject: false, stdin: 'ignore' },
+      );
+      await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()));
+      const driverRss = rssMb(holder.pid as number);
+      holder.kill('SIGTERM');
+      await holder;
+      emit(
+        `vdsmd.rss.${VMS}vms.own`,
+        rss - driverRss,
+        'MB',
+        'node + in-process test driver with the same domains',
+        rss / driverRss,
+      );
     } finally {
       await full.stop();
     }

@@ -24,7 +24,6 @@ export interface InterfaceInfo {
   readonly alias: string | undefined;
   readonly model: string | undefined;
   readonly linkState: string | undefined;
-  readonly element: Element;
 }
 
 export interface DiskInfo {
@@ -33,7 +32,6 @@ export interface DiskInfo {
   readonly bus: string | undefined;
   readonly alias: string | undefined;
   readonly path: string | undefined;
-  readonly element: Element;
 }
 
 export interface ChannelInfo {
@@ -41,8 +39,9 @@ export interface ChannelInfo {
   readonly path: string;
 }
 
+/** Facts only: no DOM is kept, so a thousand VMs stay cheap; devices.ts re-parses `xml` when it edits devices. */
 export interface DomainDescription {
-  readonly doc: Document;
+  readonly xml: string;
   readonly uuid: string;
   readonly name: string;
   readonly type: string;
@@ -151,7 +150,6 @@ export function describeDomain(xml: string): DomainDescription {
           alias: childAttr(element, 'alias', 'name'),
           model: childAttr(element, 'model', 'type'),
           linkState: childAttr(element, 'link', 'state'),
-          element,
         });
         break;
       }
@@ -165,7 +163,6 @@ export function describeDomain(xml: string): DomainDescription {
           bus: childAttr(element, 'target', 'bus'),
           alias: childAttr(element, 'alias', 'name'),
           path: attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name'),
-          element,
         });
         break;
       }
@@ -178,7 +175,7 @@ export function describeDomain(xml: string): DomainDescription {
   }
   const features = child(root, 'features');
   return {
-    doc,
+    xml,
     uuid: uuid.toLowerCase(),
     name,
     type,
@@ -204,9 +201,16 @@ function hashOf(value: string): string {
 
 /** The same domain XML with the root's `type` replaced. */
 export function withDomainType(description: DomainDescription, type: string): string {
-  const root = description.doc.documentElement;
+  const root = parseXml(description.xml).documentElement;
   if (root === null) throw new DomainXmlError('root element is not <domain>');
-  const copy = root.cloneNode(true) as Element;
-  copy.setAttribute('type', type);
-  return serializeXml(copy);
+  root.setAttribute('type', type);
+  return serializeXml(root);
+}
+
+/** The `<devices>` children of a domain XML as elements, for editing one and sending it back to libvirt. */
+export function deviceElements(xml: string): { readonly doc: Document; readonly devices: readonly Element[] } {
+  const doc = parseXml(xml);
+  const root = doc.documentElement;
+  const devices = root === null ? undefined : child(root, 'devices');
+  return { doc, devices: devices === undefined ? [] : children(devices) };
 }

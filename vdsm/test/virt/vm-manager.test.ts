@@ -224,6 +224,13 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
   const external = engineDomainXml({ name: 'rec-ext', external: true }).replace('type="kvm"', 'type="test"');
   for (const xml of [a, b, c]) await manager.create(uuidOf(xml), { xml });
   await waitFor(() => manager.list().every((vm) => vm.internalStatus === 'Up'), 'all Up');
+  // The start time is written to the metadata right after the Up event; wait for it as a restart would need it.
+  for (const xml of [a, b, c]) {
+    const domain = await hypervisor.lookupByUUID(uuidOf(xml));
+    for (let i = 0; i < 200 && !(await domain.getOvirtMetadata()).includes('startTime'); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
   await manager.pause(uuidOf(c));
   const startTime = manager.get(uuidOf(a)).startTime;
   await (await hypervisor.defineXML(external)).create();

@@ -6,6 +6,7 @@
 import { Affect, DeviceModify } from '@vdsm-ts/native/libvirt/index';
 import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
+import { deviceElements } from '../domain-xml.js';
 import { OVIRT_VM_NS } from '../metadata.js';
 import { attr, child, childAttr, children, type Element, escapeXml, parseXml, serializeXml } from '../xml.js';
 import type { VmLifecycle } from './lifecycle.js';
@@ -93,9 +94,7 @@ export class VmDevices {
   }
 
   private liveDevices(vm: Vm, name: string): Element[] {
-    const root = vm.description.doc.documentElement;
-    const devices = root === null ? undefined : child(root, 'devices');
-    return devices === undefined ? [] : children(devices, name);
+    return deviceElements(vm.description.xml).devices.filter((e) => e.localName === name);
   }
 
   async hotplugNic(vm: Vm, params: { xml?: string; nic?: Readonly<Record<string, unknown>> }): Promise<void> {
@@ -124,10 +123,12 @@ export class VmDevices {
     else if (typeof params.nic?.macAddr === 'string') mac = params.nic.macAddr;
     if (mac === undefined) throw new VdsmError('MissingParameter', 'the NIC MAC address');
     const wanted = mac.toLowerCase();
-    const live = vm.description.interfaces.find((i) => i.mac === wanted);
+    const live = this.liveDevices(vm, 'interface').find(
+      (e) => (childAttr(e, 'mac', 'address') ?? '').toLowerCase() === wanted,
+    );
     if (live === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no NIC ${mac}`);
     try {
-      await handle.detachDevice(serializeXml(live.element), DeviceModify.LIVE | DeviceModify.CONFIG);
+      await handle.detachDevice(serializeXml(live), DeviceModify.LIVE | DeviceModify.CONFIG);
     } catch (err) {
       throw libvirtFailure('cannot hot-unplug the NIC', err);
     }
@@ -170,9 +171,12 @@ export class VmDevices {
     const live = vm.description.disks.find(
       (d) => (target !== undefined && d.target === target) || (path !== undefined && d.path === path),
     );
-    if (live === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no such disk`);
+    const element = this.liveDevices(vm, 'disk').find((e) => childAttr(e, 'target', 'dev') === live?.target);
+    if (live === undefined || element === undefined) {
+      throw new VdsmError('InvalidParameter', `VM ${vm.id} has no such disk`);
+    }
     try {
-      await handle.detachDevice(serializeXml(live.element), DeviceModify.LIVE | DeviceModify.CONFIG);
+      await handle.detachDevice(serializeXml(element), DeviceModify.LIVE | DeviceModify.CONFIG);
     } catch (err) {
       throw libvirtFailure('cannot hot-unplug the disk', err);
     }
@@ -226,13 +230,17 @@ export class VmDevices {
   async updateNic(vm: Vm, o: { alias?: string; linkActive?: boolean; network?: string }): Promise<void> {
     const handle = this.lifecycle.running(vm);
     await this.lifecycle.refreshDescription(vm);
-    const nic = vm.description.interfaces.find((i) => i.alias !== undefined && i.alias === o.alias);
-    if (nic === undefined) throw new VdsmError('InvalidParameter', `VM ${vm.id} has no NIC with alias ${o.alias}`);
-    const edited = nic.element.cloneNode(true) as Element;
+    const { doc, devices } = deviceElements(vm.description.xml);
+    const edited = devices.find(
+      (e) => e.localName === 'interface' && o.alias !== undefined && childAttr(e, 'alias', 'name') === o.alias,
+    );
+    if (edited === undefined) {
+      throw new VdsmError('InvalidParameter', `VM ${vm.id} has no NIC with alias ${o.alias}`);
+    }
     if (o.linkActive !== undefined) {
       let link = child(edited, 'link');
       if (link === undefined) {
-        link = vm.description.doc.createElement('link');
+        link = doc.createElement('link');
         edited.appendChild(link);
       }
       link.setAttribute('state', o.linkActive ? 'up' : 'down');
@@ -253,15 +261,20 @@ export class VmDevices {
   /** VM.getIoTune: the limits each disk has in the live XML. */
   ioTune(vm: Vm): IoTuneEntry[] {
     const out: IoTuneEntry[] = [];
-    for (const disk of vm.description.disks) {
-      const iotune = child(disk.element, 'iotune');
+    for (const disk of this.liveDevices(vm, 'disk')) {
+      const iotune = child(disk, 'iotune');
       if (iotune === undefined) continue;
       const values: Record<string, number> = {};
       for (const key of IOTUNE_KEYS) {
         const element = child(iotune, key);
         if (element !== undefined) values[key] = Number(element.textContent ?? 0);
       }
-      out.push({ name: disk.target, path: disk.path ?? '', ioTune: values });
+      const source = child(disk, 'source');
+      out.push({
+        name: childAttr(disk, 'target', 'dev') ?? '',
+        path: attr(source, 'file') ?? attr(source, 'dev') ?? '',
+        ioTune: values,
+      });
     }
     return out;
   }

@@ -341,8 +341,14 @@ export class VmLifecycle {
     this.log.info({ vmId: vm.id, reboot: o.reboot }, 'graceful shutdown timed out; forcing');
     if (o.reboot) {
       // No reset in the facade: a forced reboot is a destroy and a fresh start of the same definition.
-      await handle.destroy(DestroyFlags.DEFAULT);
-      await handle.create(0);
+      vm.forcedReboot = true;
+      try {
+        await handle.destroy(DestroyFlags.DEFAULT);
+        await handle.create(0);
+      } finally {
+        vm.forcedReboot = false;
+      }
+      this.onReboot(vm);
       return;
     }
     await this.stopDomain(vm, handle, 0);
@@ -352,12 +358,9 @@ export class VmLifecycle {
   onLifecycle(vm: Vm, event: number, detail: number): void {
     switch (event) {
       case LifecycleEvent.STARTED:
-        if (vm.internalStatus === 'WaitForLaunch' || vm.isDown()) return;
-        if (detail === StartedDetail.BOOTED) {
-          // Our own forced reboot (destroy + create) or someone starting the domain again.
-          vm.guestStarted('Powering up');
-          vm.setStatus('Up');
-        } else vm.setStatus('Up');
+        // BOOTED arrives for our own start (handled by start()) and may come after it; only wake-ups matter here.
+        if (vm.internalStatus === 'WaitForLaunch' || vm.isDown() || detail === StartedDetail.BOOTED) return;
+        vm.setStatus('Up');
         return;
       case LifecycleEvent.SUSPENDED:
         if (detail === SuspendedDetail.MIGRATED || detail === SuspendedDetail.POSTCOPY) return;
@@ -371,7 +374,7 @@ export class VmLifecycle {
         vm.setStatus('Up');
         return;
       case LifecycleEvent.STOPPED: {
-        if (vm.destroying || vm.isDown()) return;
+        if (vm.destroying || vm.forcedReboot || vm.isDown()) return;
         const expected =
           vm.expectedExit !== undefined && detail !== StoppedDetail.MIGRATED && detail !== StoppedDetail.SAVED;
         this.markDown(vm, expected && vm.expectedExit !== undefined ? vm.expectedExit : unexpectedStop(detail));

@@ -54,6 +54,8 @@ export class Vm {
   expectedExit: DownInfo | undefined;
   /** Set while VM.destroy runs: libvirt's STOPPED event must not turn it into another Down. */
   destroying = false;
+  /** Set while a forced reboot destroys and restarts the domain: its STOPPED event is not a Down. */
+  forcedReboot = false;
   private internal: InternalStatus;
   private down: DownInfo | undefined;
   private statusStamp = monotonicStamp();

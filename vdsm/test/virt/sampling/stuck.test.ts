@@ -1,0 +1,93 @@
+/**
+ * A bulk-stats call stuck in libvirt: the real libvirtd behind a Unix-socket relay we can stall. The cycle times out
+ * after half the interval, no second call is piled on while the first is stuck, the VM is flagged unresponsive
+ * (monitorResponse "-1") and sampling resumes once the call comes back.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@vdsm-ts/native/libvirt/index';
+import pino from 'pino';
+import t from 'tap';
+import { VmSampler } from '../../../src/virt/sampling/index.js';
+
+const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
+
+// A diskless TCG guest: QEMU runs SeaBIOS, a real running domain at almost no cost.
+function guestXml(name: string, uuid: string): string {
+  return `<domain type='qemu'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='virtio'/></devices></domain>`;
+}
+
+const unavailable = existsSync(LIBVIRT_SOCK) ? undefined : `${LIBVIRT_SOCK} is missing: libvirtd is not running`;
+if (unavailable !== undefined && process.env.CI === 'true') throw new Error(unavailable);
+
+t.test(
+  'a stuck bulk call times out, is not piled on, and sampling resumes',
+  { skip: unavailable ?? false },
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'vdsm-sampling-relay-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const relayPath = join(dir, 'relay.sock');
+    const clients: Socket[] = [];
+    const relay = createServer((client) => {
+      const upstream = connect(LIBVIRT_SOCK);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      clients.push(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(relayPath, resolve));
+    t.teardown(() => {
+      for (const c of clients) c.destroy();
+      relay.close();
+    });
+
+    const direct = await Connection.open({ uri: 'qemu:///system' });
+    t.teardown(() => direct.close());
+    const name = `vdsmts-stuck-${randomUUID().slice(0, 8)}`;
+    const uuid = randomUUID();
+    const dom = await direct.createXML(guestXml(name, uuid));
+    t.teardown(() => dom.destroy().catch(() => undefined));
+
+    const hv = await Connection.open({ uri: `qemu+unix:///system?socket=${relayPath}` });
+    t.teardown(() => hv.close());
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    // 0.4 s interval: a call still inside libvirt after 0.2 s has timed out
+    const sampler = new VmSampler({ hypervisor: hv, intervalSeconds: 0.4, logger, unresponsiveAfterSeconds: 0.3 });
+
+    await sampler.sampleNow();
+    t.equal(sampler.lastCycle.failures, 0);
+    t.equal(sampler.statsFor(uuid)?.monitorResponse, '0', 'the guest is sampled');
+
+    // stall: requests from the binding no longer reach libvirtd
+    for (const c of clients) c.pause();
+    await sampler.sampleNow();
+    t.equal(sampler.lastCycle.failures, 1);
+    t.match(String(sampler.lastCycle.lastError), /took longer than 3000 ms/, 'the cycle timed out');
+    await sampler.sampleNow();
+    t.match(
+      String(sampler.lastCycle.lastError),
+      /previous bulk stats call has not returned/,
+      'no second call while the first is stuck',
+    );
+    const deadline = Date.now() + 5000;
+    while (sampler.statsFor(uuid)?.monitorResponse === '0' && Date.now() < deadline) await sampler.sampleNow();
+    t.equal(sampler.statsFor(uuid)?.monitorResponse, '-1', 'stats too old: monitor unresponsive');
+    t.equal(lines.filter((l) => l.level === 40).length, 1, 'one warning for the failure streak');
+
+    // the stuck call returns; the next cycles sample again
+    for (const c of clients) c.resume();
+    const back = Date.now() + 10_000;
+    while (sampler.lastCycle.failures > 0 && Date.now() < back) await sampler.sampleNow();
+    t.equal(sampler.lastCycle.failures, 0, 'sampling resumed');
+    t.equal(sampler.statsFor(uuid)?.monitorResponse, '0', 'responsive again');
+    t.ok(Number(sampler.statsFor(uuid)?.cpuUsage) > 0, 'with real counters');
+  },
+);
