@@ -35,7 +35,8 @@ const API = '/ovirt-engine/api';
 export class EngineClient {
   private constructor(
     readonly baseUrl: string,
-    private readonly token: string,
+    /** the bearer token, for callers that speak HTTP themselves */
+    readonly token: string,
   ) {}
 
   /** Password grant at /ovirt-engine/sso/oauth/token. */
