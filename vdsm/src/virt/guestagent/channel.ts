@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { HostCommandName, HostCommandWireArgs } from '@vdsm-ts/guest-agent/protocol/commands';
+import type { HostCommandName, HostCommandWireArgs, LifecycleEventType } from '@vdsm-ts/guest-agent/protocol/commands';
 import type { ProtocolErrorCode } from '@vdsm-ts/guest-agent/protocol/errors';
 import { DEFAULT_MAX_LINE, encodeLine } from '@vdsm-ts/guest-agent/protocol/framing';
 import type { DiskMapping } from '@vdsm-ts/guest-agent/protocol/messages';
@@ -84,7 +84,8 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
   readonly #info = new GuestInfo();
   readonly #reader: MessageReader;
   readonly #connection: ChannelConnection;
-  readonly #echoWaiters = new Map<string, (args: Record<string, unknown> | undefined) => void>();
+  /** echo and lifecycle-event replies awaited, by the id we sent */
+  readonly #replyWaiters = new Map<string, (args: Record<string, unknown> | undefined) => void>();
   #apiVersion: number;
   #lastMessageAt: number | undefined;
   #lastHeartbeatAt: number | undefined;
@@ -122,8 +123,8 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
   stop(): void {
     this.#connection.stop();
     this.#reader.reset();
-    for (const settle of this.#echoWaiters.values()) settle(undefined);
-    this.#echoWaiters.clear();
+    for (const settle of [...this.#replyWaiters.values()]) settle(undefined);
+    this.#replyWaiters.clear();
   }
 
   get connected(): boolean {
@@ -192,16 +193,41 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
     timeoutMs = 10_000,
   ): Promise<Record<string, unknown> | undefined> {
     if (!this.isResponsive()) return undefined;
+    return this.#awaitReply(timeoutMs, (id) => this.#send('echo', { ...args, [ECHO_ID_KEY]: id }));
+  }
+
+  /**
+   * Tells the agent about a migration or hibernation (API 3 and later). A `before_*` event carries a reply id and
+   * waits up to `replyTimeoutMs` (upstream guest_lifecycle_event_reply_timeout, 10 s) for the agent's `completion`,
+   * which comes once its hooks ran. Resolves true when completed (before_*) or sent (after_*); false when the agent
+   * is not responsive, speaks an older API, or did not answer in time.
+   */
+  async lifecycleEvent(
+    type: LifecycleEventType,
+    o: { readonly failure?: boolean; readonly replyTimeoutMs?: number } = {},
+  ): Promise<boolean> {
+    if (!this.isResponsive()) return false;
+    if (!type.startsWith('before_')) {
+      return this.#send('lifecycle-event', { type, ...(o.failure === true ? { failure: true } : {}) });
+    }
+    const reply = await this.#awaitReply(o.replyTimeoutMs ?? 10_000, (id) =>
+      this.#send('lifecycle-event', { type, reply_id: id }),
+    );
+    return reply !== undefined;
+  }
+
+  /** Sends a command carrying a fresh id and resolves with the reply that names it, or undefined at the deadline. */
+  #awaitReply(timeoutMs: number, send: (id: string) => boolean): Promise<Record<string, unknown> | undefined> {
     const id = randomUUID();
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle(undefined), timeoutMs);
       const settle = (reply: Record<string, unknown> | undefined): void => {
         clearTimeout(timer);
-        this.#echoWaiters.delete(id);
+        this.#replyWaiters.delete(id);
         resolve(reply);
       };
-      this.#echoWaiters.set(id, settle);
-      if (!this.#send('echo', { ...args, [ECHO_ID_KEY]: id })) settle(undefined);
+      this.#replyWaiters.set(id, settle);
+      if (!send(id)) settle(undefined);
     });
   }
 
@@ -232,6 +258,7 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
     }
     if (name === 'heartbeat') this.#onHeartbeat(args);
     else if (name === 'echo') this.#onEcho(args);
+    else if (name === 'completion' && typeof args.reply_id === 'string') this.#replyWaiters.get(args.reply_id)?.(args);
     this.emit('message', name);
   }
 
@@ -249,7 +276,7 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
     const id = args[ECHO_ID_KEY];
     if (typeof id !== 'string') return;
     const { [ECHO_ID_KEY]: _id, ...rest } = args;
-    this.#echoWaiters.get(id)?.(rest);
+    this.#replyWaiters.get(id)?.(rest);
   }
 
   #refuse(code: ProtocolErrorCode, detail: string): void {

@@ -270,3 +270,34 @@ t.test('a responsive agent whose socket is gone: shutdown reports false', async 
   t.ok(ch.isResponsive(), 'still within the responsiveness window');
   t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
 });
+
+t.test('lifecycle events: API 3 only; before_* waits for the completion, after_* is sent as is', async (t) => {
+  const dir = await tempDir(t);
+  const peer = await ChannelPeer.listen(t, join(dir, 'life.sock'));
+  const { ch } = channel(t, peer.path);
+  ch.start();
+  await peer.waitAccepted(1);
+  peer.write(HEARTBEAT(0));
+  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+  t.equal(await ch.lifecycleEvent('before_migration'), false, 'API 0: not sent');
+  t.notOk(peer.names().includes('lifecycle-event'));
+  peer.write(HEARTBEAT(3));
+  await peer.waitLine('api-version');
+
+  const done = ch.lifecycleEvent('before_migration');
+  const sent = await peer.waitLine('lifecycle-event');
+  t.equal(sent.type, 'before_migration');
+  t.type(sent.reply_id, 'string');
+  peer.send({ __name__: 'completion', reply_id: 'someone-else', done: true });
+  peer.send({ __name__: 'completion', reply_id: sent.reply_id, done: true });
+  t.equal(await done, true, 'completed by the reply naming it');
+
+  t.equal(await ch.lifecycleEvent('after_migration', { failure: true }), true);
+  t.same(await peer.waitLine('lifecycle-event', 0, (l) => l.type === 'after_migration'), {
+    __name__: 'lifecycle-event',
+    type: 'after_migration',
+    failure: true,
+  });
+  t.equal(await ch.lifecycleEvent('before_hibernation', { replyTimeoutMs: 50 }), false, 'no completion in time');
+  t.same(ch.counters.refused, {}, 'completion messages are understood');
+});

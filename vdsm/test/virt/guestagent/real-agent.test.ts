@@ -4,7 +4,7 @@
  * echo, shutdown reaching the agent's power program, and re-negotiation when the agent restarts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { ChannelRelay, capturedLogging, tempDir, waitFor, waitForAsync } from '.
 
 const AGENT = fileURLToPath(import.meta.resolve('@vdsm-ts/guest-agent/bin/ovirt-guest-agent'));
 
-function startAgent(device: string, powerProgram: string): ChildProcess {
+function startAgent(device: string, powerProgram: string, hooksDir: string): ChildProcess {
   const flags: Record<string, string> = {
     device,
     'heart-beat-rate': '0.2',
@@ -26,6 +26,7 @@ function startAgent(device: string, powerProgram: string): ChildProcess {
     'lock-screen': '/bin/false',
     'log-off': '/bin/false',
     hibernate: '/bin/false',
+    'hooks-dir': hooksDir,
   };
   const args = ['--config', '/dev/null', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])];
   const child = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -45,6 +46,11 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
     `#!${process.execPath}\nrequire('node:fs').appendFileSync(${JSON.stringify(calls)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`,
   );
   await chmod(power, 0o755);
+  const hooksDir = join(dir, 'hooks.d');
+  const hookRan = join(dir, 'hook.ran');
+  await mkdir(join(hooksDir, 'before_migration'), { recursive: true });
+  await writeFile(join(hooksDir, 'before_migration', '10-record'), `#!/bin/sh\necho "$0" > ${hookRan}\n`);
+  await chmod(join(hooksDir, 'before_migration', '10-record'), 0o755);
 
   const { logging } = capturedLogging();
   const ch = new GuestAgentChannel({
@@ -57,7 +63,7 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
   const versions: number[] = [];
   ch.on('apiVersion', (v) => versions.push(v));
   ch.start();
-  const first = startAgent(relay.agentPath, power);
+  const first = startAgent(relay.agentPath, power, hooksDir);
 
   const stats = await waitFor(
     () => {
@@ -80,6 +86,8 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
   t.same(ch.counters.refused, {}, 'the agent sends nothing the host refuses');
 
   t.same(await ch.echo({ hello: 'agent' }), { hello: 'agent' }, 'echo round trip');
+  t.equal(await ch.lifecycleEvent('before_migration'), true, 'before_migration completed by the agent');
+  t.match(await readFile(hookRan, 'utf8'), /before_migration\/10-record/, 'after its hook ran');
   t.equal(await ch.shutdown({ delaySeconds: 90, message: 'Going down for maintenance', reboot: false }), true);
   const recorded = await waitForAsync(async () => {
     const text = await readFile(calls, 'utf8').catch(() => '');
@@ -94,7 +102,7 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
 
   // A restarted agent offers 0 first and then 3: the host falls back and announces 3 again.
   first.kill('SIGKILL');
-  startAgent(relay.agentPath, power);
+  startAgent(relay.agentPath, power, hooksDir);
   await waitFor(() => (versions.length >= 3 ? true : undefined), 're-negotiation after the agent restarted', 20_000);
   t.same(versions, [3, 0, 3]);
   t.equal(ch.apiVersion, 3);
