@@ -30,6 +30,7 @@ import {
   GUEST_OS_NAME,
   GUEST_OS_VERSION_ID,
   MEMINFO_MARKER,
+  serialTail,
   TOOLS_MOUNT,
   TOOLS_SERIAL,
   toolsDf,
@@ -76,6 +77,10 @@ async function realGuestTests(): Promise<void> {
     const vmId = randomUUID();
     const name = `vdsm-ga-${vmId.slice(0, 8)}`;
     const serialLog = join(runDir.path, `${name}.serial.log`);
+    t.teardown(async () => {
+      if (t.passing()) return;
+      process.stderr.write(`--- ${name} serial console, last lines ---\n${await serialTail(serialLog)}\n`);
+    });
     const disk = join(runDir.path, `${name}-vda.img`);
     await writeFile(disk, '');
     await truncate(disk, 8 * 1024 * 1024);

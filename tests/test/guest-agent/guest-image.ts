@@ -197,3 +197,9 @@ export async function toolsDf(
   if (m === null) return undefined;
   return { total: Number(m[1]), used: Number(m[2]), available: Number(m[3]) };
 }
+
+/** The last `lines` lines of a guest's serial console log, for failure reports. */
+export async function serialTail(serialLog: string, lines = 60): Promise<string> {
+  const text = await readFile(serialLog, 'utf8').catch((err: Error) => `(no serial log: ${err.message})`);
+  return text.split(/\r?\n/).slice(-lines).join('\n');
+}

@@ -21,6 +21,7 @@ import {
   ensureAgentGuest,
   GA_POWEROFF_MARKER,
   MEMINFO_MARKER,
+  serialTail,
   TOOLS_MOUNT,
   TOOLS_SERIAL,
   toolsDf,
@@ -58,6 +59,11 @@ async function realGuestTests(): Promise<void> {
     const name = `vdsm-ga-rpc-${vmId.slice(0, 8)}`;
     t.teardown(() => removeDomain(name));
     const serialLog = join(runDir.path, `${name}.serial.log`);
+    t.teardown(async () => {
+      if (t.passing()) return;
+      process.stderr.write(`--- ${name} serial console, last lines ---\n${await serialTail(serialLog)}\n`);
+      process.stderr.write(`--- vdsmd log, last lines ---\n${vdsmd.log().split('\n').slice(-40).join('\n')}\n`);
+    });
     const disk = join(runDir.path, `${name}-vda.img`);
     await writeFile(disk, '');
     await truncate(disk, 8 * 1024 * 1024);

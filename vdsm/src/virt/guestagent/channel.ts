@@ -146,6 +146,12 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
     return this.#lastHeartbeatAt !== undefined && this.isResponsive() ? 'Up' : undefined;
   }
 
+  /** The guest rebooted (libvirt said so): the user is logged out and the guest is not Up until the next heartbeat. */
+  guestRebooted(): void {
+    this.#info.guestRebooted();
+    this.#lastHeartbeatAt = undefined;
+  }
+
   /** The guest's disk serial → device mapping from the last disks-usage (upstream guestDiskMapping). */
   diskMapping(): Readonly<DiskMapping> {
     return structuredClone(this.#info.diskMapping);

@@ -243,6 +243,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
 export class GuestInfo {
   username = 'Unknown';
   lastLogin: number | undefined;
+  lastUser: string | undefined;
+  lastLogout: number | undefined;
   session: GuestSession = 'Unknown';
   guestCPUCount = -1;
   appsList: readonly string[] = [];
@@ -259,6 +261,16 @@ export class GuestInfo {
   memoryStats: GuestMemoryStats | undefined;
   /** the heartbeat's `free-ram`, MiB */
   freeRamMiB: number | undefined;
+
+  /** The guest rebooted: whoever was logged in is gone (upstream keeps them as lastUser). */
+  guestRebooted(): void {
+    if (this.username !== 'Unknown' && this.username !== 'None') {
+      this.lastUser = this.username;
+      this.lastLogout = Date.now() / 1000;
+    }
+    this.username = 'Unknown';
+    this.session = 'Unknown';
+  }
 
   /** Applies one decoded message. Unknown names and bad arguments change nothing. */
   apply(name: string, args: Args): ApplyResult {
@@ -288,6 +300,8 @@ export class GuestInfo {
     out.session = this.session;
     out.guestCPUCount = this.guestCPUCount;
     if (this.lastLogin !== undefined) out.lastLogin = this.lastLogin;
+    if (this.lastUser !== undefined) out.lastUser = this.lastUser;
+    if (this.lastLogout !== undefined) out.lastLogout = this.lastLogout;
     if (this.guestName !== undefined) out.guestName = this.guestName;
     if (this.guestOs !== undefined) out.guestOs = this.guestOs;
     if (this.guestOsInfo !== undefined) out.guestOsInfo = { ...this.guestOsInfo };

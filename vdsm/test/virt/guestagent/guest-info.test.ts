@@ -135,6 +135,12 @@ t.test('message handlers follow upstream rules', async (t) => {
     info.apply(name, {});
     t.equal(info.session, session, `${name} -> ${session}`);
   }
+  info.guestRebooted();
+  t.equal(info.username, 'Unknown', 'a guest reboot logs the user out');
+  t.equal(info.lastUser, 'alice');
+  t.type(info.lastLogout, 'number');
+  t.equal(info.session, 'Unknown');
+  t.match(info.stats({ responsive: true, memUsage: undefined }), { lastUser: 'alice', username: 'Unknown' });
   info.apply('applications', { applications: ['kernel-6.1', 'ovirt-guest-agent-1.0'] });
   t.same(info.appsList, ['kernel-6.1', 'ovirt-guest-agent-1.0']);
   info.apply('uninstalled', {});
