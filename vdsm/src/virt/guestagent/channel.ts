@@ -10,7 +10,12 @@ import type { HostCommandName, HostCommandWireArgs, LifecycleEventType } from '@
 import type { ProtocolErrorCode } from '@vdsm-ts/guest-agent/protocol/errors';
 import { DEFAULT_MAX_LINE, encodeLine } from '@vdsm-ts/guest-agent/protocol/framing';
 import type { DiskMapping } from '@vdsm-ts/guest-agent/protocol/messages';
-import { COMMAND_MIN_API_VERSION, DISABLED_API_VERSION, MAX_API_VERSION } from '@vdsm-ts/guest-agent/protocol/version';
+import {
+  COMMAND_MIN_API_VERSION,
+  clampApiVersion,
+  DISABLED_API_VERSION,
+  MAX_API_VERSION,
+} from '@vdsm-ts/guest-agent/protocol/version';
 import type { Logger } from '../../common/logging.js';
 import { negotiateOnHeartbeat } from './api-version.js';
 import { ChannelConnection } from './connection.js';
@@ -97,7 +102,7 @@ export class GuestAgentChannel extends EventEmitter<GuestAgentChannelEvents> {
     this.#log = o.logger.child({ vmId: o.vmId, channel: 'ovirt-guest-agent' });
     this.#timing = { ...DEFAULT_CHANNEL_TIMING, ...o.timing };
     this.#memSizeMiB = o.memSizeMiB;
-    this.#apiVersion = Math.min(Math.max(Math.trunc(o.apiVersion ?? 0), DISABLED_API_VERSION), MAX_API_VERSION);
+    this.#apiVersion = clampApiVersion(o.apiVersion ?? DISABLED_API_VERSION);
     this.#reader = new MessageReader(
       {
         message: (name, args) => this.#onMessage(name, args),
