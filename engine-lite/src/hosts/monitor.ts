@@ -31,6 +31,8 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   callTimeoutMs: 10_000,
 };
 
+/** How long a VM's last event time is kept (it only has to outlive one poll). */
+const EVENT_MEMORY_MS = 60_000;
 const VM_STATUS_EVENT = /^\|virt\|VM_status\|([0-9a-fA-F-]{36})$/;
 
 export interface MonitorDeps {
@@ -58,6 +60,8 @@ export class HostMonitor {
   private stopped = false;
   /** Activation (capabilities + CPU check) runs once per connection. */
   private activated = false;
+  /** When each VM's last status event arrived: a poll that started earlier must not undo it. */
+  private readonly eventAt = new Map<string, number>();
 
   constructor(
     readonly hostId: string,
@@ -127,12 +131,13 @@ export class HostMonitor {
     try {
       client = await this.connection();
       if (!this.activated && host.status !== 'Maintenance') await this.activate(host, client);
+      const pollStarted = performance.now();
       const vmStats = await client.call<unknown[]>(
         'Host.getAllVmStats',
         {},
         { timeoutMs: this.deps.config.callTimeoutMs },
       );
-      await this.applyVmStats(vmStats);
+      await this.applyVmStats(vmStats, pollStarted);
       let sample: HostStatsReply | undefined;
       if (this.polls++ % this.deps.config.statsEveryPolls === 0) {
         sample = await client.call<HostStatsReply>('Host.getStats', {}, { timeoutMs: this.deps.config.callTimeoutMs });
@@ -249,7 +254,9 @@ export class HostMonitor {
   }
 
   /** Host.getAllVmStats: the VMs the host runs are authoritative for the VMs placed on it. */
-  private async applyVmStats(list: unknown[]): Promise<void> {
+  private async applyVmStats(list: unknown[], pollStarted: number): Promise<void> {
+    const newerEvent = (id: string) => (this.eventAt.get(id) ?? -1) > pollStarted;
+    for (const [id, at] of this.eventAt) if (at < pollStarted - EVENT_MEMORY_MS) this.eventAt.delete(id);
     const seen = new Set<string>();
     for (const entry of list) {
       if (entry === null || typeof entry !== 'object') continue;
@@ -260,12 +267,12 @@ export class HostMonitor {
       const status = vmStatusFromVdsm(stats.status);
       const vm = await vms.get(this.deps.db, id);
       // a VM the engine does not know (started by hand) is not adopted
-      if (vm === undefined || status === undefined) continue;
+      if (vm === undefined || status === undefined || newerEvent(id)) continue;
       if (vm.runOnHostId !== this.hostId) await vms.setRuntime(this.deps.db, id, status, this.hostId);
       await vms.setStats(this.deps.db, id, status, stats);
     }
     for (const vm of await vms.listOnHost(this.deps.db, this.hostId)) {
-      if (seen.has(vm.id) || vm.status === 'WaitForLaunch') continue;
+      if (seen.has(vm.id) || vm.status === 'WaitForLaunch' || newerEvent(vm.id)) continue;
       await vms.setRuntime(this.deps.db, vm.id, 'Down', null);
     }
   }
@@ -278,6 +285,7 @@ export class HostMonitor {
     if (body === null || typeof body !== 'object') return;
     const status = vmStatusFromVdsm((body as { status?: unknown }).status);
     if (status === undefined) return;
+    this.eventAt.set(vmId, performance.now());
     try {
       const vm = await vms.get(this.deps.db, vmId);
       if (vm === undefined) return;
