@@ -67,6 +67,24 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
   t.ok(upB.memory > 0, 'host memory from Host.getCapabilities');
   t.ok(upB.last_seen !== undefined, 'host B polled over mutual TLS');
 
+  // a host whose CPU lacks the cluster's CPU model is NonOperational
+  await api.clusters.add({ name: 'power', data_center: { name: 'dc1' }, cpu: { type: 'IBM POWER9' } });
+  const other = await startVdsmd();
+  daemons.push(other);
+  const hostC = await api.hosts.add({
+    name: 'host-c',
+    address: '127.0.0.1',
+    port: other.port,
+    cluster: { name: 'power' },
+    tls: false,
+  });
+  const nonOp = await api.waitFor(
+    () => api.hosts.get(hostC.id),
+    (h) => h.status === 'non_operational',
+    { timeoutMs: 30_000 },
+  );
+  t.match(nonOp.status_detail, /model_POWER9/, `NonOperational says why: ${nonOp.status_detail}`);
+
   // kill host A's vdsmd: NonResponsive after the configured misses
   const killedAt = Date.now();
   await plain.kill();
@@ -99,7 +117,7 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
   );
   t.same(
     (await api.hosts.list()).map((h) => h.name),
-    ['host-a', 'host-b'],
+    ['host-a', 'host-b', 'host-c'],
     'hosts survive the restart',
   );
   t.equal((await api.hosts.get(hostA.id)).status, 'non_responsive', 'dead host still NonResponsive after restart');
