@@ -1,7 +1,7 @@
 // Shared set-up for the storage tests: directories on the real disk (sanlock needs O_DIRECT), private sanlock
 // daemons, loop-mounted ext4 file systems and supervdsmd on a private socket.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -39,10 +39,23 @@ export async function startSanlock(t: Tap, dir: string): Promise<SanlockDaemon> 
   await mkdir(runDir, { recursive: true });
   const env = { SANLOCK_PRIVILEGED: '0', SANLOCK_RUN_DIR: runDir };
   await execa('sanlock', ['daemon', '-w', '0', '-U', 'root', '-G', 'root'], { env, timeout: 10_000, stdin: 'ignore' });
-  await until(() => existsSync(join(runDir, 'sanlock.sock')), 'the sanlock socket', 10_000);
+  await until(
+    () => existsSync(join(runDir, 'sanlock.pid')) && existsSync(join(runDir, 'sanlock.sock')),
+    'the sanlock socket',
+    10_000,
+  );
+  const pid = Number((await readFile(join(runDir, 'sanlock.pid'), 'utf8')).trim());
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   t.teardown(async () => {
     await execa('sanlock', ['client', 'shutdown', '-f', '1'], { env, reject: false, timeout: 30_000 });
-    await until(() => !existsSync(join(runDir, 'sanlock.pid')), 'sanlock to exit', 30_000).catch(() => {});
+    await until(() => !alive(), 'sanlock to exit', 30_000).catch(() => {});
   });
   return { runDir };
 }

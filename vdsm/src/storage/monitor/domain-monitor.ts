@@ -118,6 +118,13 @@ export class DomainMonitor {
       return;
     }
     entry.checkedAt = Date.now();
+    if (entry.acquired && entry.hostId !== null && entry.acquiring === null) {
+      // sanlock drops a lockspace whose renewals fail; the host id is then joined again below
+      const held = await this.options.sanlock.cli
+        .hasLockspace(entry.sdUUID, entry.hostId, domain.layout.ids)
+        .catch(() => true);
+      if (!held) entry.acquired = false;
+    }
     if (entry.hostId !== null && !entry.isIso && !entry.acquired && entry.acquiring === null) {
       entry.acquiring = this.join(entry).finally(() => {
         entry.acquiring = null;

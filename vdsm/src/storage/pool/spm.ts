@@ -78,8 +78,11 @@ export class Spm {
         this.lver = leader.lver;
         await master.ensureMasterDirs();
         this.role = 'SPM';
-        this.unlistenRevoke = this.options.sanlock.onRevoke(() => void this.verifyLease(true));
-        this.watchdog = setInterval(() => void this.verifyLease(false), this.options.watchdogIntervalMs).unref();
+        // sanlock runs our kill path only when it is taking our leases away: no question asked.
+        this.unlistenRevoke = this.options.sanlock.onRevoke(
+          () => void this.loseLease('sanlock is revoking our leases (kill path)'),
+        );
+        this.watchdog = setInterval(() => void this.verifyLease(), this.options.watchdogIntervalMs).unref();
         this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${this.lver})`);
         await this.options.tasks.loadPersisted(master.layout.tasks);
       } catch (error) {
@@ -112,11 +115,8 @@ export class Spm {
     this.unlistenRevoke = null;
   }
 
-  /**
-   * Lease watchdog: on sanlock's revoke signal the lockspace is checked, otherwise our held resources too. A missing
-   * lease or lockspace ends the SPM role before anything else runs.
-   */
-  private async verifyLease(revoked: boolean): Promise<void> {
+  /** Lease watchdog: a missing SDM lease or master lockspace ends the SPM role before anything else runs. */
+  private async verifyLease(): Promise<void> {
     if (this.role !== 'SPM' || this.checking) return;
     this.checking = true;
     try {
@@ -124,7 +124,7 @@ export class Spm {
       const cli = this.options.sanlock.cli;
       const hasSpace = await cli.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
       let hasLease = hasSpace;
-      if (hasSpace && !revoked) {
+      if (hasSpace) {
         const held = await cli.inquire(this.options.sanlock.pid).catch(() => null);
         hasLease = held === null || held.some((r) => r.startsWith(`${master.sdUUID}:${SDM_LEASE_NAME}:`));
       }
@@ -136,6 +136,7 @@ export class Spm {
   }
 
   private async loseLease(reason: string): Promise<void> {
+    if (this.role !== 'SPM') return;
     this.role = 'Free';
     this.stopWatching();
     this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);

@@ -16,13 +16,15 @@ const HEADER_SIZE = 32;
 const HELPER_LEN = 128;
 const SANLK_KILLPATH_PID = 0x1;
 
-function header(cmd: number, flags: number, dataLength: number): Buffer {
+/** `data2` -1 means "the registered client on this connection" (commands that can also name another pid). */
+function header(cmd: number, flags: number, dataLength: number, data2 = 0): Buffer {
   const h = Buffer.alloc(HEADER_SIZE);
   h.writeUInt32LE(SM_MAGIC, 0);
   h.writeUInt32LE(SM_PROTO, 4);
   h.writeUInt32LE(cmd, 8);
   h.writeUInt32LE(flags, 12);
   h.writeUInt32LE(HEADER_SIZE + dataLength, 16);
+  h.writeInt32LE(data2, 28);
   return h;
 }
 
@@ -62,7 +64,7 @@ export class SanlockRegistration extends EventEmitter<{ closed: [] }> {
       });
       socket.write(
         Buffer.concat([
-          header(SM_CMD_KILLPATH, SANLK_KILLPATH_PID, 2 * HELPER_LEN),
+          header(SM_CMD_KILLPATH, SANLK_KILLPATH_PID, 2 * HELPER_LEN, -1),
           fixed(killPath.path),
           fixed(killPath.args),
         ]),

@@ -36,19 +36,26 @@ export class SanlockSession {
       throw error;
     });
     reg.once('closed', () => this.onSignal());
+    // Kept while registered: sanlock may run the kill path more than once, and SIGUSR2 unhandled would end vdsmd.
+    if (!this.signalInstalled) {
+      process.on(LEASE_REVOKE_SIGNAL, this.onSignal);
+      this.signalInstalled = true;
+    }
   }
+
+  private signalInstalled = false;
 
   /** Called when sanlock asks us to give leases up (kill path) or our registration is gone. */
   onRevoke(listener: () => void): () => void {
-    if (this.revokeListeners.size === 0) process.on(LEASE_REVOKE_SIGNAL, this.onSignal);
     this.revokeListeners.add(listener);
     return () => {
       this.revokeListeners.delete(listener);
-      if (this.revokeListeners.size === 0) process.off(LEASE_REVOKE_SIGNAL, this.onSignal);
     };
   }
 
   close(): void {
+    if (this.signalInstalled) process.off(LEASE_REVOKE_SIGNAL, this.onSignal);
+    this.signalInstalled = false;
     void this.registration?.then((r) => r.close()).catch(() => {});
     this.registration = null;
   }
