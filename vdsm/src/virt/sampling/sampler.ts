@@ -128,6 +128,8 @@ export class VmSampler {
   forget(vmId: string): void {
     this.entries.delete(vmId);
     this.pendingStarts.delete(vmId);
+    // a bulk call already in flight may still list it: don't bring it back from that one
+    if (this.cycleRunning !== undefined) this.forgottenThisCycle.add(vmId);
   }
 
   /** Makes the next cycle read the VM's domain XML again (after a device or memory change). */
@@ -141,6 +143,7 @@ export class VmSampler {
   }
 
   private readonly pendingStarts = new Map<string, number>();
+  private readonly forgottenThisCycle = new Set<string>();
 
   private tick(): void {
     if (this.cycleRunning !== undefined) {
@@ -152,6 +155,7 @@ export class VmSampler {
   }
 
   private runCycle(): Promise<void> {
+    this.forgottenThisCycle.clear();
     const run = this.cycle().finally(() => {
       this.cycleRunning = undefined;
     });
@@ -173,12 +177,14 @@ export class VmSampler {
       this.refreshAges(at);
       return;
     }
+    const forgotten = this.forgottenThisCycle;
     const touched: VmEntry[] = [];
     const needXml: VmEntry[] = [];
     for (const record of records) {
       const sample: Sample = { at, record };
       let e = this.entries.get(record.uuid);
       if (e === undefined) {
+        if (forgotten.has(record.uuid)) continue;
         const started = this.pendingStarts.get(record.uuid);
         this.pendingStarts.delete(record.uuid);
         e = {

@@ -145,3 +145,16 @@ t.test('1000 domains: one bulk call per cycle, every VM served from memory', asy
   t.comment(`serving 1000 VMs' stats as JSON: ${(performance.now() - reads).toFixed(2)} ms, ${bytes} bytes`);
   t.ok(bytes > 1000 * 50);
 });
+
+t.test('a VM forgotten while a cycle is in flight is not brought back by that cycle', async (t) => {
+  const hv = await Connection.open({ uri: 'test:///default' });
+  t.teardown(() => hv.close());
+  const sampler = new VmSampler({ hypervisor: hv, intervalSeconds: 15, logger: memoryLogger().logger });
+  await sampler.sampleNow();
+  const inFlight = sampler.sampleNow();
+  sampler.forget(TEST_DOMAIN); // the bulk call above already left for libvirt
+  await inFlight;
+  t.equal(sampler.statsFor(TEST_DOMAIN), undefined, 'still forgotten after the in-flight cycle');
+  await sampler.sampleNow();
+  t.ok(sampler.statsFor(TEST_DOMAIN), 'a later cycle samples it again (it still runs)');
+});
