@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection } from '@vdsm-ts/native/libvirt/index';
-import type { SampledVmStats } from '@vdsm-ts/vdsm/virt/sampling/index';
-import { VmSampler } from '@vdsm-ts/vdsm/virt/sampling/index';
-import pino from 'pino';
+import { Logging } from '@vdsm-ts/vdsm/common/logging';
+import { HypervisorConnection } from '@vdsm-ts/vdsm/virt/hypervisor-connection';
+import { type SampledVmStats, VmSampler } from '@vdsm-ts/vdsm/virt/sampling/index';
 import t from 'tap';
 import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
@@ -70,9 +69,12 @@ if (unavailable !== undefined && process.env.CI === 'true') {
     await virsh(['start', name]);
     await waitForSerialLine(serialLog, BOOT_MARKER, BOOT_TIMEOUT_MS);
 
-    const hv = await Connection.open({ uri: 'qemu:///system' });
+    // the daemon's own connection object, as vdsmd wires it
+    const logging = new Logging({ name: 'vdsmd', level: 'warn', pretty: false });
+    const hv = new HypervisorConnection({ uri: 'qemu:///system', logger: logging.get('virt') });
+    await hv.connect();
     t.teardown(() => hv.close());
-    const sampler = new VmSampler({ hypervisor: hv, intervalSeconds: 15, logger: pino({ level: 'warn' }) });
+    const sampler = new VmSampler({ hypervisor: hv, intervalSeconds: 15, logger: logging.get('virt.sampling') });
 
     await sampler.sampleNow();
     const first = sampler.statsFor(uuid) as unknown as SampledVmStats | undefined;
