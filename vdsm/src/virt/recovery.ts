@@ -4,7 +4,13 @@
  * otherwise the libvirt state decides: running Up, paused Paused, shut off Down with the reason mapped from libvirt's
  * (a guest that died while vdsmd was down). guestfs appliances and external domains are left alone.
  */
-import { type DomainHandle, DomainState, type Hypervisor } from '@vdsm-ts/native/libvirt/index';
+import {
+  type DomainHandle,
+  DomainState,
+  type DomainStateInfo,
+  type Hypervisor,
+  StatsGroup,
+} from '@vdsm-ts/native/libvirt/index';
 import type { Logger } from '../common/logging.js';
 import { type DomainDescription, describeDomain } from './domain-xml.js';
 import { VmMetadata } from './metadata.js';
@@ -29,13 +35,19 @@ export interface RecoveryOptions {
 export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
   const begun = performance.now();
   const domains = await o.hypervisor.listAllDomains(0);
+  // Every domain's state in one call rather than one call per domain.
+  const states = new Map<string, DomainStateInfo>();
+  for (const record of await o.hypervisor.getAllDomainStats(StatsGroup.STATE, 0)) {
+    const { state, reason } = record.state ?? {};
+    if (state !== undefined) states.set(record.uuid.toLowerCase(), { state, reason: reason ?? 0 });
+  }
   const recovered: Vm[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < domains.length) {
       const handle = domains[next++] as DomainHandle;
       try {
-        const vm = await recoverOne(handle, o);
+        const vm = await recoverOne(handle, states.get(handle.uuid.toLowerCase()), o);
         if (vm !== undefined) recovered.push(vm);
       } catch (err) {
         o.logger.warn({ domain: handle.name, err }, 'cannot recover domain; leaving it alone');
@@ -50,14 +62,17 @@ export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
   return recovered;
 }
 
-async function recoverOne(handle: DomainHandle, o: RecoveryOptions): Promise<Vm | undefined> {
+async function recoverOne(
+  handle: DomainHandle,
+  known: DomainStateInfo | undefined,
+  o: RecoveryOptions,
+): Promise<Vm | undefined> {
   const description = describeDomain(await handle.getXMLDesc(0));
   if (description.channels.some((c) => c.name === GUESTFS_CHANNEL)) return undefined;
   const legacy = description.channels.some((c) => c.name === LEGACY_AGENT_CHANNEL);
   if (description.metadata === undefined && !legacy) return undefined;
-  // The metadata API's copy is the freshest (writes may not show in the live XML of a stopped domain yet).
-  const metadata = (await o.lifecycle.readMetadata(handle)) ?? description.metadata ?? VmMetadata.fromXml(undefined);
-  const state = await handle.getState();
+  const metadata = description.metadata ?? VmMetadata.fromXml(undefined);
+  const state = known ?? (await handle.getState());
   const exitReason = metadata.getNumber('exitReason');
   const startTime = metadata.getNumber('startTime');
   if (exitReason !== undefined && isExitReason(exitReason)) {

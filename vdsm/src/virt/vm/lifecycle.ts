@@ -19,7 +19,6 @@ import {
 import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
-import { VmMetadata } from '../metadata.js';
 import { StartedDetail, StoppedDetail, SuspendedDetail, unexpectedStop } from './libvirt-events.js';
 import { type DownInfo, downInfo, ExitCode, ExitReason } from './status.js';
 import type { GuestAgent, Vm } from './vm.js';
@@ -405,16 +404,6 @@ export class VmLifecycle {
     this.deps.sampler?.setStartTime?.(vm.id, now * 1000);
     vm.metadata.set('startTime', now);
     void this.writeMetadata(vm);
-  }
-
-  /** For recovery: the VM's metadata as libvirt has it (the live XML may lag behind metadata API writes). */
-  async readMetadata(handle: DomainHandle): Promise<VmMetadata | undefined> {
-    try {
-      return VmMetadata.fromLibvirtXml(await handle.getOvirtMetadata(0));
-    } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN_METADATA)) return undefined;
-      throw err;
-    }
   }
 
   /** Live XML without secrets; `inactive` for the persistent definition. */
