@@ -3,7 +3,7 @@
  * `<id>.recover.<n>` and `<id>.result`, each `field = value` lines with `=` in values written as `_eq_`.
  * A file is written to `<id>.temp`, the old one kept as `<id>.backup` until the new one is in place.
  */
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 
@@ -25,16 +25,16 @@ export function parseFields(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Replaces `name` in the task directory: the new text goes to `<id>.temp`, the old file stays reachable as
+ * `<id>.backup` until the rename has put the new one in place (readers never find the file missing).
+ */
 export async function writeFields(dir: string, id: string, name: string, fields: Fields): Promise<void> {
   const target = join(dir, name);
   const backup = join(dir, `${id}.backup`);
-  await rename(target, backup).catch(() => {});
-  await writeFileAtomic(target, formatFields(fields), { tempPath: join(dir, `${id}.temp`), mode: 0o660 }).catch(
-    async (error: unknown) => {
-      await rename(backup, target).catch(() => {});
-      throw error;
-    },
-  );
+  await rm(backup, { force: true });
+  await link(target, backup).catch(() => {});
+  await writeFileAtomic(target, formatFields(fields), { tempPath: join(dir, `${id}.temp`), mode: 0o660 });
   await rm(backup, { force: true });
 }
 

@@ -52,6 +52,8 @@ interface TaskRecord {
   aborted: boolean;
   /** Directory the task persists into; null = in memory only. */
   dir: string | null;
+  /** Persisting is serialised per task: the files are replaced through one temp and one backup name. */
+  writing: Promise<void>;
   done: Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export class TaskManager {
       recoveries: [],
       aborted: false,
       dir: options.persistDir != null ? join(options.persistDir, id) : null,
+      writing: Promise.resolve(),
       done: Promise.resolve(),
     };
     if (record.dir !== null) {
@@ -129,10 +132,13 @@ export class TaskManager {
         record.recoveries.push(recovery);
         if (record.dir !== null) {
           const n = record.recoveries.length - 1;
-          await writeFields(record.dir, id, `${id}.recover.${n}`, {
-            name: recovery.name,
-            params: JSON.stringify(recovery.params),
-          });
+          const dir = record.dir;
+          await this.serialised(record, () =>
+            writeFields(dir, id, `${id}.recover.${n}`, {
+              name: recovery.name,
+              params: JSON.stringify(recovery.params),
+            }),
+          );
           await this.persist(record);
         }
       },
@@ -176,7 +182,17 @@ export class TaskManager {
     }
   }
 
-  private async persist(record: TaskRecord): Promise<void> {
+  private serialised(record: TaskRecord, write: () => Promise<void>): Promise<void> {
+    const next = record.writing.then(write, write);
+    record.writing = next.catch(() => {});
+    return next;
+  }
+
+  private persist(record: TaskRecord): Promise<void> {
+    return this.serialised(record, () => this.writeTask(record));
+  }
+
+  private async writeTask(record: TaskRecord): Promise<void> {
     if (record.dir === null) return;
     await writeFields(record.dir, record.id, `${record.id}.task`, {
       id: record.id,
@@ -295,6 +311,7 @@ export class TaskManager {
         recoveries,
         aborted: false,
         dir,
+        writing: Promise.resolve(),
         done: Promise.resolve(),
       };
       if (DONE.has(state)) {

@@ -3,7 +3,7 @@
  * `<vol>.lease` (sanlock resource named after the volume, offset 0). Creation writes the metadata last, so a volume
  * without `.meta` is an unfinished one that rollback removes.
  */
-import { chmod, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { BLANK_UUID, isUuid, MAX_VOLUME_DESCRIPTION_LENGTH, REMOVED_IMAGE_PREFIX } from '../constants.js';
@@ -86,6 +86,7 @@ export async function createFileVolume(
     const preallocation = params.allocation === 'PREALLOCATED' ? (qemuFormat === 'raw' ? 'falloc' : 'metadata') : 'off';
     await qemuImgCreate(paths.data, qemuFormat, params.capacity, { preallocation });
     await chmod(paths.data, 0o660);
+    await writeFile(paths.lease, '', { mode: 0o660 });
     await sanlock.initResource(domain.sdUUID, volUUID, paths.lease, 0);
     await chmod(paths.lease, 0o660);
     const md: VolumeMetadata = {

@@ -1,0 +1,314 @@
+// The storage verbs through the real RPC path: a vdsmd process (config with [irs] repository in a temp dir, its
+// own sanlock daemon) driven over STOMP like the engine does for a LOCALFS data center.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import t from 'tap';
+import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
+import { freePort } from '../cli/daemon.js';
+import { diskDir, startSanlock, until } from './helpers.js';
+
+const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
+const BLANK = '00000000-0000-0000-0000-000000000000';
+
+t.test('LOCALFS data center through vdsmd', async (t) => {
+  const dir = await diskDir(t, 'rpc');
+  const sanlock = await startSanlock(t, dir);
+  const port = await freePort();
+  const repo = join(dir, 'repo');
+  const shared = join(dir, 'data');
+  await mkdir(shared);
+  const conf = join(dir, 'vdsm.conf');
+  await writeFile(
+    conf,
+    [
+      '[vars]',
+      'ssl = false',
+      'libvirt_uri = test:///default',
+      '[addresses]',
+      'management_ip = 127.0.0.1',
+      `management_port = ${port}`,
+      '[irs]',
+      `repository = ${repo}`,
+      'sd_health_check_delay = 0.5',
+      `storage_run_dir = ${join(dir, 'run')}`,
+      '[sanlock]',
+      'io_timeout = 1',
+      '[spm]',
+      'watchdog_interval = 1',
+      '[supervdsm]',
+      `socket = ${join(dir, 'no-supervdsm.sock')}`,
+      '',
+    ].join('\n'),
+  );
+  const daemon = execa('node', [VDSMD, '--config', conf], {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    env: { NOTIFY_SOCKET: '', SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
+  });
+  let output = '';
+  daemon.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  daemon.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  t.teardown(async () => {
+    daemon.kill('SIGTERM');
+    await daemon;
+  });
+  await until(() => output.includes('serving on') || daemon.exitCode !== null, 'vdsmd to serve', 30_000);
+  if (!output.includes('serving on')) throw new Error(`vdsmd did not start:\n${output}`);
+  const client = await VdsmClient.connect({
+    host: '127.0.0.1',
+    port,
+    tls: false,
+    transport: 'stomp',
+    reconnect: false,
+  });
+  t.teardown(() => client.close());
+  const call = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
+    client.call<T>(method, params, { timeoutMs: 60_000 });
+  const fails = async (method: string, params: Record<string, unknown>) => {
+    const err = await call(method, params).catch((e: unknown) => e);
+    return err instanceof VdsmRpcError ? err.code : err;
+  };
+  const waitTask = async (taskID: string) => {
+    type Status = { taskState: string; taskResult: string; code: number; message: string };
+    let status: Status = { taskState: '', taskResult: '', code: -1, message: '' };
+    await until(
+      async () => {
+        status = await call<Status>('Task.getStatus', { taskID });
+        return status.taskState === 'finished';
+      },
+      `task ${taskID}`,
+      60_000,
+    );
+    return status;
+  };
+
+  const sdUUID = randomUUID();
+  const spUUID = randomUUID();
+  const connId = randomUUID();
+  t.same(
+    await call('StoragePool.connectStorageServer', {
+      storagepoolID: BLANK,
+      domainType: 4,
+      connectionParams: [{ id: connId, connection: shared }],
+    }),
+    [{ id: connId, status: 0 }],
+  );
+  t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 358, 'unknown domain: 358');
+  await call('StorageDomain.create', {
+    storagedomainID: sdUUID,
+    domainType: 4,
+    typeArgs: { remotePath: shared },
+    name: 'local data',
+    domainClass: 'Data',
+    version: 5,
+    blockSize: 512,
+    maxHosts: 250,
+  });
+  const info = await call<Record<string, unknown>>('StorageDomain.getInfo', { storagedomainID: sdUUID });
+  t.match(info, { uuid: sdUUID, type: 'LOCALFS', class: 'Data', name: 'local data', role: 'Regular', version: 5 });
+  t.same(await call('Host.getStorageDomains', {}), [sdUUID]);
+  const stats = await call<Record<string, unknown>>('StorageDomain.getStats', { storagedomainID: sdUUID });
+  t.ok((stats.disktotal as number) > 0 && (stats.diskfree as number) > 0, 'disk sizes');
+
+  await call('StoragePool.create', {
+    storagepoolID: spUUID,
+    name: 'dc1',
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+    domainList: [sdUUID],
+    lockRenewalIntervalSec: 5,
+    leaseTimeSec: 60,
+    ioOpTimeoutSec: 10,
+    leaseRetries: 3,
+  });
+  t.equal(await fails('StoragePool.getInfo', { storagepoolID: spUUID }), 309, 'not connected yet: 309');
+  await call('StoragePool.connect', {
+    storagepoolID: spUUID,
+    hostID: 1,
+    scsiKey: spUUID,
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+    domainDict: { [sdUUID]: 'active' },
+  });
+  t.same(await call('Host.getConnectedStoragePools'), [spUUID]);
+  t.equal(
+    await readlink(join(repo, spUUID, 'mastersd')),
+    join(repo, 'mnt', shared.replaceAll('_', '__').replaceAll('/', '_'), sdUUID),
+  );
+  t.same(await call('StoragePool.getSpmStatus', { storagepoolID: spUUID }), {
+    spmStatus: 'Free',
+    spmLver: -1,
+    spmId: -1,
+  });
+  t.equal(
+    await fails('Volume.create', {
+      volumeID: randomUUID(),
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: randomUUID(),
+      size: '1048576',
+      volFormat: 'RAW',
+      preallocate: 'SPARSE',
+      diskType: 'DATA',
+      desc: '',
+      srcImgUUID: BLANK,
+      srcVolUUID: BLANK,
+    }),
+    654,
+    'volume verbs need the SPM: 654',
+  );
+
+  const spmTask = await call<string>('StoragePool.spmStart', {
+    storagepoolID: spUUID,
+    prevID: -1,
+    prevLver: '-1',
+    enableScsiFencing: 'false',
+    maxHostID: 250,
+    domVersion: '5',
+  });
+  t.match(await waitTask(spmTask), { taskResult: 'success', code: 0 });
+  t.match(await call('StoragePool.getSpmStatus', { storagepoolID: spUUID }), { spmStatus: 'SPM', spmId: 1 });
+  const pool = await call<{ info: Record<string, unknown>; dominfo: Record<string, Record<string, unknown>> }>(
+    'StoragePool.getInfo',
+    { storagepoolID: spUUID },
+  );
+  t.match(pool.info, {
+    name: 'dc1',
+    master_uuid: sdUUID,
+    master_ver: 1,
+    spm_id: 1,
+    pool_status: 'connected',
+    type: 'LOCALFS',
+  });
+  t.match(pool.dominfo[sdUUID], { status: 'Active', version: 5 });
+
+  // monitoring: the domain is checked and our host id is held
+  await until(
+    async () => {
+      const repoStats = await call<Record<string, { actual: boolean; acquired: boolean; valid: boolean }>>(
+        'Host.getStorageRepoStats',
+        {},
+      );
+      return repoStats[sdUUID]?.actual === true && repoStats[sdUUID]?.acquired === true;
+    },
+    'the domain monitor',
+    30_000,
+  );
+  const vitals = (
+    await call<Record<string, Record<string, unknown>>>('Host.getStorageRepoStats', { domains: [sdUUID] })
+  )[sdUUID]!;
+  t.match(vitals, { code: 0, valid: true, version: 5, acquired: true, actual: true });
+  t.match(vitals.delay, /^\d+\.\d+$/, 'delay as a decimal string');
+  const hostStats = await call<{ storageDomains?: Record<string, unknown> }>('Host.getStats');
+  t.ok(hostStats.storageDomains?.[sdUUID], 'Host.getStats carries the storage section');
+
+  // volumes
+  const imgUUID = randomUUID();
+  const volUUID = randomUUID();
+  const volTask = await call<string>('Volume.create', {
+    volumeID: volUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+    size: String(1024 ** 3),
+    volFormat: 'COW',
+    preallocate: 'SPARSE',
+    diskType: 'DATA',
+    desc: 'boot disk',
+    srcImgUUID: BLANK,
+    srcVolUUID: BLANK,
+  });
+  t.match(await waitTask(volTask), { taskResult: 'success' });
+  t.match(await call('Host.getAllTasksStatuses'), { [volTask]: { taskID: volTask, taskState: 'finished' } });
+  const vol = await call<Record<string, unknown>>('Volume.getInfo', {
+    volumeID: volUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+  });
+  t.match(vol, {
+    uuid: volUUID,
+    image: imgUUID,
+    domain: sdUUID,
+    format: 'COW',
+    allocType: 'SPARSE',
+    voltype: 'LEAF',
+    legality: 'LEGAL',
+    capacity: 1024 ** 3,
+    description: 'boot disk',
+    parent: BLANK,
+    status: 'OK',
+  });
+  const volPath = join(shared, sdUUID, 'images', imgUUID, volUUID);
+  const qinfo = JSON.parse((await execa('qemu-img', ['info', '--output=json', volPath])).stdout) as {
+    format: string;
+    'virtual-size': number;
+  };
+  t.same([qinfo.format, qinfo['virtual-size']], ['qcow2', 1024 ** 3], 'a real qcow2 image');
+  t.ok((await stat(`${volPath}.lease`)).size >= 1024 * 1024, 'volume lease initialised');
+  t.equal(
+    await fails('Volume.getInfo', {
+      volumeID: randomUUID(),
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+    }),
+    201,
+    'unknown volume: 201',
+  );
+
+  const prepared = await call<{ path: string }>('Image.prepare', {
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+    volumeID: volUUID,
+  });
+  t.equal(prepared.path, join(dir, 'run', sdUUID, imgUUID, volUUID));
+  t.equal((await stat(prepared.path)).ino, (await stat(volPath)).ino, 'the prepared path is the volume');
+  await call('Image.teardown', { storagepoolID: spUUID, storagedomainID: sdUUID, imageID: imgUUID });
+  await t.rejects(stat(prepared.path));
+
+  const delTask = await call<string>('Image.delete', {
+    imageID: imgUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    postZero: false,
+    force: false,
+  });
+  t.match(await waitTask(delTask), { taskResult: 'success' });
+  await t.rejects(stat(join(shared, sdUUID, 'images', imgUUID)), 'image directory gone');
+  t.equal(
+    await fails('Image.delete', {
+      imageID: imgUUID,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      postZero: false,
+      force: false,
+    }),
+    268,
+  );
+  t.equal(await fails('Task.getStatus', { taskID: randomUUID() }), 401, 'unknown task: 401');
+  await call('Task.clear', { taskID: delTask });
+  t.equal(await fails('Task.getStatus', { taskID: delTask }), 401, 'cleared');
+
+  await call('StoragePool.spmStop', { storagepoolID: spUUID });
+  await call('StoragePool.disconnect', { storagepoolID: spUUID, hostID: 1, scsiKey: spUUID, remove: false });
+  t.same(await call('Host.getConnectedStoragePools'), []);
+  t.same(
+    await call('StoragePool.disconnectStorageServer', {
+      storagepoolID: BLANK,
+      domainType: 'LOCALFS',
+      connectionParams: [{ id: connId, connection: shared }],
+    }),
+    [{ id: connId, status: 0 }],
+  );
+  t.same(await call('Host.getStorageDomains', {}), [], 'no domain on disconnected storage');
+});
