@@ -104,7 +104,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 358, 'unknown domain: 358');
   await call('StorageDomain.create', {
     storagedomainID: sdUUID,
-    domainType: 4,
+    domainType: 'LOCALFS',
     typeArgs: { remotePath: shared },
     name: 'local data',
     domainClass: 'Data',

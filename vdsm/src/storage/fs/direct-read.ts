@@ -11,16 +11,12 @@ export interface DirectRead {
 
 export async function readDirect(path: string, bytes = 4096, timeoutMs = 30_000): Promise<DirectRead> {
   const started = process.hrtime.bigint();
-  const result = await execa(
-    'dd',
-    [`if=${path}`, 'of=/dev/stdout', 'bs=4096', `count=${Math.ceil(bytes / 4096)}`, 'iflag=direct'],
-    {
-      encoding: 'buffer',
-      timeout: timeoutMs,
-      maxBuffer: bytes + 4096,
-      stdin: 'ignore',
-    },
-  );
+  const result = await execa('dd', [`if=${path}`, 'bs=4096', `count=${Math.ceil(bytes / 4096)}`, 'iflag=direct'], {
+    encoding: 'buffer',
+    timeout: timeoutMs,
+    maxBuffer: bytes + 4096,
+    stdin: 'ignore',
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { data: Buffer.from(result.stdout).subarray(0, bytes), seconds };
 }
