@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
-import { diskDir, makeService, SUPERVDSMD, startSanlock, startSupervdsmd } from './helpers.js';
+import { diskDir, makeService, startSanlock, startSupervdsmd } from './helpers.js';
 
 async function mountedAt(target: string): Promise<string | null> {
   const r = await execa('findmnt', ['-n', '-o', 'SOURCE', '--mountpoint', target], { reject: false });
