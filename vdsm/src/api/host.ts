@@ -35,9 +35,10 @@ export function hostHandlers(deps: HostDeps): HandlerTable {
       const iface = interfaceFacing(context.peer);
       return iface === undefined ? caps : { ...caps, lastClientIface: iface };
     }),
-    implement('Host.getStats', () => {
+    implement('Host.getStats', async () => {
+      const stats = await deps.sampler.stats();
       const vms = deps.virt?.vms;
-      return vms === undefined ? deps.sampler.stats() : { ...deps.sampler.stats(), ...vms.counts() };
+      return vms === undefined ? stats : { ...stats, ...vms.counts() };
     }),
     implement('Host.getVMList', async (params) => {
       if (deps.virt === undefined) return [];

@@ -57,7 +57,7 @@ t.test('verb errors exit 1 with the upstream wording', async (t) => {
   t.equal(r.exitCode, 1);
   t.equal(
     r.stderr,
-    "vdsm-client: Command VM.destroy with args {'vmID': '5f3b8c52-1c83-4b3a-9e3e-2b7c1f0a9d11'} failed:\n(code=44, message=Not implemented: VM.destroy is not implemented by vdsm-ts yet)",
+    "vdsm-client: Command VM.destroy with args {'vmID': '5f3b8c52-1c83-4b3a-9e3e-2b7c1f0a9d11'} failed:\n(code=1, message=Virtual machine does not exist: 5f3b8c52-1c83-4b3a-9e3e-2b7c1f0a9d11)",
   );
   const bad = await client('Host', 'setLogLevel', 'level=LOUD');
   t.equal(bad.exitCode, 1);
