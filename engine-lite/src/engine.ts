@@ -2,6 +2,7 @@
 import type { Db } from './db/db.js';
 import type { HostManager } from './hosts/manager.js';
 import type { CertificateAuthority } from './pki/ca.js';
+import type { PoolManager } from './storage/pool-manager.js';
 import type { VmService } from './vms/service.js';
 
 export interface Engine {
@@ -9,4 +10,5 @@ export interface Engine {
   readonly hosts: HostManager;
   readonly vms: VmService;
   readonly ca: CertificateAuthority;
+  readonly pools: PoolManager;
 }

@@ -11,6 +11,7 @@ import type { Engine } from './engine.js';
 import { HostManager } from './hosts/manager.js';
 import { DEFAULT_MONITOR_CONFIG, type MonitorConfig } from './hosts/monitor.js';
 import { CertificateAuthority } from './pki/ca.js';
+import { PoolManager } from './storage/pool-manager.js';
 import { VmService } from './vms/service.js';
 
 export interface EngineOptions {
@@ -53,7 +54,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     await ensureAdmin(db, await adminPassword(options));
     const identity = ca.engineIdentity();
     const hostManager = new HostManager(db, { ...DEFAULT_MONITOR_CONFIG, ...options.monitor }, () => identity);
-    const engine: Engine = { db, hosts: hostManager, vms: new VmService(db, hostManager), ca };
+    const engine: Engine = {
+      db,
+      hosts: hostManager,
+      vms: new VmService(db, hostManager),
+      ca,
+      pools: new PoolManager(db, hostManager),
+    };
     const listen = options.listen ?? '127.0.0.1';
     const https = options.https ? await ca.issueHost(listen) : undefined;
     const api = await buildApi(engine, {

@@ -27,6 +27,7 @@ export const present = {
     description: dc.description,
     status: restStatus(dc.status),
     version: versionOf(dc.compatVersion),
+    master_storage_domain: link('storagedomains', dc.masterDomainId),
   }),
   cluster: (c: Cluster) => ({
     id: c.id,
@@ -51,6 +52,7 @@ export const present = {
     free_memory: h.memFreeMb * MiB,
     cpu_usage_percent: h.cpuUsagePct,
     vm_count: h.vmCount,
+    pool_host_id: h.poolHostId ?? undefined,
     version: h.softwareVersion,
     tls: h.tls,
     last_seen: h.lastSeen?.toISOString(),

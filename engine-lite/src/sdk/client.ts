@@ -12,6 +12,7 @@ import type {
   NewCluster,
   NewDataCenter,
   NewHost,
+  NewStorageDomain,
   NewVm,
   StorageDomain,
   Template,
@@ -76,6 +77,9 @@ export class EngineClient {
     get: (id: string) => this.request<DataCenter>('GET', `/datacenters/${id}`),
     add: (dc: NewDataCenter) => this.request<DataCenter>('POST', '/datacenters', dc),
     remove: (id: string) => this.request<void>('DELETE', `/datacenters/${id}`),
+    /** Attach a file storage domain as the data center's master (creates it and the pool on the hosts). */
+    attachStorageDomain: (id: string, storageDomainId: string) =>
+      this.request<StorageDomain>('POST', `/datacenters/${id}/storagedomains`, { id: storageDomainId }),
   };
 
   readonly clusters = {
@@ -129,6 +133,8 @@ export class EngineClient {
   readonly storageDomains = {
     list: async () =>
       (await this.request<{ storage_domain: StorageDomain[] }>('GET', '/storagedomains')).storage_domain,
+    get: (id: string) => this.request<StorageDomain>('GET', `/storagedomains/${id}`),
+    add: (sd: NewStorageDomain) => this.request<StorageDomain>('POST', '/storagedomains', sd),
   };
 
   readonly events = {

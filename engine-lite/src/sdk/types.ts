@@ -60,3 +60,10 @@ export interface HostPki {
   'certs/vdsmcert.pem': string;
   'certs/cacert.pem': string;
 }
+
+export interface NewStorageDomain {
+  name: string;
+  type?: 'data' | 'iso' | 'export';
+  storage: { type: 'nfs' | 'posixfs' | 'localfs' | 'glusterfs'; address?: string; path: string };
+  data_center?: Ref;
+}

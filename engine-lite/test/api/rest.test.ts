@@ -11,6 +11,7 @@ import { openDb } from '../../src/db/open.js';
 import { HostManager } from '../../src/hosts/manager.js';
 import { DEFAULT_MONITOR_CONFIG } from '../../src/hosts/monitor.js';
 import { CertificateAuthority } from '../../src/pki/ca.js';
+import { PoolManager } from '../../src/storage/pool-manager.js';
 import { VmService } from '../../src/vms/service.js';
 import { startPostgres } from '../helpers/postgres.js';
 
@@ -24,7 +25,13 @@ t.test('REST API', async (t) => {
   const db = await openDb(server.url);
   const ca = await CertificateAuthority.open(join(dir, 'pki'));
   const hostManager = new HostManager(db, DEFAULT_MONITOR_CONFIG, () => ca.engineIdentity());
-  const app: FastifyInstance = await buildApi({ db, ca, hosts: hostManager, vms: new VmService(db, hostManager) });
+  const app: FastifyInstance = await buildApi({
+    db,
+    ca,
+    hosts: hostManager,
+    vms: new VmService(db, hostManager),
+    pools: new PoolManager(db, hostManager),
+  });
   t.teardown(async () => {
     await app.close();
     await hostManager.stopAll();

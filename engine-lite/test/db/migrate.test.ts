@@ -1,81 +1,15 @@
-// Migrations and the DB interface on both backends: embedded PGlite and a private real PostgreSQL server.
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import t, { type Test } from 'tap';
-import type { Db } from '../../src/db/db.js';
-import { loadMigrations, migrate, splitStatements } from '../../src/db/migrate.js';
+// Migrations and the DB interface on a private real PostgreSQL server (PGlite: see ../pglite.test.ts).
+import t from 'tap';
+import { splitStatements } from '../../src/db/migrate.js';
 import { openDb } from '../../src/db/open.js';
-import { dataCenters } from '../../src/db/repo/datacenters.js';
-import { BLANK_TEMPLATE_ID, templates } from '../../src/db/repo/templates.js';
-import { freshPgliteDir } from '../helpers/pglite.js';
 import { postgresAvailable, startPostgres } from '../helpers/postgres.js';
-
-async function exercise(t: Test, open: () => Promise<Db>) {
-  const db = await open();
-  const all = await loadMigrations();
-  t.ok(all.length >= 1, 'migrations found on disk');
-  const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-  t.same(
-    rows.map((r) => r.version),
-    all.map((m) => m.version),
-    'every migration recorded once',
-  );
-  t.same(await migrate(db), [], 're-running applies nothing');
-  const blank = await templates.get(db, BLANK_TEMPLATE_ID);
-  t.equal(blank?.name, 'Blank', 'built-in Blank template');
-
-  await dataCenters.insert(db, { id: randomUUID(), name: 'dc1', description: '', compatVersion: '4.7' });
-  const dupe = await dataCenters
-    .insert(db, { id: randomUUID(), name: 'dc1', description: '', compatVersion: '4.7' })
-    .then(
-      () => undefined,
-      (err: { code?: string }) => err.code,
-    );
-  t.equal(dupe, '23505', 'unique violation carries SQLSTATE 23505');
-  const fk = await db
-    .query('INSERT INTO clusters (id, name, datacenter_id, cpu_type) VALUES ($1, $2, $3, $4)', [
-      randomUUID(),
-      'c',
-      randomUUID(),
-      'AMD EPYC',
-    ])
-    .then(
-      () => undefined,
-      (err: { code?: string }) => err.code,
-    );
-  t.equal(fk, '23503', 'foreign-key violation carries SQLSTATE 23503');
-
-  await t.rejects(
-    db.transaction(async (tx) => {
-      await tx.query("INSERT INTO datacenters (id, name) VALUES ($1, 'rolled-back')", [randomUUID()]);
-      throw new Error('abort');
-    }),
-    /abort/,
-  );
-  t.equal((await dataCenters.list(db)).filter((d) => d.name === 'rolled-back').length, 0, 'transaction rolled back');
-
-  await db.query('INSERT INTO schema_migrations (version, name) VALUES (9999, $1)', ['from-the-future']);
-  await t.rejects(migrate(db), /newer schema/, 'refuses a database written by a newer engine-lite');
-  await db.query('DELETE FROM schema_migrations WHERE version = 9999');
-  await db.close();
-}
+import { exercise } from './exercise.js';
 
 t.test('splitStatements keeps statements whole and drops comments', async (t) => {
   t.same(splitStatements('-- c\nCREATE TABLE a (x int);\nINSERT INTO a VALUES (1);\n'), [
     'CREATE TABLE a (x int)',
     'INSERT INTO a VALUES (1)',
   ]);
-});
-
-t.test('PGlite in a data directory', async (t) => {
-  const dir = await freshPgliteDir();
-  t.teardown(() => rm(dirname(dir), { recursive: true, force: true }));
-  await exercise(t, () => openDb(dir));
-  // reopen: the data directory kept everything
-  const again = await openDb(`pglite:${dir}`);
-  t.equal((await dataCenters.list(again)).length, 1, 'data survives a reopen');
-  await again.close();
 });
 
 t.test('real PostgreSQL server', async (t) => {

@@ -16,7 +16,10 @@ export interface Vdsmd {
   stop(): Promise<void>;
 }
 
-export async function startVdsmd(options: { pkiDir?: string; port?: number } = {}): Promise<Vdsmd> {
+/** `sections` adds config lines after [addresses] (e.g. `['[irs]', 'repository = …']`). */
+export async function startVdsmd(
+  options: { pkiDir?: string; port?: number; sections?: readonly string[] } = {},
+): Promise<Vdsmd> {
   const dir = await mkdtemp(join(tmpdir(), 'engine-lite-vdsmd-'));
   const port = options.port ?? (await freePort());
   const vars =
@@ -39,6 +42,7 @@ export async function startVdsmd(options: { pkiDir?: string; port?: number } = {
       '[addresses]',
       'management_ip = 127.0.0.1',
       `management_port = ${port}`,
+      ...(options.sections ?? []),
       '',
     ].join('\n'),
   );

@@ -26,6 +26,7 @@ function host(name: string, over: Partial<Host> = {}): Host {
     softwareVersion: '0.1.0',
     missedPolls: 0,
     lastSeen: null,
+    poolHostId: null,
     ...over,
   };
 }

@@ -8,7 +8,8 @@ import { EngineError } from '../../errors.js';
 import { principal } from '../access.js';
 import { duplicate, inUse } from '../db-errors.js';
 import { present } from '../present.js';
-import { errorReplies, idParams, name, refOut } from '../schemas.js';
+import { errorReplies, idParams, name, refOut, uuid } from '../schemas.js';
+import { storageDomainSchema } from './storagedomains.js';
 
 const dataCenter = {
   type: 'object',
@@ -19,6 +20,7 @@ const dataCenter = {
     description: { type: 'string' },
     status: { type: 'string' },
     version: { type: 'object', properties: { major: { type: 'integer' }, minor: { type: 'integer' } } },
+    master_storage_domain: refOut,
   },
 } as const;
 
@@ -134,6 +136,23 @@ export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
           throw inUse(err, 'data center still has clusters or storage domains');
         }
         return reply.status(200).send();
+      },
+    );
+    app.post<{ Params: { id: string }; Body: { id: string } }>(
+      '/datacenters/:id/storagedomains',
+      {
+        config: { access: 'admin' },
+        schema: {
+          summary:
+            'Attach a file storage domain: connect every Up host, create it and the pool (as master), connect the pool',
+          params: idParams,
+          body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: uuid } },
+          response: { 201: storageDomainSchema, ...errorReplies },
+        },
+      },
+      async (request, reply) => {
+        const sd = await engine.pools.attach(request.params.id, request.body.id, principal(request).userId);
+        return reply.status(201).send(present.storageDomain(sd));
       },
     );
     app.get<{ Params: { id: string } }>(

@@ -24,6 +24,7 @@ export const hostSchema = {
     free_memory: { type: 'number' },
     cpu_usage_percent: { type: 'number' },
     vm_count: { type: 'integer' },
+    pool_host_id: { type: 'integer' },
     version: { type: 'string' },
     tls: { type: 'boolean' },
     last_seen: { type: 'string' },

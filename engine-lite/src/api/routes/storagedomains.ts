@@ -8,7 +8,7 @@ import { present } from '../present.js';
 import { type Ref, resolveRef } from '../refs.js';
 import { errorReplies, idParams, name, ref, refOut } from '../schemas.js';
 
-const storageDomain = {
+export const storageDomainSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -43,7 +43,7 @@ export function storageDomainRoutes(engine: Engine): FastifyPluginAsync {
         schema: {
           summary: 'List storage domains',
           response: {
-            200: { type: 'object', properties: { storage_domain: { type: 'array', items: storageDomain } } },
+            200: { type: 'object', properties: { storage_domain: { type: 'array', items: storageDomainSchema } } },
           },
         },
       },
@@ -51,7 +51,10 @@ export function storageDomainRoutes(engine: Engine): FastifyPluginAsync {
     );
     app.get<{ Params: { id: string } }>(
       '/storagedomains/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: { 200: storageDomain, ...errorReplies } } },
+      {
+        config: { access: 'admin' },
+        schema: { params: idParams, response: { 200: storageDomainSchema, ...errorReplies } },
+      },
       async (request) => {
         const sd = await storage.get(db, request.params.id);
         if (sd === undefined) throw new EngineError('NOT_FOUND', `storage domain ${request.params.id} does not exist`);
@@ -84,7 +87,7 @@ export function storageDomainRoutes(engine: Engine): FastifyPluginAsync {
               data_center: ref,
             },
           },
-          response: { 201: storageDomain, ...errorReplies },
+          response: { 201: storageDomainSchema, ...errorReplies },
         },
       },
       async (request, reply) => {

@@ -6,16 +6,30 @@ export interface DataCenter {
   description: string;
   compatVersion: string;
   status: string;
+  masterDomainId: string | null;
+  masterVersion: number;
 }
 
-const COLS = 'id, name, description, compat_version AS "compatVersion", status';
+const COLS = `id, name, description, compat_version AS "compatVersion", status, master_domain_id AS "masterDomainId",
+  master_version AS "masterVersion"`;
 
 export const dataCenters = {
   list: (db: Queryable) => db.query<DataCenter>(`SELECT ${COLS} FROM datacenters ORDER BY name`),
   async get(db: Queryable, id: string): Promise<DataCenter | undefined> {
     return (await db.query<DataCenter>(`SELECT ${COLS} FROM datacenters WHERE id = $1`, [id]))[0];
   },
-  async insert(db: Queryable, dc: Omit<DataCenter, 'status'>): Promise<DataCenter> {
+  async setPool(db: Queryable, id: string, masterDomainId: string, masterVersion: number, status: string) {
+    await db.query('UPDATE datacenters SET master_domain_id = $2, master_version = $3, status = $4 WHERE id = $1', [
+      id,
+      masterDomainId,
+      masterVersion,
+      status,
+    ]);
+  },
+  async insert(
+    db: Queryable,
+    dc: Omit<DataCenter, 'status' | 'masterDomainId' | 'masterVersion'>,
+  ): Promise<DataCenter> {
     const rows = await db.query<DataCenter>(
       `INSERT INTO datacenters (id, name, description, compat_version) VALUES ($1, $2, $3, $4) RETURNING ${COLS}`,
       [dc.id, dc.name, dc.description, dc.compatVersion],

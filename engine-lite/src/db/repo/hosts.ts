@@ -31,12 +31,15 @@ export interface Host {
   softwareVersion: string;
   missedPolls: number;
   lastSeen: Date | null;
+  /** the host's id in its data center's storage pool (sanlock host id), once connected */
+  poolHostId: number | null;
 }
 
 const COLS = `id, name, address, port, cluster_id AS "clusterId", tls, status, status_detail AS "statusDetail",
   spm_priority AS "spmPriority", spm_status AS "spmStatus", cpu_model AS "cpuModel", cpu_threads AS "cpuThreads",
   mem_total_mb AS "memTotalMb", mem_free_mb AS "memFreeMb", cpu_usage_pct AS "cpuUsagePct", vm_count AS "vmCount",
-  software_version AS "softwareVersion", missed_polls AS "missedPolls", last_seen AS "lastSeen"`;
+  software_version AS "softwareVersion", missed_polls AS "missedPolls", last_seen AS "lastSeen",
+  pool_host_id AS "poolHostId"`;
 
 export interface HostFacts {
   cpuModel: string;
@@ -54,6 +57,14 @@ export interface HostSample {
 
 export const hosts = {
   list: (db: Queryable) => db.query<Host>(`SELECT ${COLS} FROM hosts ORDER BY name`),
+  listByDataCenter: (db: Queryable, dataCenterId: string) =>
+    db.query<Host>(
+      `SELECT ${COLS} FROM hosts WHERE cluster_id IN (SELECT id FROM clusters WHERE datacenter_id = $1) ORDER BY name`,
+      [dataCenterId],
+    ),
+  async setPoolHostId(db: Queryable, id: string, poolHostId: number): Promise<void> {
+    await db.query('UPDATE hosts SET pool_host_id = $2 WHERE id = $1', [id, poolHostId]);
+  },
   listByCluster: (db: Queryable, clusterId: string) =>
     db.query<Host>(`SELECT ${COLS} FROM hosts WHERE cluster_id = $1 ORDER BY name`, [clusterId]),
   async get(db: Queryable, id: string): Promise<Host | undefined> {

@@ -45,6 +45,14 @@ export const storage = {
     );
     return rows[0]!;
   },
+  async setAttached(db: Queryable, id: string, dataCenterId: string, status: string, isMaster: boolean): Promise<void> {
+    await db.query('UPDATE storage_domains SET datacenter_id = $2, status = $3, is_master = $4 WHERE id = $1', [
+      id,
+      dataCenterId,
+      status,
+      isMaster,
+    ]);
+  },
   async remove(db: Queryable, id: string): Promise<boolean> {
     return (await db.query('DELETE FROM storage_domains WHERE id = $1 RETURNING id', [id])).length > 0;
   },
