@@ -1,7 +1,7 @@
 // The storage verbs through the real RPC path: a vdsmd process (config with [irs] repository in a temp dir, its
 // own sanlock daemon) driven over STOMP like the engine does for a LOCALFS data center.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -298,6 +298,105 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.equal(await fails('Task.getStatus', { taskID: randomUUID() }), 401, 'unknown task: 401');
   await call('Task.clear', { taskID: delTask });
   t.equal(await fails('Task.getStatus', { taskID: delTask }), 401, 'cleared');
+
+  // a second (ISO) domain through attach / activate / deactivate / detach / format
+  const isoPath = join(dir, 'iso');
+  await mkdir(isoPath);
+  const isoUUID = randomUUID();
+  t.same(
+    await call('StoragePool.connectStorageServer', {
+      storagepoolID: spUUID,
+      domainType: 4,
+      connectionParams: [{ id: 'iso', connection: isoPath }],
+    }),
+    [{ id: 'iso', status: 0 }],
+  );
+  await call('StorageDomain.create', {
+    storagedomainID: isoUUID,
+    domainType: 'LOCALFS',
+    typeArgs: { remotePath: isoPath },
+    name: 'isos',
+    domainClass: 'Iso',
+    version: 5,
+    blockSize: 512,
+    maxHosts: 250,
+  });
+  await call('StorageDomain.attach', { storagedomainID: isoUUID, storagepoolID: spUUID });
+  t.same((await call<Record<string, unknown>>('StorageDomain.getInfo', { storagedomainID: isoUUID })).pool, [spUUID]);
+  await call('StorageDomain.activate', { storagedomainID: isoUUID, storagepoolID: spUUID });
+  let dominfo = (
+    await call<{ dominfo: Record<string, { status: string }> }>('StoragePool.getInfo', { storagepoolID: spUUID })
+  ).dominfo;
+  t.equal(dominfo[isoUUID]?.status, 'Active');
+  t.equal(
+    await fails('StorageDomain.detach', {
+      storagedomainID: isoUUID,
+      storagepoolID: spUUID,
+      masterSdUUID: sdUUID,
+      masterVersion: 1,
+    }),
+    382,
+    'active: StorageDomainActive',
+  );
+  t.equal(
+    await fails('StorageDomain.deactivate', {
+      storagedomainID: sdUUID,
+      storagepoolID: spUUID,
+      masterSdUUID: sdUUID,
+      masterVersion: 1,
+    }),
+    383,
+    'the master stays',
+  );
+  await call('StorageDomain.deactivate', {
+    storagedomainID: isoUUID,
+    storagepoolID: spUUID,
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+  });
+  dominfo = (
+    await call<{ dominfo: Record<string, { status: string }> }>('StoragePool.getInfo', { storagepoolID: spUUID })
+  ).dominfo;
+  t.equal(dominfo[isoUUID]?.status, 'Attached');
+  t.equal(
+    await fails('StorageDomain.format', { storagedomainID: isoUUID, autoDetach: false }),
+    392,
+    'format refused while in the connected pool',
+  );
+  await call('StorageDomain.detach', {
+    storagedomainID: isoUUID,
+    storagepoolID: spUUID,
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+  });
+  t.same((await call<Record<string, unknown>>('StorageDomain.getInfo', { storagedomainID: isoUUID })).pool, []);
+  await call('StoragePool.refresh', { storagepoolID: spUUID, masterSdUUID: sdUUID, masterVersion: 1 });
+  t.notOk(
+    Object.hasOwn((await call<{ dominfo: object }>('StoragePool.getInfo', { storagepoolID: spUUID })).dominfo, isoUUID),
+  );
+  await call('StorageDomain.format', { storagedomainID: isoUUID, autoDetach: false });
+  t.equal(await fails('StorageDomain.getInfo', { storagedomainID: isoUUID }), 358, 'formatted away');
+
+  // a corrupted metadata seal: answered with 752 and reported by the monitor
+  const mdPath = join(shared, sdUUID, 'dom_md', 'metadata');
+  const original = await readFile(mdPath, 'utf8');
+  await writeFile(mdPath, original.replace('DESCRIPTION=local data', 'DESCRIPTION=local dat4'));
+  t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 752, 'MetaDataSealIsBroken');
+  await until(
+    async () => {
+      const v = (await call<Record<string, { valid: boolean; code: number }>>('Host.getStorageRepoStats', {}))[sdUUID];
+      return v?.valid === false && v.code === 752;
+    },
+    'the monitor to report the broken seal',
+    20_000,
+  );
+  await writeFile(mdPath, original);
+  await until(
+    async () =>
+      (await call<Record<string, { valid: boolean }>>('Host.getStorageRepoStats', {}))[sdUUID]?.valid === true,
+    'recovery',
+    20_000,
+  );
 
   await call('StoragePool.spmStop', { storagepoolID: spUUID });
   await call('StoragePool.disconnect', { storagepoolID: spUUID, hostID: 1, scsiKey: spUUID, remove: false });
