@@ -1,5 +1,3 @@
-// PENDING: rename to run-vm.test.ts once vdsmd's Host.getStats reports memFree again (vdsm/src/api/host.ts spreads the
-// sampler's Promise, so memFree/cpuIdle are missing and the scheduler rightly finds 0 MiB free). It passes with that fixed.
 // VMs end to end: engine-lite (real PostgreSQL) runs a VM on a real vdsmd (test:///default): scheduling, VM.create
 // with the engine's domain XML, status back from monitoring, ticket, suspend/resume, stop; a killed host leaves its
 // VM Unknown, and an engine restart keeps it.
