@@ -49,7 +49,7 @@ if (unavailable !== undefined && process.env.CI === 'true') {
     t.teardown(vdsmd.stop);
     const call = <T = unknown>(method: string, params: Record<string, unknown>) => vdsmd.client.call<T>(method, params);
 
-    await t.test('create, stats, ticket, pause/cont, hot-plug, link, ACPI shutdown', async (t) => {
+    await t.test('create, stats, ticket, pause/cont, hot(un)plug, link, ACPI shutdown', async (t) => {
       const name = `vdsm-virt-${randomUUID().slice(0, 8)}`;
       const vmId = randomUUID();
       const mac = randomMac();
@@ -139,6 +139,33 @@ if (unavailable !== undefined && process.env.CI === 'true') {
       });
       await waitForSerialLine(serialLog, `${HOTPLUG_MARKER} add block vdb`, 30_000);
       t.pass('the guest saw the hot-plugged disk');
+      await call('VM.hotunplugDisk', {
+        vmID: vmId,
+        params: { vmId, xml: `<hotplug><devices><disk><target dev="vdb"/></disk></devices></hotplug>` },
+      });
+      await waitForSerialLine(serialLog, `${HOTPLUG_MARKER} remove block vdb`, 30_000);
+      t.pass('and its unplug');
+
+      const mac2 = randomMac();
+      await call('VM.hotplugNic', {
+        vmID: vmId,
+        params: {
+          vmId,
+          xml: `<hotplug><devices><interface type="bridge"><mac address="${mac2}"/><source bridge="${network.bridge}"/><model type="virtio"/></interface></devices><metadata xmlns:ovirt-vm="http://ovirt.org/vm/1.0"><ovirt-vm:vm><ovirt-vm:device mac_address="${mac2}"><ovirt-vm:network>second</ovirt-vm:network></ovirt-vm:device></ovirt-vm:vm></metadata></hotplug>`,
+        },
+      });
+      await waitForSerialLine(serialLog, `${HOTPLUG_MARKER} add net`, 30_000);
+      t.match(
+        await virsh(['metadata', name, 'http://ovirt.org/vm/1.0']),
+        /<network>second<\/network>/,
+        'device metadata merged',
+      );
+      await call('VM.hotunplugNic', {
+        vmID: vmId,
+        params: { vmId, xml: `<hotplug><devices><interface><mac address="${mac2}"/></interface></devices></hotplug>` },
+      });
+      await waitForSerialLine(serialLog, `${HOTPLUG_MARKER} remove net`, 30_000);
+      t.pass('NIC plugged and unplugged');
 
       const alias = /<interface type='bridge'>[\s\S]*?<alias name='([^']+)'\/>/.exec(
         await virsh(['dumpxml', name]),
