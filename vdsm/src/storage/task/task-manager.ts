@@ -116,6 +116,8 @@ export class TaskManager {
       writing: Promise.resolve(),
       done: Promise.resolve(),
     };
+    // persisted once as running before the job starts (init is never observable: the job starts right away)
+    record.state = 'running';
     if (record.dir !== null) {
       try {
         await mkdir(record.dir, { recursive: true, mode: 0o755 });
@@ -125,7 +127,6 @@ export class TaskManager {
       }
     }
     this.tasks.set(id, record);
-    record.state = 'running';
     const ctx: JobContext = {
       taskId: id,
       addRecovery: async (recovery) => {
@@ -147,7 +148,6 @@ export class TaskManager {
       },
     };
     record.done = (async () => {
-      await this.persist(record).catch(() => {});
       try {
         const result = await job(ctx);
         ctx.checkAborted();

@@ -1,0 +1,167 @@
+// Storage benchmarks on a LOCALFS domain with its own sanlock daemon (io_timeout 1):
+// - storage.spmStart: StoragePool.spmStart until the SPM role (host id on the master, SDM lease, task machinery)
+//   against the bare sanlock floor measured in the same run (add_lockspace + acquire through the sanlock command).
+// - storage.volumes.create-delete: 100 sparse qcow2 volumes created (Volume.create task) and deleted (Image.delete
+//   task) through the JSON-RPC API, against 100 bare `qemu-img create` + unlink.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { execa } from 'execa';
+import { createApiEndpoint } from '../src/api/index.js';
+import { defaultConfig } from '../src/common/config/index.js';
+import { Logging } from '../src/common/logging.js';
+import type { StorageService } from '../src/storage/storage-service.js';
+import { diskDir, makeService, startSanlock } from '../test/storage/helpers.js';
+
+const VOLUMES = 100;
+const BLANK = '00000000-0000-0000-0000-000000000000';
+const line = (bench: string, value: number, unit: string, baseline: string, ratio: number) =>
+  process.stdout.write(
+    `${JSON.stringify({ bench, value: Number(value.toFixed(1)), unit, baseline, ratio: Number(ratio.toFixed(2)) })}\n`,
+  );
+
+const teardowns: Array<() => unknown> = [];
+const t = { teardown: (fn: () => unknown) => teardowns.push(fn) };
+
+async function main(): Promise<void> {
+  const dir = await diskDir(t, 'bench');
+  const sanlock = await startSanlock(t, dir);
+  const env = { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' };
+
+  // floor: a bare lockspace join and lease acquisition by the sanlock command
+  const floorDir = join(dir, 'floor');
+  await mkdir(floorDir);
+  await execa('truncate', ['-s', '0', join(floorDir, 'ids'), join(floorDir, 'leases')]);
+  await execa('sanlock', ['direct', 'init', '-s', `FLOOR:0:${join(floorDir, 'ids')}:0`, '-o', '1'], { env });
+  await execa('sanlock', ['direct', 'init', '-r', `FLOOR:SDM:${join(floorDir, 'leases')}:1048576`, '-o', '1'], { env });
+  let started = performance.now();
+  await execa('sanlock', ['client', 'add_lockspace', '-s', `FLOOR:1:${join(floorDir, 'ids')}:0`, '-o', '1'], { env });
+  const holder = execa('sleep', ['60'], { reject: false });
+  await execa(
+    'sanlock',
+    ['client', 'acquire', '-r', `FLOOR:SDM:${join(floorDir, 'leases')}:1048576`, '-p', String(holder.pid)],
+    { env, reject: false },
+  );
+  const floorMs = performance.now() - started;
+  holder.kill();
+  await holder;
+  await execa('sanlock', ['client', 'rem_lockspace', '-s', `FLOOR:1:${join(floorDir, 'ids')}:0`], {
+    env,
+    reject: false,
+  });
+
+  const shared = join(dir, 'data');
+  await mkdir(shared);
+  const storage: StorageService = makeService(t, {
+    repository: join(dir, 'repo'),
+    runDir: join(dir, 'run'),
+    sanlockRunDir: sanlock.runDir,
+  });
+  const sdUUID = randomUUID();
+  const spUUID = randomUUID();
+  await storage.connectStorageServer(4, [{ id: 'c', connection: shared }]);
+  await storage.createDomain({
+    sdUUID,
+    domainType: 4,
+    remotePath: shared,
+    name: 'bench',
+    domainClass: 'Data',
+    version: 5,
+    blockSize: 512,
+  });
+  await storage.pools.create({ spUUID, name: 'bench', masterSdUUID: sdUUID, masterVersion: 1, domainList: [sdUUID] });
+  await storage.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdUUID, masterVersion: 1, domainDict: null });
+
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const api = createApiEndpoint({
+    config: defaultConfig(),
+    logging: new Logging({ name: 'bench', level: 'fatal' }, sink),
+    storage,
+  });
+  api.setReady(true);
+  teardowns.push(() => api.close());
+  let id = 0;
+  const call = async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
+    const reply = JSON.parse(
+      (await api.handle(JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }), {
+        transport: 'stomp',
+        peer: 'bench',
+      }))!,
+    ) as {
+      result?: T;
+      error?: { code: number; message: string };
+    };
+    if (reply.error !== undefined) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+    return reply.result as T;
+  };
+  const task = async (taskID: string) => {
+    await storage.tasks.wait(taskID);
+    const status = await call<{ taskResult: string; message: string }>('Task.getStatus', { taskID });
+    if (status.taskResult !== 'success') throw new Error(`task ${taskID}: ${status.message}`);
+  };
+
+  started = performance.now();
+  await task(
+    await call<string>('StoragePool.spmStart', {
+      storagepoolID: spUUID,
+      prevID: -1,
+      prevLver: '-1',
+      enableScsiFencing: 'false',
+      maxHostID: 250,
+      domVersion: '5',
+    }),
+  );
+  const spmMs = performance.now() - started;
+  line('storage.spmStart', spmMs, 'ms', 'sanlock add_lockspace + acquire (io_timeout 1)', spmMs / floorMs);
+
+  // floor: bare qemu-img create + unlink
+  const bare = join(dir, 'bare');
+  await mkdir(bare);
+  started = performance.now();
+  for (let i = 0; i < VOLUMES; i++) {
+    const p = join(bare, String(i));
+    await execa('qemu-img', ['create', '-f', 'qcow2', '-o', 'compat=1.1', p, String(1024 ** 3)]);
+    await rm(p);
+  }
+  const bareMs = performance.now() - started;
+
+  started = performance.now();
+  for (let i = 0; i < VOLUMES; i++) {
+    const imageID = randomUUID();
+    await task(
+      await call<string>('Volume.create', {
+        volumeID: randomUUID(),
+        storagepoolID: spUUID,
+        storagedomainID: sdUUID,
+        imageID,
+        size: String(1024 ** 3),
+        volFormat: 'COW',
+        preallocate: 'SPARSE',
+        diskType: 'DATA',
+        desc: '',
+        srcImgUUID: BLANK,
+        srcVolUUID: BLANK,
+      }),
+    );
+    await task(
+      await call<string>('Image.delete', {
+        imageID,
+        storagepoolID: spUUID,
+        storagedomainID: sdUUID,
+        postZero: false,
+        force: false,
+      }),
+    );
+  }
+  const apiMs = performance.now() - started;
+  line('storage.volumes.create-delete', apiMs / VOLUMES, 'ms/volume', 'qemu-img create + unlink', apiMs / bareMs);
+  await storage.pools.spm(spUUID).stop();
+}
+
+try {
+  await main();
+} finally {
+  for (const fn of teardowns.reverse()) await fn();
+}
