@@ -5,6 +5,7 @@ import { type HandlerTable, implement } from './handler.js';
 export function imageHandlers(storage: StorageService): HandlerTable {
   return new Map([
     implement('Image.delete', (p) => storage.deleteImage(p.storagepoolID, p.storagedomainID, p.imageID)),
+    implement('Image.getVolumes', (p) => storage.volumes(p.storagedomainID, p.imageID)),
     implement('Image.prepare', (p) =>
       storage.prepareImage(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, p.allowIllegal ?? false),
     ),

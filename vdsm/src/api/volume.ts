@@ -24,6 +24,7 @@ export function volumeHandlers(storage: StorageService): HandlerTable {
         sequence: p.sequence ?? 0,
       });
     }),
+    implement('Volume.delete', (p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement(
       'Volume.getInfo',
       async (p) =>

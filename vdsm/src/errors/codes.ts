@@ -72,6 +72,7 @@ export const ERRORS = {
   VolumeMetadataReadError: { code: 207, message: 'Error while processing volume meta data' },
   VolumeMetadataWriteError: { code: 208, message: 'Error while updating volume meta data' },
   VolumeAlreadyExists: { code: 212, message: 'Volume already exists' },
+  VolumeImageHasChildren: { code: 204, message: 'Cannot delete volume which has children (non-ethical)' },
   CannotDeleteVolume: { code: 222, message: 'Volume deletion error' },
   prepareIllegalVolumeError: { code: 227, message: 'Cannot prepare illegal volume' },
   createVolumeSizeError: { code: 229, message: 'Requested size is too small. Must be larger or equal to 1' },

@@ -33,8 +33,10 @@ import { TaskManager } from './task/task-manager.js';
 import {
   createFileVolume,
   deleteFileImage,
+  deleteFileVolume,
   fileVolumeInfo,
   imageVolumes,
+  listImages,
   readVolumeMetadata,
   removeFileVolume,
   type VolumeInfo,
@@ -256,6 +258,27 @@ export class StorageService {
     const domain = await this.poolDomain(spUUID, sdUUID);
     await imageVolumes(domain, imgUUID);
     return this.tasks.start('deleteImage', () => deleteFileImage(domain, imgUUID), { persistDir: tasksDir });
+  }
+
+  /** Volume.delete: an SPM task; returns its id. */
+  async deleteVolume(spUUID: string, sdUUID: string, imgUUID: string, volUUID: string): Promise<string> {
+    const tasksDir = this.pools.tasksDir(spUUID);
+    const domain = await this.poolDomain(spUUID, sdUUID);
+    await readVolumeMetadata(domain, imgUUID, volUUID);
+    return this.tasks.start('deleteVolume', () => deleteFileVolume(domain, imgUUID, volUUID), { persistDir: tasksDir });
+  }
+
+  async images(sdUUID: string): Promise<string[]> {
+    return listImages(await this.finder.get(sdUUID, true));
+  }
+
+  /** Volumes of one image; with the blank UUID, of every image of the domain. */
+  async volumes(sdUUID: string, imgUUID: string): Promise<string[]> {
+    const domain = await this.finder.get(sdUUID, true);
+    if (imgUUID !== BLANK_UUID) return imageVolumes(domain, imgUUID);
+    const all: string[] = [];
+    for (const img of await listImages(domain)) all.push(...(await imageVolumes(domain, img)));
+    return all;
   }
 
   /** Image.prepare: links the image under the run directory and returns the path a VM's disk uses. */

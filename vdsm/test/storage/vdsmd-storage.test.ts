@@ -265,6 +265,54 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     'unknown volume: 201',
   );
 
+  t.same(await call('StorageDomain.getImages', { storagedomainID: sdUUID }), [imgUUID]);
+  t.same(await call('Image.getVolumes', { imageID: imgUUID, storagepoolID: spUUID, storagedomainID: sdUUID }), [
+    volUUID,
+  ]);
+  t.same(await call('StorageDomain.getVolumes', { storagedomainID: sdUUID, storagepoolID: spUUID, imageID: BLANK }), [
+    volUUID,
+  ]);
+  // Volume.delete of a raw volume in its own image
+  const rawImg = randomUUID();
+  const rawVol = randomUUID();
+  const rawTask = await call<string>('Volume.create', {
+    volumeID: rawVol,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: rawImg,
+    size: String(64 * 1024 * 1024),
+    volFormat: 'RAW',
+    preallocate: 'PREALLOCATED',
+    diskType: 'DATA',
+    desc: '',
+    srcImgUUID: BLANK,
+    srcVolUUID: BLANK,
+  });
+  t.match(await waitTask(rawTask), { taskResult: 'success' });
+  const rawPath = join(shared, sdUUID, 'images', rawImg, rawVol);
+  t.ok((await stat(rawPath)).blocks * 512 >= 64 * 1024 * 1024, 'preallocated raw volume has its blocks');
+  const delVol = await call<string>('Volume.delete', {
+    volumeID: rawVol,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: rawImg,
+    postZero: false,
+    force: false,
+  });
+  t.match(await waitTask(delVol), { taskResult: 'success' });
+  await t.rejects(stat(rawPath), 'volume deleted');
+  t.equal(
+    await fails('Volume.delete', {
+      volumeID: rawVol,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: rawImg,
+      postZero: false,
+      force: false,
+    }),
+    201,
+  );
+
   const prepared = await call<{ path: string }>('Image.prepare', {
     storagepoolID: spUUID,
     storagedomainID: sdUUID,

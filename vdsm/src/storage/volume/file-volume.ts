@@ -203,3 +203,25 @@ export async function deleteFileImage(domain: FileStorageDomain, imgUUID: string
     throw new VdsmError('ImageDeleteError', `${imgUUID}: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** Image UUIDs of a domain (directories being removed are not listed). */
+export async function listImages(domain: FileStorageDomain): Promise<string[]> {
+  const names = await readdir(domain.layout.images).catch(() => [] as string[]);
+  return names.filter(isUuid);
+}
+
+/** Volume.delete on a file domain: a leaf only (a volume others are based on answers VolumeImageHasChildren). */
+export async function deleteFileVolume(domain: FileStorageDomain, imgUUID: string, volUUID: string): Promise<void> {
+  await readVolumeMetadata(domain, imgUUID, volUUID);
+  for (const other of await imageVolumes(domain, imgUUID)) {
+    if (other === volUUID) continue;
+    const md = await readVolumeMetadata(domain, imgUUID, other).catch(() => null);
+    if (md?.parent === volUUID)
+      throw new VdsmError('VolumeImageHasChildren', `volume ${volUUID} is the parent of ${other}`);
+  }
+  try {
+    await removeFileVolume(domain, imgUUID, volUUID);
+  } catch (error) {
+    throw new VdsmError('CannotDeleteVolume', `${volUUID}: ${(error as Error).message}`, { cause: error });
+  }
+}
