@@ -4,8 +4,9 @@
  * pause/cont, disk hot-plug, NIC link state, ACPI shutdown -> Down(6), and a guest that ignores ACPI destroyed.
  */
 import { randomUUID } from 'node:crypto';
-import { truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import t from 'tap';
 import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
@@ -40,12 +41,18 @@ if (unavailable !== undefined && process.env.CI === 'true') {
     t.teardown(runDir.remove);
     const [image, network] = await Promise.all([ensureGuestImage(), createGuestNetwork()]);
     t.teardown(network.remove);
-    const vdsmd = await startVdsmd(runDir.path, {
-      libvirt_uri: 'qemu:///system',
-      fake_kvm_support: 'auto',
-      vm_sample_interval: String(SAMPLE_S),
-      vm_guest_event_timeout: String(GUEST_EVENT_S),
-    });
+    const repository = join(runDir.path, 'repo');
+    const vdsmd = await startVdsmd(
+      runDir.path,
+      {
+        libvirt_uri: 'qemu:///system',
+        fake_kvm_support: 'auto',
+        vm_sample_interval: String(SAMPLE_S),
+        vm_guest_event_timeout: String(GUEST_EVENT_S),
+      },
+      undefined,
+      repository,
+    );
     t.teardown(vdsmd.stop);
     const call = <T = unknown>(method: string, params: Record<string, unknown>) => vdsmd.client.call<T>(method, params);
 
@@ -55,13 +62,15 @@ if (unavailable !== undefined && process.env.CI === 'true') {
       const mac = randomMac();
       const serialLog = join(runDir.path, `${name}.serial.log`);
       t.teardown(() => removeDomain(name));
+      const ids = { poolID: randomUUID(), domainID: randomUUID(), imageID: randomUUID(), volumeID: randomUUID() };
+      const base = ids.volumeID;
       const xml = buildGuestDomainXml({
         name,
         uuid: vmId,
         boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
         serial: { type: 'file', path: serialLog },
         nics: [{ mac, source: { type: 'bridge', bridge: network.bridge } }],
-        disks: [{ path: await sparseDisk(join(runDir.path, `${name}-vda.img`), 16), target: 'vda' }],
+        disks: [{ path: await sparseDisk(join(runDir.path, base), 16), target: 'vda', ids }],
         vncPassword: 'expired',
       });
       t.match(xml, /^<domain type="kvm"/, 'the engine asks for kvm');
@@ -173,6 +182,43 @@ if (unavailable !== undefined && process.env.CI === 'true') {
       t.ok(alias, `NIC alias ${alias}`);
       await call('VM.updateDevice', { vmID: vmId, params: { deviceType: 'interface', alias, linkActive: false } });
       t.match(await virsh(['domif-getlink', name, mac]), /down/, 'link down');
+
+      // Live external snapshots: disks only, then disks and memory. The engine creates the new volumes first.
+      const overlay = async (backing: string, format: string) => {
+        const volume = randomUUID();
+        await execa(
+          'qemu-img',
+          ['create', '-f', 'qcow2', '-F', format, '-b', join(runDir.path, backing), join(runDir.path, volume)],
+          { timeout: 30_000, maxBuffer: 64 * 1024 },
+        );
+        return volume;
+      };
+      const vol1 = await overlay(base, 'raw');
+      await call('VM.snapshot', {
+        vmID: vmId,
+        snapDrives: [{ domainID: ids.domainID, imageID: ids.imageID, volumeID: vol1, baseVolumeID: base }],
+      });
+      t.match(await virsh(['domblklist', name]), join(runDir.path, vol1), 'vda now writes to the new volume');
+      const vol2 = await overlay(vol1, 'qcow2');
+      const [memImg, memVol, confImg, confVol] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const volumePath = (img: string, vol: string) => join(repository, ids.poolID, ids.domainID, 'images', img, vol);
+      for (const [img, vol] of [
+        [memImg, memVol],
+        [confImg, confVol],
+      ] as const) {
+        await mkdir(join(repository, ids.poolID, ids.domainID, 'images', img), { recursive: true });
+        await writeFile(volumePath(img, vol), '');
+      }
+      await call('VM.snapshot', {
+        vmID: vmId,
+        snapDrives: [{ domainID: ids.domainID, imageID: ids.imageID, volumeID: vol2, baseVolumeID: vol1 }],
+        snapMemory: [ids.domainID, ids.poolID, memImg, memVol, confImg, confVol].join(','),
+      });
+      t.match(await virsh(['domblklist', name]), join(runDir.path, vol2), 'memory snapshot switched vda too');
+      t.ok((await stat(volumePath(memImg, memVol))).size > 1024 * 1024, 'guest memory written to its volume');
+      t.match(await readFile(volumePath(confImg, confVol), 'utf8'), /<domain /, 'configuration volume written');
+      t.match(await virsh(['domstate', name]), /running/, 'the guest runs on');
+      t.match(await virsh(['metadata', name, 'http://ovirt.org/vm/1.0']), `<volumeID>${vol2}</volumeID>`);
 
       await call('VM.shutdown', { vmID: vmId, reboot: false, timeout: 60 });
       const down = await vdsmd.waitForStatus(vmId, 'Down', 60_000);

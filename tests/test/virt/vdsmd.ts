@@ -46,13 +46,18 @@ export async function startVdsmd(
   dir: string,
   vars: Readonly<Record<string, string>>,
   port?: number,
+  /** `[irs] repository` */
+  repository?: string,
 ): Promise<VirtVdsmd> {
   const listen = port ?? (await freePort());
   const conf = join(dir, `vdsm-${listen}.conf`);
   const lines = Object.entries({ ssl: 'false', ...vars }).map(([k, v]) => `${k} = ${v}`);
+  const irs = repository === undefined ? [] : ['[irs]', `repository = ${repository}`];
   await writeFile(
     conf,
-    ['[vars]', ...lines, '[addresses]', 'management_ip = 127.0.0.1', `management_port = ${listen}`, ''].join('\n'),
+    ['[vars]', ...lines, ...irs, '[addresses]', 'management_ip = 127.0.0.1', `management_port = ${listen}`, ''].join(
+      '\n',
+    ),
   );
   const daemon = execa('node', [VDSMD, '--config', conf], {
     reject: false,

@@ -131,6 +131,13 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
       }
       return shortDefinition(vms, params.vmID);
     }),
+    implement('VM.snapshot', async (params) => {
+      await vmManager(deps).snapshot(params.vmID, {
+        snapDrives: params.snapDrives as ReadonlyArray<Readonly<Record<string, unknown>>>,
+        snapMemory: params.snapMemory,
+      });
+      return undefined;
+    }),
     implement('VM.getIoTune', (params) => {
       const vms = vmManager(deps);
       return vms.devices.ioTune(vms.get(params.vmID)) as VmDiskDeviceTuneParams[];

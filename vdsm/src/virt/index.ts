@@ -70,6 +70,7 @@ export function createVirt(o: VirtOptions): VirtService {
           channel.on('disconnected', onChange);
           return channel;
         },
+        repository: o.config.irs.repository,
         timing: { guestEventMs: o.config.vars.vm_guest_event_timeout * 1000, ...o.timing },
       });
       await manager.start();

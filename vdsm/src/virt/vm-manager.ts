@@ -14,6 +14,7 @@ import { recoverVms } from './recovery.js';
 import { VmDevices } from './vm/devices.js';
 import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
 import { type GuestAgentFactory, type SamplerHooks, type ShutdownOptions, VmLifecycle } from './vm/lifecycle.js';
+import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
 import { type SampledStatsSource, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
 import type { InternalStatus } from './vm/status.js';
 import { DEFAULT_VM_TIMING, Vm, type VmTiming } from './vm/vm.js';
@@ -34,6 +35,8 @@ export interface VmManagerOptions {
   readonly timing?: Partial<VmTiming>;
   /** Default timeout of each VM.shutdown method (upstream sys_shutdown_timeout, 120 s). */
   readonly shutdownTimeoutSeconds?: number;
+  /** `[irs] repository`, where memory snapshot volumes are found. */
+  readonly repository?: string;
 }
 
 export interface CreateResult {
@@ -61,6 +64,7 @@ export class VmManager {
   private readonly timing: VmTiming;
   readonly lifecycle: VmLifecycle;
   readonly devices: VmDevices;
+  private readonly snapshots: VmSnapshots;
   private subscriptions: Subscription[] = [];
   private offered: OfferedTypes | undefined;
   private detachReconnect: (() => void) | undefined;
@@ -77,6 +81,7 @@ export class VmManager {
       shutdownTimeoutSeconds: o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
     });
     this.devices = new VmDevices({ lifecycle: this.lifecycle, logger: o.logger });
+    this.snapshots = new VmSnapshots(this.lifecycle, o.logger);
   }
 
   /** Subscribes to libvirt events and recovers the VMs that run already. Resolves when recovery is done. */
@@ -236,6 +241,11 @@ export class VmManager {
 
   cont(vmId: string): Promise<void> {
     return this.lifecycle.cont(this.get(vmId));
+  }
+
+  /** VM.snapshot: live external snapshot of the given disks, with memory when `snapMemory` names its volumes. */
+  snapshot(vmId: string, o: Omit<SnapshotRequest, 'repository'>): Promise<void> {
+    return this.snapshots.snapshot(this.get(vmId), { ...o, repository: this.o.repository ?? '/rhev/data-center' });
   }
 
   stats(vmId: string): VmStatsRecord {
