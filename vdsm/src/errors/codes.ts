@@ -68,6 +68,7 @@ export const ERRORS = {
   SpmStatusError: { code: 654, message: 'Not SPM' },
   HostIdMismatch: { code: 700, message: 'Host id not found or does not match manager host id' },
   // storage (more of upstream storage/exception.py)
+  IncorrectFormat: { code: 202, message: 'Incorrect Volume format' },
   VolumeCreationError: { code: 205, message: 'Error creating a new volume' },
   VolumeMetadataReadError: { code: 207, message: 'Error while processing volume meta data' },
   VolumeMetadataWriteError: { code: 208, message: 'Error while updating volume meta data' },

@@ -39,6 +39,7 @@ import {
   listImages,
   readVolumeMetadata,
   removeFileVolume,
+  setVolumeRole,
   type VolumeInfo,
   volumePaths,
 } from './volume/file-volume.js';
@@ -123,6 +124,10 @@ export class StorageService {
     this.tasks.registerRecovery('volume.remove', async (p) => {
       const domain = await this.finder.get(String(p.sdUUID), true);
       await removeFileVolume(domain, String(p.imgUUID), String(p.volUUID));
+    });
+    this.tasks.registerRecovery('volume.setLeaf', async (p) => {
+      const domain = await this.finder.get(String(p.sdUUID), true);
+      await setVolumeRole(domain, String(p.imgUUID), String(p.volUUID), 'LEAF');
     });
   }
 
@@ -222,6 +227,12 @@ export class StorageService {
     return this.tasks.start(
       'createVolume',
       async (ctx) => {
+        if (req.srcVolUUID !== BLANK_UUID) {
+          await ctx.addRecovery({
+            name: 'volume.setLeaf',
+            params: { sdUUID: req.sdUUID, imgUUID: req.imgUUID, volUUID: req.srcVolUUID },
+          });
+        }
         await ctx.addRecovery({
           name: 'volume.remove',
           params: { sdUUID: req.sdUUID, imgUUID: req.imgUUID, volUUID: req.volUUID },

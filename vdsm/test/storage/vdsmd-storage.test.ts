@@ -272,6 +272,76 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.same(await call('StorageDomain.getVolumes', { storagedomainID: sdUUID, storagepoolID: spUUID, imageID: BLANK }), [
     volUUID,
   ]);
+  // a snapshot: qcow2 layer over the volume, which becomes INTERNAL; deleting the layer makes it the leaf again
+  const snapUUID = randomUUID();
+  const snapTask = await call<string>('Volume.create', {
+    volumeID: snapUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+    size: String(1024 ** 3),
+    volFormat: 'COW',
+    preallocate: 'SPARSE',
+    diskType: 'DATA',
+    desc: 'snapshot',
+    srcImgUUID: imgUUID,
+    srcVolUUID: volUUID,
+  });
+  t.match(await waitTask(snapTask), { taskResult: 'success' });
+  const snapInfo = JSON.parse(
+    (await execa('qemu-img', ['info', '--output=json', '-U', join(shared, sdUUID, 'images', imgUUID, snapUUID)]))
+      .stdout,
+  ) as Record<string, unknown>;
+  t.match(
+    snapInfo,
+    { format: 'qcow2', 'backing-filename': volUUID, 'backing-filename-format': 'qcow2' },
+    'backed by its parent',
+  );
+  t.match(
+    await call('Volume.getInfo', {
+      volumeID: volUUID,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+    }),
+    { voltype: 'INTERNAL', children: [snapUUID] },
+  );
+  t.match(
+    await call('Volume.getInfo', {
+      volumeID: snapUUID,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+    }),
+    { voltype: 'LEAF', parent: volUUID },
+  );
+  const parentDel = await call<string>('Volume.delete', {
+    volumeID: volUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+    postZero: false,
+    force: false,
+  });
+  t.match(await waitTask(parentDel), { taskResult: 'cleanSuccess', code: 204 }, 'a parent is not deleted');
+  const snapDel = await call<string>('Volume.delete', {
+    volumeID: snapUUID,
+    storagepoolID: spUUID,
+    storagedomainID: sdUUID,
+    imageID: imgUUID,
+    postZero: false,
+    force: false,
+  });
+  t.match(await waitTask(snapDel), { taskResult: 'success' });
+  t.match(
+    await call('Volume.getInfo', {
+      volumeID: volUUID,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+    }),
+    { voltype: 'LEAF', children: [] },
+  );
   // Volume.delete of a raw volume in its own image
   const rawImg = randomUUID();
   const rawVol = randomUUID();

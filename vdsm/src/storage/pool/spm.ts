@@ -130,6 +130,9 @@ export class Spm {
       }
       if (!hasLease)
         await this.loseLease(hasSpace ? 'SDM lease is no longer held' : 'lockspace of the master domain is gone');
+    } catch (error) {
+      // a watchdog round that cannot tell must not take vdsmd down; the next round asks again
+      this.options.log('error', `SPM lease check of ${this.spUUID} failed`, error);
     } finally {
       this.checking = false;
     }
@@ -140,7 +143,11 @@ export class Spm {
     this.role = 'Free';
     this.stopWatching();
     this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
-    await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid).catch(() => {});
+    try {
+      await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid);
+    } catch {
+      // sanlock frees the lease itself once the lockspace is gone
+    }
   }
 
   /** StoragePool.getSpmStatus: our role, or who holds the lease by its leader record. */

@@ -15,6 +15,7 @@ import {
   type VolumeAllocationName,
   type VolumeFormatName,
   type VolumeMetadata,
+  type VolumeRoleName,
 } from '../metadata/volume-metadata.js';
 import type { Sanlock } from '../sanlock/sanlock-cli.js';
 import { qemuImgCreate } from './qemu-img.js';
@@ -68,8 +69,12 @@ export async function createFileVolume(
   const { imgUUID, volUUID } = params;
   if (!isUuid(imgUUID) || !isUuid(volUUID))
     throw new VdsmError('InvalidParameterException', `imgUUID=${imgUUID}, volUUID=${volUUID}`);
-  if (params.parentUUID !== BLANK_UUID)
-    throw new VdsmError('NotImplemented', 'volumes with a parent (snapshots) are not implemented by vdsm-ts yet');
+  let parent: VolumeMetadata | null = null;
+  if (params.parentUUID !== BLANK_UUID) {
+    // a snapshot: a qcow2 layer over a volume of the same image (templates in other images are not supported)
+    parent = await readVolumeMetadata(domain, imgUUID, params.parentUUID);
+    if (params.format !== 'COW') throw new VdsmError('IncorrectFormat', 'a volume with a parent must be COW');
+  }
   if (!Number.isSafeInteger(params.capacity) || params.capacity < 1)
     throw new VdsmError('createVolumeSizeError', String(params.capacity));
   const paths = volumePaths(domain, imgUUID, volUUID);
@@ -84,7 +89,12 @@ export async function createFileVolume(
   try {
     const qemuFormat = params.format === 'COW' ? 'qcow2' : 'raw';
     const preallocation = params.allocation === 'PREALLOCATED' ? (qemuFormat === 'raw' ? 'falloc' : 'metadata') : 'off';
-    await qemuImgCreate(paths.data, qemuFormat, params.capacity, { preallocation });
+    const backing =
+      parent === null
+        ? undefined
+        : { path: params.parentUUID, format: parent.format === 'COW' ? ('qcow2' as const) : ('raw' as const) };
+    const capacity = parent === null ? params.capacity : Math.max(params.capacity, parent.capacity);
+    await qemuImgCreate(paths.data, qemuFormat, capacity, { preallocation, backing });
     await chmod(paths.data, 0o660);
     await writeFile(paths.lease, '', { mode: 0o660 });
     await sanlock.initResource(domain.sdUUID, volUUID, paths.lease, 0);
@@ -101,10 +111,12 @@ export async function createFileVolume(
       description: params.description.slice(0, MAX_VOLUME_DESCRIPTION_LENGTH),
       ctime: Math.floor(Date.now() / 1000),
       generation: 0,
-      capacity: params.capacity,
+      capacity,
       sequence: params.sequence,
     };
     await writeFileAtomic(paths.meta, formatVolumeMetadata(md, domain.version));
+    if (parent !== null && parent.voltype === 'LEAF')
+      await setVolumeRole(domain, imgUUID, params.parentUUID, 'INTERNAL');
   } catch (error) {
     if (error instanceof VdsmError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -212,16 +224,35 @@ export async function listImages(domain: FileStorageDomain): Promise<string[]> {
 
 /** Volume.delete on a file domain: a leaf only (a volume others are based on answers VolumeImageHasChildren). */
 export async function deleteFileVolume(domain: FileStorageDomain, imgUUID: string, volUUID: string): Promise<void> {
-  await readVolumeMetadata(domain, imgUUID, volUUID);
   for (const other of await imageVolumes(domain, imgUUID)) {
     if (other === volUUID) continue;
     const md = await readVolumeMetadata(domain, imgUUID, other).catch(() => null);
     if (md?.parent === volUUID)
       throw new VdsmError('VolumeImageHasChildren', `volume ${volUUID} is the parent of ${other}`);
   }
+  const md = await readVolumeMetadata(domain, imgUUID, volUUID);
   try {
     await removeFileVolume(domain, imgUUID, volUUID);
   } catch (error) {
     throw new VdsmError('CannotDeleteVolume', `${volUUID}: ${(error as Error).message}`, { cause: error });
+  }
+  if (md.parent !== BLANK_UUID) await setVolumeRole(domain, imgUUID, md.parent, 'LEAF').catch(() => {});
+}
+
+/** Rewrites a volume's VOLTYPE (LEAF ↔ INTERNAL as snapshots come and go). */
+export async function setVolumeRole(
+  domain: FileStorageDomain,
+  imgUUID: string,
+  volUUID: string,
+  role: VolumeRoleName,
+): Promise<void> {
+  const md = await readVolumeMetadata(domain, imgUUID, volUUID);
+  try {
+    await writeFileAtomic(
+      volumePaths(domain, imgUUID, volUUID).meta,
+      formatVolumeMetadata({ ...md, voltype: role }, domain.version),
+    );
+  } catch (error) {
+    throw new VdsmError('VolumeMetadataWriteError', `${volUUID}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -7,7 +7,11 @@ export async function qemuImgCreate(
   path: string,
   format: QemuFormat,
   sizeBytes: number,
-  options: { preallocation?: 'off' | 'falloc' | 'metadata' } = {},
+  options: {
+    preallocation?: 'off' | 'falloc' | 'metadata';
+    /** Backing file as written into the image (relative to its directory) and its format. */
+    backing?: { path: string; format: QemuFormat };
+  } = {},
 ): Promise<void> {
   const opts: string[] = [];
   if (format === 'qcow2') opts.push('compat=1.1');
@@ -15,7 +19,15 @@ export async function qemuImgCreate(
     opts.push(`preallocation=${options.preallocation}`);
   await execa(
     'qemu-img',
-    ['create', '-f', format, ...(opts.length > 0 ? ['-o', opts.join(',')] : []), path, String(sizeBytes)],
+    [
+      'create',
+      '-f',
+      format,
+      ...(opts.length > 0 ? ['-o', opts.join(',')] : []),
+      ...(options.backing !== undefined ? ['-b', options.backing.path, '-F', options.backing.format] : []),
+      path,
+      String(sizeBytes),
+    ],
     {
       timeout: 600_000,
       maxBuffer: 1024 * 1024,
