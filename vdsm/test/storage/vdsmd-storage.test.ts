@@ -43,33 +43,33 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
       '',
     ].join('\n'),
   );
-  const daemon = execa('node', [VDSMD, '--config', conf], {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    env: { NOTIFY_SOCKET: '', SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
-  });
-  let output = '';
-  daemon.stderr?.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  daemon.stdout?.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
+  let client!: VdsmClient;
+  let daemon: ReturnType<typeof execa> | undefined;
+  const start = async () => {
+    const child = execa('node', [VDSMD, '--config', conf], {
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      env: { NOTIFY_SOCKET: '', SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
+    });
+    daemon = child;
+    let output = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stdout?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    await until(() => output.includes('serving on') || child.exitCode !== null, 'vdsmd to serve', 30_000);
+    if (!output.includes('serving on')) throw new Error(`vdsmd did not start:\n${output}`);
+    client = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, transport: 'stomp', reconnect: false });
+  };
   t.teardown(async () => {
-    daemon.kill('SIGTERM');
+    client?.close();
+    daemon?.kill('SIGTERM');
     await daemon;
   });
-  await until(() => output.includes('serving on') || daemon.exitCode !== null, 'vdsmd to serve', 30_000);
-  if (!output.includes('serving on')) throw new Error(`vdsmd did not start:\n${output}`);
-  const client = await VdsmClient.connect({
-    host: '127.0.0.1',
-    port,
-    tls: false,
-    transport: 'stomp',
-    reconnect: false,
-  });
-  t.teardown(() => client.close());
+  await start();
   const call = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
     client.call<T>(method, params, { timeoutMs: 60_000 });
   const fails = async (method: string, params: Record<string, unknown>) => {
@@ -515,6 +515,42 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     'recovery',
     20_000,
   );
+
+  // vdsmd dies (SIGKILL) while SPM: sanlock frees the lease with its registration; a new vdsmd connects again,
+  // becomes SPM and finds the persisted tasks
+  client.close();
+  daemon?.kill('SIGKILL');
+  await daemon;
+  await start();
+  t.same(await call('Host.getConnectedStoragePools'), [], 'a fresh vdsmd is connected to nothing');
+  await call('StoragePool.connectStorageServer', {
+    storagepoolID: BLANK,
+    domainType: 4,
+    connectionParams: [{ id: connId, connection: shared }],
+  });
+  await call('StoragePool.connect', {
+    storagepoolID: spUUID,
+    hostID: 1,
+    scsiKey: spUUID,
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+    domainDict: { [sdUUID]: 'active' },
+  });
+  const again = await call<string>('StoragePool.spmStart', {
+    storagepoolID: spUUID,
+    prevID: 1,
+    prevLver: '1',
+    enableScsiFencing: 'false',
+    maxHostID: 250,
+    domVersion: '5',
+  });
+  t.match(await waitTask(again), { taskResult: 'success' }, 'SPM again after a crash');
+  t.match(
+    await call('Host.getAllTasksStatuses'),
+    { [volTask]: { taskState: 'finished', taskResult: 'success' } },
+    'persisted tasks reloaded',
+  );
+  t.match(await call('Task.getInfo', { taskID: volTask }), { id: volTask, verb: 'createVolume' });
 
   await call('StoragePool.spmStop', { storagepoolID: spUUID });
   await call('StoragePool.disconnect', { storagepoolID: spUUID, hostID: 1, scsiKey: spUUID, remove: false });
