@@ -76,6 +76,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       api,
       url: `${https === undefined ? 'http' : 'https'}://${listen.includes(':') ? `[${listen}]` : listen}:${port}`,
       async stop() {
+        engine.pools.close();
         await api.close();
         await hostManager.stopAll();
         await db.close();

@@ -2,7 +2,8 @@
  * Attaching a file storage domain to a data center, as ovirt-engine does it with vdsm's storage verbs: connect the
  * storage server on every Up host of the data center, create the domain on one of them, create the data center's
  * storage pool with it as master (the pool id is the data center id), and connect every host to the pool with its
- * own pool host id. Electing an SPM (StoragePool.spmStart) is not done yet: see README.
+ * own pool host id; then an SPM is elected. Hosts that come Up later are connected to their data center's pool, and
+ * the SPM is re-elected when it leaves (NonResponsive, Maintenance, NonOperational).
  */
 import type { Db } from '../db/db.js';
 import { dataCenters } from '../db/repo/datacenters.js';
@@ -11,6 +12,7 @@ import { type Host, hosts } from '../db/repo/hosts.js';
 import { type StorageConnection, type StorageDomain, storage } from '../db/repo/storage.js';
 import { EngineError } from '../errors.js';
 import type { HostManager } from '../hosts/manager.js';
+import { SpmElection } from './spm-election.js';
 
 /** vdsm's storage domain type ids (StorageDomainTypeId) and names (StorageDomainType) per connection type. */
 const DOMAIN_TYPES: ReadonlyMap<StorageConnection['type'], { id: number; name: string }> = new Map([
@@ -31,11 +33,30 @@ const NO_POOL = '00000000-0000-0000-0000-000000000000';
 const LEASE = { lockRenewalIntervalSec: 5, leaseTimeSec: 60, ioOpTimeoutSec: 10, leaseRetries: 3 };
 const DOMAIN_VERSION = 5;
 
+/** Election retries after the SPM left: its lease may take a few lease periods to expire. */
+const REELECT_ATTEMPTS = 10;
+const REELECT_DELAY_MS = 2000;
+
 export class PoolManager {
+  readonly election: SpmElection;
+  private closed = false;
+
   constructor(
     private readonly db: Db,
     private readonly hostManager: HostManager,
-  ) {}
+  ) {
+    this.election = new SpmElection(db, hostManager);
+    hostManager.on('status', (hostId, status) => {
+      if (this.closed) return;
+      const work = status === 'Up' ? this.onHostUp(hostId) : this.onHostGone(hostId, status);
+      // failures are recorded as events by the election; a closed database during shutdown is the only other case
+      work.catch(() => undefined);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
 
   async attach(dataCenterId: string, storageDomainId: string, userId: string | null): Promise<StorageDomain> {
     const dc = await dataCenters.get(this.db, dataCenterId);
@@ -111,6 +132,7 @@ export class PoolManager {
         domainDict: { [sd.id]: 'active' },
       });
     }
+    await this.election.elect(dc.id);
     await events.add(this.db, {
       severity: 'normal',
       code: 'STORAGE_DOMAIN_ATTACHED',
@@ -119,6 +141,65 @@ export class PoolManager {
       userId,
     });
     return (await storage.get(this.db, sd.id))!;
+  }
+
+  /** A host that comes Up in a data center with a pool is connected to it; a pool without SPM gets one. */
+  private async onHostUp(hostId: string): Promise<void> {
+    const host = await hosts.get(this.db, hostId);
+    if (host === undefined) return;
+    const dcId = (
+      await this.db.query<{ id: string }>('SELECT datacenter_id AS id FROM clusters WHERE id = $1', [host.clusterId])
+    )[0]?.id;
+    const dc = dcId === undefined ? undefined : await dataCenters.get(this.db, dcId);
+    if (dc === undefined || dc.masterDomainId === null || host.poolHostId === null) return;
+    const sd = await storage.get(this.db, dc.masterDomainId);
+    const connection = sd?.connectionId == null ? undefined : await storage.getConnection(this.db, sd.connectionId);
+    const type = connection === undefined ? undefined : DOMAIN_TYPES.get(connection.type);
+    if (connection === undefined || type === undefined) return;
+    const client = await this.hostManager.connection(host.id);
+    const connected = await client
+      .call<{ storagepoolID?: string }[] | string[]>('Host.getConnectedStoragePools', {})
+      .catch(() => []);
+    if (!JSON.stringify(connected).includes(dc.id)) {
+      await this.call(host, 'StoragePool.connectStorageServer', {
+        storagepoolID: NO_POOL,
+        domainType: type.id,
+        connectionParams: [{ id: connection.id, connection: connection.connection }],
+      });
+      await this.call(host, 'StoragePool.connect', {
+        storagepoolID: dc.id,
+        hostID: host.poolHostId,
+        scsiKey: dc.id,
+        masterSdUUID: dc.masterDomainId,
+        masterVersion: dc.masterVersion,
+        domainDict: { [dc.masterDomainId]: 'active' },
+      });
+    }
+    if (dc.status !== 'Up') await this.election.elect(dc.id);
+  }
+
+  /** The SPM left: the data center contends until another host holds the SPM lease. */
+  private async onHostGone(hostId: string, status: string): Promise<void> {
+    if (status !== 'NonResponsive' && status !== 'Maintenance' && status !== 'NonOperational') return;
+    const host = await hosts.get(this.db, hostId);
+    if (host === undefined || host.spmStatus !== 'SPM') return;
+    const dcId = (
+      await this.db.query<{ id: string }>('SELECT datacenter_id AS id FROM clusters WHERE id = $1', [host.clusterId])
+    )[0]?.id;
+    if (dcId === undefined) return;
+    await hosts.setSpm(this.db, dcId, null);
+    await dataCenters.setStatus(this.db, dcId, 'Contend');
+    await events.add(this.db, {
+      severity: 'warning',
+      code: 'SPM_LOST',
+      message: `SPM host ${host.name} is ${status}: electing another`,
+      hostId,
+      dataCenterId: dcId,
+    });
+    for (let attempt = 0; attempt < REELECT_ATTEMPTS && !this.closed; attempt++) {
+      if ((await this.election.elect(dcId)) !== undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, REELECT_DELAY_MS));
+    }
   }
 
   private async call<T = unknown>(host: Host, method: string, params: Record<string, unknown>): Promise<T> {

@@ -18,7 +18,12 @@ export interface Vdsmd {
 
 /** `sections` adds config lines after [addresses] (e.g. `['[irs]', 'repository = …']`). */
 export async function startVdsmd(
-  options: { pkiDir?: string; port?: number; sections?: readonly string[] } = {},
+  options: {
+    pkiDir?: string;
+    port?: number;
+    sections?: readonly string[];
+    env?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<Vdsmd> {
   const dir = await mkdtemp(join(tmpdir(), 'engine-lite-vdsmd-'));
   const port = options.port ?? (await freePort());
@@ -50,7 +55,7 @@ export async function startVdsmd(
     reject: false,
     buffer: false,
     stdin: 'ignore',
-    env: { NOTIFY_SOCKET: '' },
+    env: { NOTIFY_SOCKET: '', ...options.env },
   });
   let exited = false;
   void daemon.then(() => {

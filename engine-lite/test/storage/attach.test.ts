@@ -1,6 +1,7 @@
-// engine-lite attaches a LOCALFS storage domain to a data center with two real vdsmd hosts: connectStorageServer
-// on both, StorageDomain.create on one, StoragePool.create (the pool id is the data center id), StoragePool.connect
-// on both with their own pool host ids; the domain's metadata is on disk and both hosts see the pool.
+// engine-lite attaches a LOCALFS storage domain to a data center with two real vdsmd hosts (each with its own sanlock
+// daemon): connectStorageServer on both, StorageDomain.create on one, StoragePool.create (the pool id is the data
+// center id), StoragePool.connect on both with their own pool host ids, then the SPM election picks the host with the
+// highest SPM priority; when that vdsmd dies, the other host takes the SPM lease over.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import t from 'tap';
 import { type RunningEngine, startEngine } from '../../src/runtime.js';
 import { type ApiError, EngineClient } from '../../src/sdk/client.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { type Sanlock, startSanlock } from '../helpers/sanlock.js';
 import { startVdsmd, type Vdsmd } from '../helpers/vdsmd.js';
 
 t.test('attach a file storage domain: domain and pool made on real vdsmd hosts', async (t) => {
@@ -17,10 +19,12 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
   await mkdir('/var/tmp', { recursive: true });
   const dir = await mkdtemp('/var/tmp/engine-lite-storage-');
   const daemons: Vdsmd[] = [];
+  const sanlocks: Sanlock[] = [];
   let engine: RunningEngine | undefined;
   t.teardown(async () => {
     await engine?.stop();
     await Promise.all(daemons.map((d) => d.stop()));
+    await Promise.all(sanlocks.map((s) => s.stop()));
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -28,9 +32,20 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
   await mkdir(shared);
   for (const name of ['a', 'b']) {
     await mkdir(join(dir, name, 'repo'), { recursive: true });
+    const sanlock = await startSanlock(join(dir, name));
+    sanlocks.push(sanlock);
     daemons.push(
       await startVdsmd({
-        sections: ['[irs]', `repository = ${join(dir, name, 'repo')}`, `storage_run_dir = ${join(dir, name, 'run')}`],
+        sections: [
+          '[irs]',
+          `repository = ${join(dir, name, 'repo')}`,
+          `storage_run_dir = ${join(dir, name, 'run')}`,
+          '[sanlock]',
+          'io_timeout = 1',
+          '[spm]',
+          'watchdog_interval = 0.5',
+        ],
+        env: { SANLOCK_RUN_DIR: sanlock.runDir },
       }),
     );
   }
@@ -52,7 +67,15 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
 
   const added = await Promise.all(
     daemons.map((d, i) =>
-      api.hosts.add({ name: `h${i}`, address: '127.0.0.1', port: d.port, cluster: { name: 'cl1' }, tls: false }),
+      // h1 has the higher SPM priority
+      api.hosts.add({
+        name: `h${i}`,
+        address: '127.0.0.1',
+        port: d.port,
+        cluster: { name: 'cl1' },
+        tls: false,
+        spm: { priority: i === 1 ? 8 : 3 },
+      }),
     ),
   );
   for (const h of added)
@@ -62,13 +85,17 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
       { timeoutMs: 30_000 },
     );
 
+  const attachStarted = Date.now();
   const attached = await api.dataCenters.attachStorageDomain(dc.id, sd.id);
+  t.comment(`attach with SPM election took ${Date.now() - attachStarted} ms`);
   t.equal(attached.status, 'active', 'domain Active');
   t.equal(attached.master, true, 'and the master domain');
   t.equal(attached.data_center?.id, dc.id);
   const dcNow = await api.dataCenters.get(dc.id);
   t.equal(dcNow.master_storage_domain?.id, sd.id, 'data center records its master domain');
-  t.equal(dcNow.status, 'contend', 'no SPM elected yet: Contend');
+  t.equal(dcNow.status, 'up', 'an SPM was elected: the data center is Up');
+  const spm = async () => (await api.hosts.list()).filter((h) => h.spm.status === 'spm').map((h) => h.name);
+  t.same(await spm(), ['h1'], 'the host with the highest SPM priority is SPM');
   t.same((await api.hosts.list()).map((h) => h.pool_host_id).sort(), [1, 2], 'each host has its own pool host id');
 
   const metadata = await readFile(join(shared, sd.id, 'dom_md', 'metadata'), 'utf8');
@@ -88,4 +115,13 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
     (await api.events.list()).some((e) => e.code === 'STORAGE_DOMAIN_ATTACHED'),
     'audit log',
   );
+
+  // the SPM's vdsmd dies: sanlock frees its lease, the other host is elected
+  const killedAt = Date.now();
+  await daemons[1]!.kill();
+  await api.waitFor(spm, (names) => names.length === 1 && names[0] === 'h0', { timeoutMs: 60_000 });
+  t.pass(`h0 took the SPM role over (${Date.now() - killedAt} ms after the kill)`);
+  t.equal((await api.dataCenters.get(dc.id)).status, 'up', 'the data center is Up again');
+  const codes = (await api.events.list()).map((e) => e.code);
+  t.ok(codes.includes('SPM_LOST'), 'audit log: SPM lost');
 });

@@ -18,6 +18,9 @@ export const dataCenters = {
   async get(db: Queryable, id: string): Promise<DataCenter | undefined> {
     return (await db.query<DataCenter>(`SELECT ${COLS} FROM datacenters WHERE id = $1`, [id]))[0];
   },
+  async setStatus(db: Queryable, id: string, status: string): Promise<void> {
+    await db.query('UPDATE datacenters SET status = $2 WHERE id = $1', [id, status]);
+  },
   async setPool(db: Queryable, id: string, masterDomainId: string, masterVersion: number, status: string) {
     await db.query('UPDATE datacenters SET master_domain_id = $2, master_version = $3, status = $4 WHERE id = $1', [
       id,

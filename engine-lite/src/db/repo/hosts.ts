@@ -62,6 +62,14 @@ export const hosts = {
       `SELECT ${COLS} FROM hosts WHERE cluster_id IN (SELECT id FROM clusters WHERE datacenter_id = $1) ORDER BY name`,
       [dataCenterId],
     ),
+  /** SPM of its data center's pool: 'SPM' for `id`, 'None' for every other host of that data center. */
+  async setSpm(db: Queryable, dataCenterId: string, spmHostId: string | null): Promise<void> {
+    await db.query(
+      `UPDATE hosts SET spm_status = CASE WHEN id = $2 THEN 'SPM' ELSE 'None' END
+       WHERE cluster_id IN (SELECT id FROM clusters WHERE datacenter_id = $1)`,
+      [dataCenterId, spmHostId],
+    );
+  },
   async setPoolHostId(db: Queryable, id: string, poolHostId: number): Promise<void> {
     await db.query('UPDATE hosts SET pool_host_id = $2 WHERE id = $1', [id, poolHostId]);
   },
