@@ -109,7 +109,17 @@ t.test('a created v5 domain has upstream layout and sealed metadata', async (t) 
   const fh = await open(join(root, 'dom_md', 'xleases'), 'r');
   const block = Buffer.alloc(512);
   await fh.read(block, 0, 512, 1024 * 1024);
+  const record = Buffer.alloc(64);
+  await fh.read(record, 0, 64, 1024 * 1024 + 512 + 3999 * 64);
   await fh.close();
+  // upstream's RECORD_STRUCT "48s x 11s x 3c" of EMPTY_RECORD = Record("", 0)
+  t.same(
+    record,
+    Buffer.concat([Buffer.alloc(49), Buffer.from('00000000000'), Buffer.alloc(1), Buffer.from('--\n')]),
+    'free index records',
+  );
+  t.equal(block.toString('latin1', 70, 71), '-', 'index not left updating');
+  t.equal(block.toString('latin1', 511, 512), '\n');
   t.equal(block.readUInt32BE(0), 0x12152016, 'xleases index magic');
   t.equal(block.toString('latin1', 5, 9), '0001');
   t.equal(block.toString('latin1', 10, 10 + 36), sdUUID);
