@@ -7,7 +7,8 @@
  *  - virt.getAllVmStats.1000.bytes: reply body size
  *  - vdsmd.rss.1000vms: resident memory with 1000 VMs (baseline: vdsmd with none)
  *  - virt.create-to-up: VM.create call to the Up event, median of 50, on test:///default
- *    (baseline: libvirt's own defineXML + create of the same XML from this process)
+ *    (baseline: libvirt's own defineXML + create of the same XML from this process); virt.create-to-up.qemu: the
+ *    same with a diskless guest on qemu:///system, median of 5 (skipped when libvirtd is unreachable)
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -127,6 +128,65 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
+/** A diskless guest: QEMU starts and idles in its firmware; nothing to boot, so only start-up is measured. */
+function idleGuestXml(name: string, uuid: string, type: string): string {
+  return `<domain type='${type}'><name>${name}</name><uuid>${uuid}</uuid><metadata><ovirt-vm:vm xmlns:ovirt-vm='${OVIRT_VM_NS}'><ovirt-vm:clusterVersion>4.7</ovirt-vm:clusterVersion></ovirt-vm:vm></metadata><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><features><acpi/></features><devices/></domain>`;
+}
+
+/** The same comparison on qemu:///system (real QEMU processes, TCG here), when libvirtd is reachable. */
+async function createToUpOnQemu(dir: string): Promise<void> {
+  const runs = 5;
+  let conn: Connection;
+  try {
+    conn = await Connection.open({ uri: 'qemu:///system' });
+  } catch {
+    process.stderr.write('qemu:///system unreachable: skipping virt.create-to-up.qemu\n');
+    return;
+  }
+  const raw: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const name = `vdsm-bench-raw-${randomUUID().slice(0, 8)}`;
+      const t0 = performance.now();
+      const dom = await conn.defineXML(idleGuestXml(name, randomUUID(), 'qemu'));
+      await dom.create();
+      raw.push(performance.now() - t0);
+      await dom.destroy();
+      await dom.undefine();
+    }
+  } finally {
+    await conn.close();
+  }
+  const daemon = await startDaemon(dir, 'qemu:///system');
+  const up: number[] = [];
+  try {
+    const waiting = new Map<string, () => void>();
+    daemon.client.subscribeEvents((method, params) => {
+      const id = method.split('|')[3] ?? '';
+      if ((params[id] as { status?: string } | undefined)?.status === 'Powering up') waiting.get(id)?.();
+    });
+    await daemon.client.call('Host.ping2');
+    for (let i = 0; i < runs; i++) {
+      const uuid = randomUUID();
+      const started = new Promise<void>((resolve) => waiting.set(uuid, resolve));
+      const t0 = performance.now();
+      await daemon.client.call('VM.create', {
+        vmID: uuid,
+        vmParams: { xml: idleGuestXml(`vdsm-bench-${uuid.slice(0, 8)}`, uuid, 'kvm') },
+      });
+      await started;
+      up.push(performance.now() - t0);
+      await daemon.client.call('VM.destroy', { vmID: uuid });
+    }
+  } finally {
+    await daemon.stop();
+  }
+  const v = median(up);
+  const b = median(raw);
+  emit('virt.create-to-up.qemu', v, 'ms', 'libvirt defineXML+create (qemu:///system)', v / b);
+  emit('virt.create-to-up.qemu.overhead', v - b, 'ms');
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vdsm-virt-bench-'));
   try {
@@ -172,6 +232,8 @@ async function main(): Promise<void> {
     const raw = median(libvirtTimes);
     emit('virt.create-to-up', up, 'ms', 'libvirt defineXML+create', up / raw);
     emit('virt.create-to-up.overhead', up - raw, 'ms');
+
+    await createToUpOnQemu(dir);
 
     const full = await startDaemon(dir, `test://${nodeFile}`);
     try {
