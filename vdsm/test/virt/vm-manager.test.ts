@@ -267,3 +267,21 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
   await ext.destroy();
   await ext.undefine();
 });
+
+t.test('VM.destroy while the domain is still starting leaves nothing behind', async (t) => {
+  const { hypervisor, manager, events } = await setup(t);
+  const xml = engineDomainXml({ name: 'mgr-early' });
+  const id = uuidOf(xml);
+  await manager.create(id, { xml });
+  await manager.destroy(id, 1);
+  t.match(events.at(-1)?.record, { status: 'Down', exitReason: 6 });
+  t.equal(await vdsmCode(() => manager.stats(id)), 1, 'gone');
+  // The background start may still be finishing: it must stop and undefine what it started.
+  const deadline = Date.now() + 5000;
+  let names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
+  while (names.includes('mgr-early') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
+  }
+  t.notOk(names.includes('mgr-early'), 'no domain left in libvirt');
+});

@@ -102,7 +102,17 @@ export class VmLifecycle {
       this.markDown(vm, downInfo(ExitCode.ERROR, ExitReason.LIBVIRT_START_FAILED, errorText(err)));
       return;
     }
-    if (vm.destroying || vm.isDown()) return;
+    if (vm.destroying || vm.isDown()) {
+      // VM.destroy came while the domain was starting: it must not be left running behind vdsmd.
+      const handle = vm.handle;
+      if (handle !== undefined) {
+        await this.stopDomain(vm, handle, 0).catch((err: unknown) =>
+          this.log.warn({ vmId: vm.id, err }, 'stop failed'),
+        );
+        await this.undefine(vm, handle);
+      }
+      return;
+    }
     this.log.info({ vmId: vm.id, ms: Math.round(performance.now() - begun) }, 'VM started');
     await this.started(vm, launchPaused);
   }
