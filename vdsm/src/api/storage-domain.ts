@@ -20,6 +20,14 @@ export function storageDomainHandlers(storage: StorageService): HandlerTable {
     // POSIXFS domains report TYPE=POSIXFS as upstream does, a name the schema's enum lacks.
     implement('StorageDomain.getInfo', async (p) => (await storage.domainInfo(p.storagedomainID)) as StorageDomainInfo),
     implement('StorageDomain.getStats', (p) => storage.domainStats(p.storagedomainID)),
+    implement('StorageDomain.setDescription', async (p) => {
+      await storage.setDomainDescription(p.storagedomainID, p.description);
+      return undefined;
+    }),
+    implement('StorageDomain.validate', async (p) => {
+      await storage.domainInfo(p.storagedomainID);
+      return undefined;
+    }),
     implement('StorageDomain.getImages', (p) => storage.images(p.storagedomainID)),
     implement('StorageDomain.getVolumes', (p) => storage.volumes(p.storagedomainID, p.imageID)),
     implement('StorageDomain.attach', async (p) => {

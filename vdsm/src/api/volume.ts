@@ -24,6 +24,17 @@ export function volumeHandlers(storage: StorageService): HandlerTable {
         sequence: p.sequence ?? 0,
       });
     }),
+    implement('Volume.setDescription', async (p) => {
+      await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, {
+        description: p.description,
+      });
+      return undefined;
+    }),
+    implement('Volume.setLegality', async (p) => {
+      await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, { legality: p.legality });
+      return undefined;
+    }),
+    implement('Volume.getSize', (p) => storage.volumeSize(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement('Volume.delete', (p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement(
       'Volume.getInfo',

@@ -35,11 +35,13 @@ import {
   deleteFileImage,
   deleteFileVolume,
   fileVolumeInfo,
+  fileVolumeSize,
   imageVolumes,
   listImages,
   readVolumeMetadata,
   removeFileVolume,
   setVolumeRole,
+  updateVolumeMetadata,
   type VolumeInfo,
   volumePaths,
 } from './volume/file-volume.js';
@@ -277,6 +279,37 @@ export class StorageService {
     const domain = await this.poolDomain(spUUID, sdUUID);
     await readVolumeMetadata(domain, imgUUID, volUUID);
     return this.tasks.start('deleteVolume', () => deleteFileVolume(domain, imgUUID, volUUID), { persistDir: tasksDir });
+  }
+
+  /** Volume.setDescription / Volume.setLegality (SPM). */
+  async updateVolume(
+    spUUID: string,
+    sdUUID: string,
+    imgUUID: string,
+    volUUID: string,
+    change: { description?: string; legality?: 'LEGAL' | 'ILLEGAL' | 'FAKE' },
+  ): Promise<void> {
+    this.pools.spm(spUUID).assertSpm();
+    await updateVolumeMetadata(await this.poolDomain(spUUID, sdUUID), imgUUID, volUUID, change);
+  }
+
+  async volumeSize(
+    spUUID: string,
+    sdUUID: string,
+    imgUUID: string,
+    volUUID: string,
+  ): Promise<{ apparentsize: number; truesize: number }> {
+    return fileVolumeSize(await this.poolDomain(spUUID, sdUUID), imgUUID, volUUID);
+  }
+
+  /** StorageDomain.setDescription: the SPM's job once the domain is in a pool. */
+  async setDomainDescription(sdUUID: string, description: string): Promise<void> {
+    const domain = await this.finder.get(sdUUID, true);
+    for (const spUUID of domain.pools)
+      if (this.pools.connectedPools().includes(spUUID)) this.pools.spm(spUUID).assertSpm();
+    if (description.length > 50)
+      throw new VdsmError('StorageDomainDescriptionTooLongError', `${description.length} characters`);
+    await domain.updateMetadata({ DESCRIPTION: description });
   }
 
   async images(sdUUID: string): Promise<string[]> {

@@ -265,6 +265,27 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     'unknown volume: 201',
   );
 
+  const volRef = { volumeID: volUUID, storagepoolID: spUUID, storagedomainID: sdUUID, imageID: imgUUID };
+  await call('Volume.setDescription', { ...volRef, description: 'renamed disk' });
+  t.match(await call('Volume.getInfo', volRef), { description: 'renamed disk' });
+  await call('Volume.setLegality', { ...volRef, legality: 'ILLEGAL' });
+  t.equal(
+    await fails('Image.prepare', {
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+      volumeID: volUUID,
+    }),
+    227,
+    'an illegal volume is not prepared',
+  );
+  await call('Volume.setLegality', { ...volRef, legality: 'LEGAL' });
+  const size = await call<{ apparentsize: number; truesize: number }>('Volume.getSize', volRef);
+  t.ok(size.apparentsize > 0 && size.truesize > 0, 'Volume.getSize');
+  await call('StorageDomain.setDescription', { storagedomainID: sdUUID, description: 'renamed domain' });
+  t.match(await call('StorageDomain.getInfo', { storagedomainID: sdUUID }), { name: 'renamed domain' });
+  t.equal(await fails('StorageDomain.setDescription', { storagedomainID: sdUUID, description: 'x'.repeat(51) }), 387);
+  t.equal(await call('StorageDomain.validate', { storagedomainID: sdUUID }), true);
   t.same(await call('StorageDomain.getImages', { storagedomainID: sdUUID }), [imgUUID]);
   t.same(await call('Image.getVolumes', { imageID: imgUUID, storagepoolID: spUUID, storagedomainID: sdUUID }), [
     volUUID,
@@ -498,7 +519,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   // a corrupted metadata seal: answered with 752 and reported by the monitor
   const mdPath = join(shared, sdUUID, 'dom_md', 'metadata');
   const original = await readFile(mdPath, 'utf8');
-  await writeFile(mdPath, original.replace('DESCRIPTION=local data', 'DESCRIPTION=local dat4'));
+  await writeFile(mdPath, original.replace('DESCRIPTION=renamed domain', 'DESCRIPTION=renamed domaim'));
   t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 752, 'MetaDataSealIsBroken');
   await until(
     async () => {

@@ -256,3 +256,36 @@ export async function setVolumeRole(
     throw new VdsmError('VolumeMetadataWriteError', `${volUUID}: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** Rewrites chosen metadata fields of a volume (description, legality). */
+export async function updateVolumeMetadata(
+  domain: FileStorageDomain,
+  imgUUID: string,
+  volUUID: string,
+  change: Partial<Pick<VolumeMetadata, 'description' | 'legality'>>,
+): Promise<void> {
+  const md = await readVolumeMetadata(domain, imgUUID, volUUID);
+  const next = {
+    ...md,
+    ...change,
+    description: (change.description ?? md.description).slice(0, MAX_VOLUME_DESCRIPTION_LENGTH),
+  };
+  try {
+    await writeFileAtomic(volumePaths(domain, imgUUID, volUUID).meta, formatVolumeMetadata(next, domain.version));
+  } catch (error) {
+    if (error instanceof VdsmError) throw error;
+    throw new VdsmError('VolumeMetadataWriteError', `${volUUID}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export async function fileVolumeSize(
+  domain: FileStorageDomain,
+  imgUUID: string,
+  volUUID: string,
+): Promise<{ apparentsize: number; truesize: number }> {
+  await readVolumeMetadata(domain, imgUUID, volUUID);
+  const st = await stat(volumePaths(domain, imgUUID, volUUID).data).catch((error: unknown) => {
+    throw new VdsmError('VolumeDoesNotExist', volUUID, { cause: error });
+  });
+  return { apparentsize: st.size, truesize: st.blocks * 512 };
+}
