@@ -155,6 +155,15 @@ t.test('one SPM at a time over shared storage', async (t) => {
   t.equal((await a.service.spmStatus(spUUID)).spmId, 1);
 
   mark('await a.service.pools.spm(spUU');
+  // the lease taken away behind our back (released through sanlock by someone else): the watchdog notices
+  const leases = join(shared, sdUUID, 'dom_md', 'leases');
+  await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
+    env: { SANLOCK_RUN_DIR: a.sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
+  });
+  await until(async () => (await a.service.spmStatus(spUUID)).spmStatus !== 'SPM', 'the watchdog to notice', 20_000);
+  t.pass('a dropped the SPM role when its lease vanished');
+  mark('watchdog');
+
   await a.service.pools.spm(spUUID).stop();
   await a.service.close();
   mark('a closed');
