@@ -147,7 +147,6 @@ async function realGuestTests(): Promise<void> {
       down,
       { exitReason: 7, exitMessage: 'User shut down from within the guest' },
       'exit reason: shut down from within the guest',
-      { todo: 'virt core records 6 (admin shutdown) for every VM.shutdown, also when the agent did it' },
     );
     await call('VM.destroy', { vmID: vmId });
   });

@@ -309,7 +309,8 @@ export class VmLifecycle {
     if (!useAgent && !vm.description.acpi && !o.force) {
       throw new VdsmError('VMExists', 'no shutdown method is available (no responsive guest agent, no ACPI)');
     }
-    if (!o.reboot) vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN);
+    // Upstream (_getShutdownReason): only ACPI / forced stops are the admin's (6); a shutdown the oVirt agent
+    // performs ends as one from within the guest (7). The reason is set when those steps actually run.
     vm.shutdownRequested(o.reboot);
     void this.shutdownSequence(vm, handle, useAgent, o).catch((err: unknown) => {
       this.log.warn({ vmId: vm.id, err }, 'shutdown sequence failed');
@@ -326,6 +327,7 @@ export class VmLifecycle {
     }
     if (vm.isDown()) return;
     if (vm.description.acpi) {
+      if (!o.reboot) vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN);
       try {
         // Drivers without the ACPI flag (the test driver) take their default method.
         if (o.reboot) {
@@ -360,6 +362,7 @@ export class VmLifecycle {
       this.onReboot(vm);
       return;
     }
+    vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN);
     await this.stopDomain(vm, handle, 0);
   }
 
