@@ -17,6 +17,7 @@ export function hostStorageHandlers(storage: StorageService): HandlerTable {
     implement('Host.getConnectedStoragePools', () => storage.pools.connectedPools()),
     implement('Host.getAllTasksStatuses', () => storage.tasks.allStatuses()),
     implement('Host.getAllTasksInfo', () => storage.tasks.allInfo()),
+    implement('Host.getAllTasks', () => storage.tasks.allDetails()),
   ]);
 }
 

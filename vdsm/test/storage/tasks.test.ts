@@ -51,6 +51,14 @@ t.test('stop rolls a running task back; done tasks can be cleared, not stopped',
   await tasks.wait(id);
   t.same(undone, ['two=2', 'one'], 'recoveries newest first');
   t.match(tasks.status(id), { taskState: 'finished', taskResult: 'cleanSuccess', code: 411 });
+  t.match(tasks.allDetails()[id], {
+    id,
+    verb: 'slowJob',
+    state: 'finished',
+    result: 'cleanSuccess',
+    code: 411,
+    tag: 'spm',
+  });
   t.match(await readFile(join(dir, id, `${id}.result`), 'utf8'), /^code = 411$/m);
   t.equal(
     (

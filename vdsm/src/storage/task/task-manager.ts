@@ -25,6 +25,16 @@ export interface TaskStatusWire {
   message: string;
 }
 
+export interface TaskDetailsWire {
+  id: string;
+  verb: string;
+  state: WireTaskState;
+  code: number;
+  message: string;
+  result: WireTaskResult;
+  tag: string;
+}
+
 export interface Recovery {
   readonly name: string;
   readonly params: Readonly<Record<string, unknown>>;
@@ -241,6 +251,16 @@ export class TaskManager {
 
   allStatuses(): Record<string, TaskStatusWire> {
     return Object.fromEntries([...this.tasks.keys()].map((id) => [id, this.status(id)]));
+  }
+
+  /** Host.getAllTasks: `{id, verb, state, code, message, result, tag}` per task. */
+  allDetails(): Record<string, TaskDetailsWire> {
+    const out: Record<string, TaskDetailsWire> = {};
+    for (const r of this.tasks.values()) {
+      const [state, result] = wireState(r.state);
+      out[r.id] = { id: r.id, verb: r.verb, state, code: r.code, message: r.message, result, tag: r.tag };
+    }
+    return out;
   }
 
   allInfo(): Record<string, { id: string; verb: string }> {
