@@ -6,7 +6,7 @@ import type { AuditEvent } from '../db/repo/events.js';
 import type { Host } from '../db/repo/hosts.js';
 import type { StorageDomain } from '../db/repo/storage.js';
 import type { Template } from '../db/repo/templates.js';
-import type { Vm } from '../db/repo/vms.js';
+import type { VmRow } from '../db/repo/vms.js';
 
 export const API = '/ovirt-engine/api';
 const MiB = 1024 * 1024;
@@ -58,7 +58,7 @@ export const present = {
     last_seen: h.lastSeen?.toISOString(),
     cluster: link('clusters', h.clusterId),
   }),
-  vm: (vm: Vm) => ({
+  vm: (vm: VmRow) => ({
     id: vm.id,
     href: `${API}/vms/${vm.id}`,
     name: vm.name,

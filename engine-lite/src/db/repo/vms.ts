@@ -45,22 +45,23 @@ const BASE_COLS = `id, name, description, cluster_id AS "clusterId", template_id
   memory_mb AS "memoryMb", cpus, os_type AS "osType", display_type AS "displayType", status,
   run_on_host_id AS "runOnHostId"`;
 const COLS = `${BASE_COLS}, stats`;
-/** Lists leave the (large) last stats document out: nothing that lists VMs shows it. */
-const LIST_COLS = `${BASE_COLS}, '{}'::jsonb AS stats`;
+
+/** A VM without its last stats document: what lists return (the document is large, and lists never show it). */
+export type VmRow = Omit<Vm, 'stats'>;
 
 export type VmEdit = Partial<Pick<Vm, 'name' | 'description' | 'memoryMb' | 'cpus' | 'osType' | 'displayType'>>;
 
 export const vms = {
-  list: (db: Queryable) => db.query<Vm>(`SELECT ${LIST_COLS} FROM vms ORDER BY name`),
+  list: (db: Queryable) => db.query<VmRow>(`SELECT ${BASE_COLS} FROM vms ORDER BY name`),
   /** The VMs `userId` holds a permission on (directly on the VM). */
   listVisibleTo: (db: Queryable, userId: string) =>
-    db.query<Vm>(
-      `SELECT ${LIST_COLS} FROM vms WHERE id IN
+    db.query<VmRow>(
+      `SELECT ${BASE_COLS} FROM vms WHERE id IN
        (SELECT object_id FROM permissions WHERE user_id = $1 AND object_type = 'vm') ORDER BY name`,
       [userId],
     ),
   listOnHost: (db: Queryable, hostId: string) =>
-    db.query<Vm>(`SELECT ${COLS} FROM vms WHERE run_on_host_id = $1`, [hostId]),
+    db.query<VmRow>(`SELECT ${BASE_COLS} FROM vms WHERE run_on_host_id = $1`, [hostId]),
   async get(db: Queryable, id: string): Promise<Vm | undefined> {
     return (await db.query<Vm>(`SELECT ${COLS} FROM vms WHERE id = $1`, [id]))[0];
   },
