@@ -1,5 +1,5 @@
 /** `engine-lite serve` flags (also the keys of its --config JSON file). */
-export const SERVE_USAGE = `engine-lite serve [options]
+export const SERVE_USAGE = `engine-lite serve [options]   (each option also as ENGINE_LITE_<NAME>, e.g. ENGINE_LITE_DB)
   --config FILE             JSON file with any of the keys below (without --); flags override it
   --data-dir DIR            engine state: PGlite database, CA, admin password (default /var/lib/engine-lite)
   --db URL                  postgres://user@host:port/db for a PostgreSQL server (default: PGlite in DATA_DIR/db)

@@ -41,21 +41,42 @@ function text(settings: Settings, key: keyof typeof OPTIONS): string | undefined
   return value;
 }
 
-export async function serveOptions(argv: readonly string[]): Promise<EngineOptions> {
+/** `data-dir` ↔ `ENGINE_LITE_DATA_DIR` */
+export function envName(key: string): string {
+  return `ENGINE_LITE_${key.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** ENGINE_LITE_* variables (the systemd unit's EnvironmentFile); booleans are `1`/`true`/`yes`. */
+function fromEnv(env: NodeJS.ProcessEnv): Settings {
+  const out: Settings = {};
+  for (const [key, spec] of Object.entries(OPTIONS) as [keyof typeof OPTIONS, { type: string }][]) {
+    const value = env[envName(key)];
+    if (value === undefined || value === '') continue;
+    out[key] = spec.type === 'boolean' ? /^(1|true|yes)$/i.test(value) : value;
+  }
+  return out;
+}
+
+/** Settings, lowest precedence first: defaults, --config file, ENGINE_LITE_* environment, flags. */
+export async function serveOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EngineOptions> {
   const { values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false });
+  const environment = fromEnv(env);
+  const configFile = values.config ?? (typeof environment.config === 'string' ? environment.config : undefined);
   let settings: Settings = {};
-  if (values.config !== undefined) {
-    const parsed: unknown = JSON.parse(await readFile(values.config, 'utf8'));
+  if (configFile !== undefined) {
+    const parsed: unknown = JSON.parse(await readFile(configFile, 'utf8'));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new Error(`${values.config}: expected a JSON object`);
+      throw new Error(`${configFile}: expected a JSON object`);
     }
     for (const key of Object.keys(parsed)) {
-      if (!(key in OPTIONS) || key === 'config')
-        throw new Error(`${values.config}: unknown key ${JSON.stringify(key)}`);
+      if (!(key in OPTIONS) || key === 'config') throw new Error(`${configFile}: unknown key ${JSON.stringify(key)}`);
     }
     settings = parsed as Settings;
   }
-  settings = { ...settings, ...values };
+  settings = { ...settings, ...environment, ...values };
   const passwordFile = text(settings, 'admin-password-file');
   const monitor = {
     ...(integer(settings, 'poll-interval', 50) === undefined

@@ -22,6 +22,16 @@ t.test('serve flags and config file', async (t) => {
   t.equal(options.dataDir, '/srv/el', 'from the file');
   t.equal(options.port, 9001, 'flags override the file');
   t.same(options.monitor, { pollIntervalMs: 500, maxMissedPolls: 5 }, 'monitor settings');
+  const fromEnv = await serveOptions(['--port', '9002'], {
+    ENGINE_LITE_CONFIG: conf,
+    ENGINE_LITE_DB: 'postgres://engine@db.example/engine',
+    ENGINE_LITE_PORT: '9100',
+    ENGINE_LITE_HTTPS: 'yes',
+  });
+  t.equal(fromEnv.db, 'postgres://engine@db.example/engine', 'ENGINE_LITE_DB (the systemd EnvironmentFile)');
+  t.equal(fromEnv.dataDir, '/srv/el', 'ENGINE_LITE_CONFIG names the config file');
+  t.equal(fromEnv.https, true, 'boolean variables');
+  t.equal(fromEnv.port, 9002, 'flags override the environment');
   await writeFile(conf, JSON.stringify({ colour: 'red' }));
   await t.rejects(serveOptions(['--config', conf]), /unknown key "colour"/, 'unknown config keys refused');
   await t.rejects(serveOptions(['--port', 'x']), /--port: expected an integer/, 'bad numbers refused');
