@@ -52,6 +52,13 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       await storage.pools.spm(p.storagepoolID).stop();
       return undefined;
     }),
+    implement('StoragePool.setDescription', async (p) => {
+      await storage.pools.setDescription(p.storagepoolID, p.description);
+      return undefined;
+    }),
+    implement('StoragePool.getDomainsContainingImage', (p) =>
+      storage.domainsContainingImage(p.storagepoolID, p.imageID),
+    ),
     implement('StoragePool.getSpmStatus', (p) => storage.spmStatus(p.storagepoolID)),
   ]);
 }

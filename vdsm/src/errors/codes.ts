@@ -80,6 +80,7 @@ export const ERRORS = {
   ImageDeleteError: { code: 256, message: "Could not remove all image's volumes" },
   StoragePoolCreationError: { code: 301, message: 'Error creating a storage pool' },
   StoragePoolConnectionError: { code: 302, message: 'Error storage pool connection' },
+  StoragePoolDescriptionTooLongError: { code: 327, message: 'Storage pool description is too long' },
   StoragePoolAlreadyExists: { code: 316, message: 'Error creating a storage pool - pool already exists' },
   IsoCannotBeMasterDomain: { code: 317, message: 'ISO domain cannot be a master storage domain' },
   BackupCannotBeMasterDomain: { code: 319, message: 'Backup domain cannot be a master storage domain' },

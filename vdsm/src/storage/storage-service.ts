@@ -312,6 +312,16 @@ export class StorageService {
     await domain.updateMetadata({ DESCRIPTION: description });
   }
 
+  /** StoragePool.getDomainsContainingImage: active pool domains that have the image. */
+  async domainsContainingImage(spUUID: string, imgUUID: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const sdUUID of this.pools.activeDomains(spUUID)) {
+      const domain = await this.finder.get(sdUUID).catch(() => null);
+      if (domain !== null && (await listImages(domain)).includes(imgUUID)) out.push(sdUUID);
+    }
+    return out;
+  }
+
   async images(sdUUID: string): Promise<string[]> {
     return listImages(await this.finder.get(sdUUID, true));
   }

@@ -286,6 +286,10 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.match(await call('StorageDomain.getInfo', { storagedomainID: sdUUID }), { name: 'renamed domain' });
   t.equal(await fails('StorageDomain.setDescription', { storagedomainID: sdUUID, description: 'x'.repeat(51) }), 387);
   t.equal(await call('StorageDomain.validate', { storagedomainID: sdUUID }), true);
+  t.same(await call('StoragePool.getDomainsContainingImage', { storagepoolID: spUUID, imageID: imgUUID }), [sdUUID]);
+  t.same(await call('StoragePool.getDomainsContainingImage', { storagepoolID: spUUID, imageID: randomUUID() }), []);
+  await call('StoragePool.setDescription', { storagepoolID: spUUID, description: 'dc one' });
+  t.match((await call<{ info: object }>('StoragePool.getInfo', { storagepoolID: spUUID })).info, { name: 'dc one' });
   t.same(await call('StorageDomain.getImages', { storagedomainID: sdUUID }), [imgUUID]);
   t.same(await call('Image.getVolumes', { imageID: imgUUID, storagepoolID: spUUID, storagedomainID: sdUUID }), [
     volUUID,

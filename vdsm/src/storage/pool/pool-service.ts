@@ -340,6 +340,22 @@ export class PoolService {
     await this.options.monitor.stop(sdUUID);
   }
 
+  /** StoragePool.setDescription (SPM): the pool's name in the master domain's metadata. */
+  async setDescription(spUUID: string, description: string): Promise<void> {
+    const pool = this.connected(spUUID);
+    pool.spm.assertSpm();
+    if (description.length > MAX_DESCRIPTION_LENGTH)
+      throw new VdsmError('StoragePoolDescriptionTooLongError', `${description.length} characters`);
+    const master = await this.domain(pool.masterSdUUID);
+    await master.updateMetadata({ POOL_DESCRIPTION: description });
+    this.masterCache = master;
+  }
+
+  /** Active domains of the connected pool (StoragePool.getDomainsContainingImage looks through these). */
+  activeDomains(spUUID: string): string[] {
+    return [...this.connected(spUUID).domains].filter(([, status]) => status === 'Active').map(([sd]) => sd);
+  }
+
   /** True when `sdUUID` belongs to the connected pool (format refuses those). */
   inConnectedPool(sdUUID: string): boolean {
     return this.pool?.domains.has(sdUUID) ?? false;
