@@ -187,6 +187,10 @@ export class PoolManager {
       await this.db.query<{ id: string }>('SELECT datacenter_id AS id FROM clusters WHERE id = $1', [host.clusterId])
     )[0]?.id;
     if (dcId === undefined) return;
+    if (status !== 'NonResponsive') {
+      // the host still answers: it gives the SDM lease back, so another host can take it at once
+      await this.call(host, 'StoragePool.spmStop', { storagepoolID: dcId }).catch(() => undefined);
+    }
     await hosts.setSpm(this.db, dcId, null);
     await dataCenters.setStatus(this.db, dcId, 'Contend');
     await events.add(this.db, {

@@ -116,11 +116,24 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
     'audit log',
   );
 
+  // the SPM goes to Maintenance: it stops being SPM (StoragePool.spmStop) and h0 is elected
+  await api.hosts.deactivate(added[1]!.id);
+  await api.waitFor(spm, (names) => names.length === 1 && names[0] === 'h0', { timeoutMs: 30_000 });
+  t.pass('SPM handed over when the SPM host went to Maintenance');
+  // back Up: it is connected to the pool again (it was never disconnected here) and stays a non-SPM host
+  await api.hosts.activate(added[1]!.id);
+  await api.waitFor(
+    () => api.hosts.get(added[1]!.id),
+    (h) => h.status === 'up',
+    { timeoutMs: 30_000 },
+  );
+  t.same(await spm(), ['h0'], 'one SPM only');
+
   // the SPM's vdsmd dies: sanlock frees its lease, the other host is elected
   const killedAt = Date.now();
-  await daemons[1]!.kill();
-  await api.waitFor(spm, (names) => names.length === 1 && names[0] === 'h0', { timeoutMs: 60_000 });
-  t.pass(`h0 took the SPM role over (${Date.now() - killedAt} ms after the kill)`);
+  await daemons[0]!.kill();
+  await api.waitFor(spm, (names) => names.length === 1 && names[0] === 'h1', { timeoutMs: 60_000 });
+  t.pass(`h1 took the SPM role over (${Date.now() - killedAt} ms after the kill)`);
   t.equal((await api.dataCenters.get(dc.id)).status, 'up', 'the data center is Up again');
   const codes = (await api.events.list()).map((e) => e.code);
   t.ok(codes.includes('SPM_LOST'), 'audit log: SPM lost');
