@@ -34,6 +34,11 @@ export function volumeHandlers(storage: StorageService): HandlerTable {
       await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, { legality: p.legality });
       return undefined;
     }),
+    implement('Volume.extendSize', (p) => {
+      const newSize = Number(p.newSize);
+      if (!Number.isSafeInteger(newSize)) throw new VdsmError('InvalidParameterException', `newSize=${p.newSize}`);
+      return storage.extendVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, newSize);
+    }),
     implement('Volume.getSize', (p) => storage.volumeSize(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement('Volume.delete', (p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement(

@@ -70,6 +70,7 @@ export const ERRORS = {
   // storage (more of upstream storage/exception.py)
   IncorrectFormat: { code: 202, message: 'Incorrect Volume format' },
   VolumeCreationError: { code: 205, message: 'Error creating a new volume' },
+  VolumeExtendingError: { code: 206, message: 'Error extending volume' },
   VolumeMetadataReadError: { code: 207, message: 'Error while processing volume meta data' },
   VolumeMetadataWriteError: { code: 208, message: 'Error while updating volume meta data' },
   VolumeAlreadyExists: { code: 212, message: 'Volume already exists' },
@@ -77,6 +78,7 @@ export const ERRORS = {
   CannotDeleteVolume: { code: 222, message: 'Volume deletion error' },
   prepareIllegalVolumeError: { code: 227, message: 'Cannot prepare illegal volume' },
   createVolumeSizeError: { code: 229, message: 'Requested size is too small. Must be larger or equal to 1' },
+  VolumeResizeValueError: { code: 232, message: 'Incorrect size value for volume resize' },
   ImageDeleteError: { code: 256, message: "Could not remove all image's volumes" },
   StoragePoolCreationError: { code: 301, message: 'Error creating a storage pool' },
   StoragePoolConnectionError: { code: 302, message: 'Error storage pool connection' },

@@ -34,6 +34,7 @@ import {
   createFileVolume,
   deleteFileImage,
   deleteFileVolume,
+  extendFileVolume,
   fileVolumeInfo,
   fileVolumeSize,
   imageVolumes,
@@ -279,6 +280,22 @@ export class StorageService {
     const domain = await this.poolDomain(spUUID, sdUUID);
     await readVolumeMetadata(domain, imgUUID, volUUID);
     return this.tasks.start('deleteVolume', () => deleteFileVolume(domain, imgUUID, volUUID), { persistDir: tasksDir });
+  }
+
+  /** Volume.extendSize: an SPM task; returns its id. */
+  async extendVolume(
+    spUUID: string,
+    sdUUID: string,
+    imgUUID: string,
+    volUUID: string,
+    newSize: number,
+  ): Promise<string> {
+    const tasksDir = this.pools.tasksDir(spUUID);
+    const domain = await this.poolDomain(spUUID, sdUUID);
+    await readVolumeMetadata(domain, imgUUID, volUUID);
+    return this.tasks.start('extendVolumeSize', () => extendFileVolume(domain, imgUUID, volUUID, newSize), {
+      persistDir: tasksDir,
+    });
   }
 
   /** Volume.setDescription / Volume.setLegality (SPM). */

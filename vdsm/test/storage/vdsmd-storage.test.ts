@@ -280,6 +280,15 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     'an illegal volume is not prepared',
   );
   await call('Volume.setLegality', { ...volRef, legality: 'LEGAL' });
+  const grow = await call<string>('Volume.extendSize', { ...volRef, newSize: String(2 * 1024 ** 3) });
+  t.match(await waitTask(grow), { taskResult: 'success' });
+  t.match(await call('Volume.getInfo', volRef), { capacity: 2 * 1024 ** 3 });
+  const grown = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', volPath])).stdout) as {
+    'virtual-size': number;
+  };
+  t.equal(grown['virtual-size'], 2 * 1024 ** 3, 'qcow2 grown');
+  const shrink = await call<string>('Volume.extendSize', { ...volRef, newSize: String(1024 ** 3) });
+  t.match(await waitTask(shrink), { code: 232 }, 'no shrinking: VolumeResizeValueError');
   const size = await call<{ apparentsize: number; truesize: number }>('Volume.getSize', volRef);
   t.ok(size.apparentsize > 0 && size.truesize > 0, 'Volume.getSize');
   await call('StorageDomain.setDescription', { storagedomainID: sdUUID, description: 'renamed domain' });

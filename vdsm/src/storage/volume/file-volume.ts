@@ -18,7 +18,7 @@ import {
   type VolumeRoleName,
 } from '../metadata/volume-metadata.js';
 import type { Sanlock } from '../sanlock/sanlock-cli.js';
-import { qemuImgCreate } from './qemu-img.js';
+import { qemuImgCreate, qemuImgResize } from './qemu-img.js';
 
 export interface CreateVolumeParams {
   readonly imgUUID: string;
@@ -288,4 +288,26 @@ export async function fileVolumeSize(
     throw new VdsmError('VolumeDoesNotExist', volUUID, { cause: error });
   });
   return { apparentsize: st.size, truesize: st.blocks * 512 };
+}
+
+/** Volume.extendSize on a file volume: the image grows (qemu-img resize), then its capacity in the metadata. */
+export async function extendFileVolume(
+  domain: FileStorageDomain,
+  imgUUID: string,
+  volUUID: string,
+  newSize: number,
+): Promise<void> {
+  const md = await readVolumeMetadata(domain, imgUUID, volUUID);
+  if (!Number.isSafeInteger(newSize) || newSize < md.capacity)
+    throw new VdsmError('VolumeResizeValueError', `new size ${newSize} < capacity ${md.capacity}`);
+  if (newSize === md.capacity) return;
+  try {
+    await qemuImgResize(volumePaths(domain, imgUUID, volUUID).data, md.format === 'COW' ? 'qcow2' : 'raw', newSize);
+  } catch (error) {
+    throw new VdsmError('VolumeExtendingError', `${volUUID}: ${(error as Error).message}`, { cause: error });
+  }
+  await writeFileAtomic(
+    volumePaths(domain, imgUUID, volUUID).meta,
+    formatVolumeMetadata({ ...md, capacity: newSize }, domain.version),
+  );
 }

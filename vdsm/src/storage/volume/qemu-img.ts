@@ -51,3 +51,11 @@ export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
   const info = JSON.parse(stdout) as { format?: string; 'virtual-size'?: number; 'actual-size'?: number };
   return { format: info.format ?? '', virtualSize: info['virtual-size'] ?? 0, actualSize: info['actual-size'] ?? 0 };
 }
+
+export async function qemuImgResize(path: string, format: QemuFormat, sizeBytes: number): Promise<void> {
+  await execa('qemu-img', ['resize', '-f', format, path, String(sizeBytes)], {
+    timeout: 600_000,
+    maxBuffer: 1024 * 1024,
+    stdin: 'ignore',
+  });
+}
