@@ -2,7 +2,7 @@
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { StorageService } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
-import type { VolumeInfoResponse } from './schema/api-types.generated.js';
+import type { QemuImageInfo as QemuImageInfoWire, VolumeInfoResponse } from './schema/api-types.generated.js';
 
 export function volumeHandlers(storage: StorageService): HandlerTable {
   return new Map([
@@ -39,6 +39,11 @@ export function volumeHandlers(storage: StorageService): HandlerTable {
       if (!Number.isSafeInteger(newSize)) throw new VdsmError('InvalidParameterException', `newSize=${p.newSize}`);
       return storage.extendVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, newSize);
     }),
+    implement(
+      'Volume.getQemuImageInfo',
+      async (p) =>
+        (await storage.volumeQemuInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)) as QemuImageInfoWire,
+    ),
     implement('Volume.getSize', (p) => storage.volumeSize(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement('Volume.delete', (p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
     implement(

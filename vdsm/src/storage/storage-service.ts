@@ -46,6 +46,7 @@ import {
   type VolumeInfo,
   volumePaths,
 } from './volume/file-volume.js';
+import { type QemuImageInfo, qemuImgInfo } from './volume/qemu-img.js';
 
 export interface StorageServiceOptions {
   readonly repository: string;
@@ -308,6 +309,12 @@ export class StorageService {
   ): Promise<void> {
     this.pools.spm(spUUID).assertSpm();
     await updateVolumeMetadata(await this.poolDomain(spUUID, sdUUID), imgUUID, volUUID, change);
+  }
+
+  async volumeQemuInfo(spUUID: string, sdUUID: string, imgUUID: string, volUUID: string): Promise<QemuImageInfo> {
+    const domain = await this.poolDomain(spUUID, sdUUID);
+    await readVolumeMetadata(domain, imgUUID, volUUID);
+    return qemuImgInfo(volumePaths(domain, imgUUID, volUUID).data);
   }
 
   async volumeSize(

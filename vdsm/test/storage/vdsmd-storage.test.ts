@@ -289,6 +289,12 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.equal(grown['virtual-size'], 2 * 1024 ** 3, 'qcow2 grown');
   const shrink = await call<string>('Volume.extendSize', { ...volRef, newSize: String(1024 ** 3) });
   t.match(await waitTask(shrink), { code: 232 }, 'no shrinking: VolumeResizeValueError');
+  t.match(await call('Volume.getQemuImageInfo', volRef), {
+    format: 'qcow2',
+    virtualsize: 2 * 1024 ** 3,
+    clustersize: 65536,
+    compat: '1.1',
+  });
   const size = await call<{ apparentsize: number; truesize: number }>('Volume.getSize', volRef);
   t.ok(size.apparentsize > 0 && size.truesize > 0, 'Volume.getSize');
   await call('StorageDomain.setDescription', { storagedomainID: sdUUID, description: 'renamed domain' });

@@ -36,10 +36,13 @@ export async function qemuImgCreate(
   );
 }
 
+/** What Volume.getQemuImageInfo reports (upstream qemuimg.info()). */
 export interface QemuImageInfo {
-  readonly format: string;
-  readonly virtualSize: number;
-  readonly actualSize: number;
+  format: string;
+  virtualsize: number;
+  clustersize?: number;
+  backingfile?: string;
+  compat?: string;
 }
 
 export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
@@ -48,8 +51,18 @@ export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
     maxBuffer: 4 * 1024 * 1024,
     stdin: 'ignore',
   });
-  const info = JSON.parse(stdout) as { format?: string; 'virtual-size'?: number; 'actual-size'?: number };
-  return { format: info.format ?? '', virtualSize: info['virtual-size'] ?? 0, actualSize: info['actual-size'] ?? 0 };
+  const raw = JSON.parse(stdout) as {
+    format?: string;
+    'virtual-size'?: number;
+    'cluster-size'?: number;
+    'backing-filename'?: string;
+    'format-specific'?: { data?: { compat?: string } };
+  };
+  const info: QemuImageInfo = { format: raw.format ?? '', virtualsize: raw['virtual-size'] ?? 0 };
+  if (raw['cluster-size'] !== undefined) info.clustersize = raw['cluster-size'];
+  if (raw['backing-filename'] !== undefined) info.backingfile = raw['backing-filename'];
+  if (raw['format-specific']?.data?.compat !== undefined) info.compat = raw['format-specific'].data.compat;
+  return info;
 }
 
 export async function qemuImgResize(path: string, format: QemuFormat, sizeBytes: number): Promise<void> {
