@@ -240,6 +240,12 @@ async function main(): Promise<void> {
       const list = await full.client.call<unknown[]>('Host.getVMList', { onlyUUID: true });
       if (list.length !== VMS) throw new Error(`expected ${VMS} recovered VMs, got ${list.length}`);
       emit(`virt.recovery.${VMS}`, full.startMs, 'ms', 'vdsmd start with no VMs', full.startMs / empty.startMs);
+      // Measure full records: wait for the sampler's first cycle (its fields are in every running VM's record).
+      for (let i = 0; i < 300; i++) {
+        const first = (await full.client.call<Array<Record<string, unknown>>>('Host.getAllVmStats', {}))[0];
+        if (first !== undefined && 'network' in first) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const latencies: number[] = [];
       let body = '';
       for (let i = 0; i < STATS_CALLS + 10; i++) {

@@ -3,6 +3,7 @@
  * defaults filled in), typed from the generated schema types, and must return the verb's wire result type; so
  * a handler that drifts from the schema does not compile. The one cast from the generic record lives here.
  */
+import type { RawJson } from '../common/raw-json.js';
 import type { CallContext } from '../rpc/jsonrpc/dispatcher.js';
 import type { ApiParams, ApiResults } from './schema/api-types.generated.js';
 
@@ -12,8 +13,11 @@ export type Handler = (args: Record<string, unknown>, context: CallContext) => u
 
 export type Method = keyof ApiParams & keyof ApiResults;
 
-/** What a handler may return: the result type, or nothing for verbs that answer `true`. */
-type Returns<M extends Method> = ApiResults[M] extends true ? undefined | true : ApiResults[M];
+/**
+ * What a handler may return: the result type (or that result already serialized, as RawJson), or nothing for verbs
+ * that answer `true`.
+ */
+type Returns<M extends Method> = ApiResults[M] extends true ? undefined | true : ApiResults[M] | RawJson<ApiResults[M]>;
 
 /** Implemented verbs, keyed by `Namespace.verb`. */
 export type HandlerTable = ReadonlyMap<string, Handler>;

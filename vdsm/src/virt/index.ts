@@ -4,11 +4,11 @@
  */
 import type { Config } from '../common/config/index.js';
 import type { Logging } from '../common/logging.js';
-import { GuestAgentChannel } from './guestagent/index.js';
+import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from './guest-agents.js';
 import { HypervisorConnection } from './hypervisor-connection.js';
 import { type KvmSupport, kvmSupport } from './kvm-support.js';
 import { VmSampler } from './sampling/index.js';
-import type { GuestAgent, VmTiming } from './vm/vm.js';
+import type { VmTiming } from './vm/vm.js';
 import { VmManager } from './vm-manager.js';
 
 export { HypervisorConnection } from './hypervisor-connection.js';
@@ -64,12 +64,8 @@ export function createVirt(o: VirtOptions): VirtService {
         kvm,
         sampler,
         publish: o.publish,
-        agentFactory: ({ vmId, socketPath, memSizeMiB, apiVersion, onChange }): GuestAgent => {
-          const channel = new GuestAgentChannel({ vmId, socketPath, logger: agentLog, memSizeMiB, apiVersion });
-          channel.on('message', onChange);
-          channel.on('disconnected', onChange);
-          return channel;
-        },
+        agentFactory: ovirtGuestAgentFactory(agentLog),
+        qgaFactory: qemuGuestAgentFactory(agentLog),
         repository: o.config.irs.repository,
         timing: { guestEventMs: o.config.vars.vm_guest_event_timeout * 1000, ...o.timing },
       });

@@ -13,9 +13,15 @@ import { VmMetadata } from './metadata.js';
 import { recoverVms } from './recovery.js';
 import { VmDevices } from './vm/devices.js';
 import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
-import { type GuestAgentFactory, type SamplerHooks, type ShutdownOptions, VmLifecycle } from './vm/lifecycle.js';
+import {
+  type GuestAgentFactory,
+  type QemuGuestAgentFactory,
+  type SamplerHooks,
+  type ShutdownOptions,
+  VmLifecycle,
+} from './vm/lifecycle.js';
 import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
-import { type SampledStatsSource, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
+import { type SampledStatsSource, statsJson, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
 import type { InternalStatus } from './vm/status.js';
 import { DEFAULT_VM_TIMING, Vm, type VmTiming } from './vm/vm.js';
 
@@ -30,6 +36,8 @@ export interface VmManagerOptions {
   readonly kvm: KvmSupport;
   readonly sampler?: SampledStatsSource & SamplerHooks;
   readonly agentFactory?: GuestAgentFactory;
+  /** Pollers for domains with a qemu-guest-agent channel. */
+  readonly qgaFactory?: QemuGuestAgentFactory;
   /** Sends `|virt|VM_status|<vmId>` events. */
   readonly publish: (method: string, params: Readonly<Record<string, unknown>>) => void;
   readonly timing?: Partial<VmTiming>;
@@ -57,6 +65,12 @@ export interface VmCounts {
 
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 120;
 
+function sameRecords(a: readonly VmStatsRecord[], b: readonly VmStatsRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class VmManager {
   private readonly vms = new Map<string, Vm>();
   private readonly log: Logger;
@@ -68,6 +82,7 @@ export class VmManager {
   private subscriptions: Subscription[] = [];
   private offered: OfferedTypes | undefined;
   private detachReconnect: (() => void) | undefined;
+  private allStatsText: { records: readonly VmStatsRecord[]; json: string } | undefined;
 
   constructor(private readonly o: VmManagerOptions) {
     this.log = o.logger;
@@ -78,6 +93,7 @@ export class VmManager {
       logger: o.logger,
       ...(o.sampler === undefined ? {} : { sampler: o.sampler }),
       ...(o.agentFactory === undefined ? {} : { agentFactory: o.agentFactory }),
+      ...(o.qgaFactory === undefined ? {} : { qgaFactory: o.qgaFactory }),
       shutdownTimeoutSeconds: o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
     });
     this.devices = new VmDevices({ lifecycle: this.lifecycle, logger: o.logger });
@@ -257,6 +273,19 @@ export class VmManager {
     const out: VmStatsRecord[] = [];
     for (const vm of this.vms.values()) out.push(vmStats(vm, this.o.sampler, now));
     return out;
+  }
+
+  /**
+   * allStats() as JSON text. Records are rebuilt only when their inputs change (a sampling cycle, a status change,
+   * the elapsed second, an agent message), so the text is joined again only then, from per-record texts.
+   */
+  allStatsJson(): string {
+    const records = this.allStats();
+    const last = this.allStatsText;
+    if (last !== undefined && sameRecords(last.records, records)) return last.json;
+    const json = `[${records.map(statsJson).join(',')}]`;
+    this.allStatsText = { records, json };
+    return json;
   }
 
   /** VMs in creation order, optionally filtered by id. */

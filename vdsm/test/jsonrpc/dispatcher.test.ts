@@ -6,6 +6,7 @@ import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
+import { RawJson } from '../../src/common/raw-json.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../../src/rpc/jsonrpc/dispatcher.js';
@@ -206,6 +207,24 @@ t.test('dispatcher: verb errors, unexpected exceptions and unencodable results',
   });
   t.same((await call('T.void')).result, true, 'verbs without a result field answer true');
   t.same(await call('T.undef'), { jsonrpc: '2.0', id: 'a1', result: null });
+});
+
+t.test('dispatcher: a RawJson result is spliced into the reply as it is, alone and in a batch', async (t) => {
+  const text = '[{"vmId":"a","status":"Up","n":1},{"vmId":"b","status":"Down"}]';
+  const methods = new Map<string, MethodEntry>([
+    ['T.raw', { validate: (p) => (p ?? {}) as Record<string, unknown>, reply: 'value', run: () => new RawJson(text) }],
+    ['T.plain', { validate: (p) => (p ?? {}) as Record<string, unknown>, reply: 'value', run: () => JSON.parse(text) }],
+    ['T.rawVoid', { validate: (p) => (p ?? {}) as Record<string, unknown>, reply: true, run: () => new RawJson('7') }],
+  ]);
+  const d = new Dispatcher({ methods, logger: quietLogging().get('jsonrpc'), ready: true });
+  const raw = await d.handle(req('T.raw', {}, 5), ctx);
+  t.equal(raw, `{"jsonrpc":"2.0","id":5,"result":${text}}`);
+  t.equal(raw, await d.handle(req('T.plain', {}, 5), ctx), 'the same bytes as the stringified value');
+  t.equal(
+    await d.handle(`[${req('T.raw', {}, 1)},${req('T.plain', {}, 2)}]`, ctx),
+    `[{"jsonrpc":"2.0","id":1,"result":${text}},{"jsonrpc":"2.0","id":2,"result":${text}}]`,
+  );
+  t.same(JSON.parse((await d.handle(req('T.rawVoid'), ctx))!).result, true, 'verbs answering true still answer true');
 });
 
 t.test('dispatcher: calls beyond the in-flight bound get code 1100 at once', async (t) => {

@@ -2,6 +2,8 @@
  * JSON-RPC 2.0 envelopes: reading one request object and writing replies. Replies are compact JSON with keys in
  * the order `jsonrpc, id, result|error`, as upstream writes them.
  */
+
+import { RawJson } from '../../common/raw-json.js';
 import { ERRORS, type ErrorName } from '../../errors/codes.js';
 
 /** Any JSON value may be a request id; it is echoed back unchanged. */
@@ -69,8 +71,10 @@ export function readRequest(value: unknown): RequestEnvelope | EnvelopeError {
 }
 
 /** A success reply; `undefined` results are sent as null. Throws if the result cannot be encoded. */
+/** The reply to a call; a RawJson result is spliced in as the JSON text it already is. */
 export function resultReply(id: RequestId, result: unknown): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"result":${JSON.stringify(result ?? null)}}`;
+  const body = result instanceof RawJson ? result.text : JSON.stringify(result ?? null);
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"result":${body}}`;
 }
 
 export function errorReply(id: RequestId, error: ErrorObject): string {

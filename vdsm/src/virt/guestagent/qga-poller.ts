@@ -118,6 +118,11 @@ export class QemuGuestAgentPoller {
     this.#timer = undefined;
   }
 
+  /** Between start() and stop(). */
+  get polling(): boolean {
+    return this.#timer !== undefined;
+  }
+
   /** Forget the capabilities (the guest rebooted; its agent may differ now). */
   reset(): void {
     this.#caps = undefined;

@@ -21,7 +21,7 @@ import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
 import { StartedDetail, StoppedDetail, SuspendedDetail, unexpectedStop } from './libvirt-events.js';
 import { type DownInfo, downInfo, ExitCode, ExitReason } from './status.js';
-import type { GuestAgent, Vm } from './vm.js';
+import type { GuestAgent, QemuGuestAgent, Vm } from './vm.js';
 
 export interface SamplerHooks {
   forget(vmId: string): void;
@@ -35,13 +35,18 @@ export type GuestAgentFactory = (o: {
   memSizeMiB: number;
   apiVersion: number;
   onChange: () => void;
+  /** The negotiated API version changed: kept in the metadata so a restarted vdsmd starts from it, as upstream. */
+  onApiVersion: (version: number) => void;
 }) => GuestAgent;
+
+export type QemuGuestAgentFactory = (o: { vmId: string; domain: DomainHandle }) => QemuGuestAgent;
 
 export interface LifecycleDeps {
   readonly hypervisor: Hypervisor;
   readonly logger: Logger;
   readonly sampler?: SamplerHooks;
   readonly agentFactory?: GuestAgentFactory;
+  readonly qgaFactory?: QemuGuestAgentFactory;
   /** Seconds each shutdown method gets before the next one is tried (upstream sys_shutdown_timeout, 120 s). */
   readonly shutdownTimeoutSeconds: number;
 }
@@ -55,6 +60,7 @@ export interface ShutdownOptions {
 }
 
 const GUEST_AGENT_CHANNELS = ['ovirt-guest-agent.0', 'com.redhat.rhevm.vdsm'];
+const QEMU_GUEST_AGENT_CHANNEL = 'org.qemu.guest_agent.0';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -143,8 +149,11 @@ export class VmLifecycle {
     }
   }
 
+  /** Starts the guest agent channels the domain has: the oVirt agent's socket and the qemu-guest-agent poller. */
   startAgent(vm: Vm): void {
-    if (this.deps.agentFactory === undefined || vm.agent !== undefined || vm.isDown()) return;
+    if (vm.isDown()) return;
+    this.startQemuGuestAgent(vm);
+    if (this.deps.agentFactory === undefined || vm.agent !== undefined) return;
     const channel = vm.description.channels.find((c) => GUEST_AGENT_CHANNELS.includes(c.name));
     if (channel === undefined) return;
     vm.agent = this.deps.agentFactory({
@@ -153,8 +162,20 @@ export class VmLifecycle {
       memSizeMiB: Math.floor(vm.description.memoryKiB / 1024),
       apiVersion: vm.metadata.getNumber('guestAgentAPIVersion') ?? 0,
       onChange: () => vm.refresh(),
+      onApiVersion: (version) => {
+        vm.metadata.set('guestAgentAPIVersion', version);
+        void this.writeMetadata(vm);
+      },
     });
     vm.agent.start();
+  }
+
+  private startQemuGuestAgent(vm: Vm): void {
+    const handle = vm.handle;
+    if (this.deps.qgaFactory === undefined || vm.qga !== undefined || handle === undefined) return;
+    if (!vm.description.channels.some((c) => c.name === QEMU_GUEST_AGENT_CHANNEL)) return;
+    vm.qga = this.deps.qgaFactory({ vmId: vm.id, domain: handle });
+    vm.qga.start();
   }
 
   /** Persists the metadata; writes for one VM run one after another. Failures are logged, not thrown. */
@@ -399,6 +420,7 @@ export class VmLifecycle {
 
   /** libvirt REBOOT: the guest restarts (or, with destroy-on-reboot, is destroyed). */
   onReboot(vm: Vm): void {
+    vm.qga?.reset();
     for (const resolve of this.rebootWaiters.get(vm) ?? []) resolve();
     this.rebootWaiters.delete(vm);
     const destroyOnReboot = vm.metadata.getBool('destroy_on_reboot') === true || vm.description.onReboot === 'destroy';

@@ -37,9 +37,22 @@ function configPart(description: DomainDescription): VmStatsRecord {
   return part;
 }
 
+const downRecords = new WeakMap<Vm, VmStatsRecord>();
+
+/** A Down VM's record; the same object while nothing in it changes (so its JSON text is reused). */
 export function downStats(vm: Vm): VmStatsRecord {
   const info = vm.downInfo;
-  return {
+  const last = downRecords.get(vm);
+  if (
+    last !== undefined &&
+    last.statusTime === String(vm.statusTime) &&
+    last.timeOffset === vm.timeOffset &&
+    last.exitReason === (info?.exitReason ?? 0) &&
+    last.exitMessage === (info?.exitMessage ?? '')
+  ) {
+    return last;
+  }
+  const record = {
     vmId: vm.id,
     status: 'Down',
     statusTime: String(vm.statusTime),
@@ -48,6 +61,8 @@ export function downStats(vm: Vm): VmStatsRecord {
     exitReason: info?.exitReason ?? 0,
     timeOffset: vm.timeOffset,
   };
+  downRecords.set(vm, record);
+  return record;
 }
 
 /** What a running VM's record was built from; the same inputs give the same record (getAllVmStats at scale). */
@@ -65,6 +80,46 @@ interface Built {
 
 const built = new WeakMap<Vm, Built>();
 
+/**
+ * The guest part: the oVirt agent's fields, overridden key by key by qemu-guest-agent's, their application lists
+ * joined (upstream `_getGuestStats`).
+ */
+export function guestPart(
+  ovirt: Readonly<Record<string, unknown>> | undefined,
+  qga: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  if (qga === undefined) return ovirt;
+  if (ovirt === undefined) return qga;
+  const out: Record<string, unknown> = Object.assign({}, ovirt, qga);
+  if (Array.isArray(ovirt.appsList) && Array.isArray(qga.appsList)) {
+    out.appsList = [...new Set([...ovirt.appsList, ...qga.appsList])];
+  }
+  return out;
+}
+
+/**
+ * Sampled and guest fields in one record, with upstream's precedence: libvirt's balloon memoryStats win key by key
+ * over the agent's (which only fill in), and the agent's memUsage wins unless it is "0" (no fresh heartbeat).
+ */
+export function mergeSampledAndGuest(
+  record: Record<string, unknown>,
+  sampled: Readonly<Record<string, unknown>> | undefined,
+  guest: Readonly<Record<string, unknown>> | undefined,
+): void {
+  Object.assign(record, sampled, guest);
+  if (guest === undefined || sampled === undefined) return;
+  const sampledMemory = sampled.memoryStats;
+  const guestMemory = guest.memoryStats;
+  if (sampledMemory !== undefined && guestMemory !== undefined) {
+    record.memoryStats = Object.assign({}, guestMemory, sampledMemory);
+  } else if (sampledMemory !== undefined) {
+    record.memoryStats = sampledMemory;
+  }
+  if ((guest.memUsage === undefined || guest.memUsage === '0') && sampled.memUsage !== undefined) {
+    record.memUsage = sampled.memUsage;
+  }
+}
+
 export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpochS = Date.now() / 1000): VmStatsRecord {
   if (vm.isDown()) return downStats(vm);
   const elapsed = vm.startTime === undefined ? 0 : Math.max(0, Math.floor(nowEpochS - vm.startTime));
@@ -74,6 +129,7 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
   // Guest-agent fields change with every agent message, so VMs with an agent are built every time.
   if (
     vm.agent === undefined &&
+    vm.qga === undefined &&
     last !== undefined &&
     last.sampled === sampled &&
     last.description === vm.description &&
@@ -87,13 +143,12 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
     return last.record;
   }
   // Object.assign keeps this cheap (object spread of many keys is several times slower in V8).
-  const record: Record<string, unknown> = Object.assign(
-    {},
-    configPart(vm.description),
-    { monitorResponse: '0', clientIp: vm.clientIp, timeOffset: vm.timeOffset },
-    sampled,
-    vm.agent?.stats(),
-  );
+  const record: Record<string, unknown> = Object.assign({}, configPart(vm.description), {
+    monitorResponse: '0',
+    clientIp: vm.clientIp,
+    timeOffset: vm.timeOffset,
+  });
+  mergeSampledAndGuest(record, sampled, guestPart(vm.agent?.stats(), vm.qga?.stats()));
   record.elapsedTime = String(elapsed);
   record.vmId = vm.id;
   record.status = status;
@@ -111,6 +166,18 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
     pauseCode: vm.pauseCode,
   });
   return record;
+}
+
+const jsonOfRecord = new WeakMap<VmStatsRecord, string>();
+
+/** The record as JSON text, serialized once per record (records are rebuilt, never changed, when inputs change). */
+export function statsJson(record: VmStatsRecord): string {
+  let json = jsonOfRecord.get(record);
+  if (json === undefined) {
+    json = JSON.stringify(record);
+    jsonOfRecord.set(record, json);
+  }
+  return json;
 }
 
 /** Host.getVMList(fullStatus) / Host.getVMFullList entry: the VM's definition as vdsmd runs it. */

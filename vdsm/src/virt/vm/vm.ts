@@ -19,6 +19,17 @@ export interface GuestAgent {
   shutdown(o: { delaySeconds: number; message: string; reboot: boolean }): Promise<boolean>;
 }
 
+/** The qemu-guest-agent poller as the VM uses it (implemented by guestagent's QemuGuestAgentPoller). */
+export interface QemuGuestAgent {
+  start(): void;
+  stop(): void;
+  /** The agent answered after its last failure. */
+  isWorking(): boolean;
+  /** Forget what the agent said (the guest rebooted). */
+  reset(): void;
+  stats(): Readonly<Record<string, unknown>>;
+}
+
 export interface VmTiming {
   /** How long a started/rebooted guest reports Powering up / RebootInProgress without an agent (upstream 60 s). */
   readonly guestEventMs: number;
@@ -45,6 +56,8 @@ export class Vm {
   description: DomainDescription;
   metadata: VmMetadata;
   agent: GuestAgent | undefined;
+  /** qemu-guest-agent, polled through libvirt, for domains with the org.qemu.guest_agent.0 channel. */
+  qga: QemuGuestAgent | undefined;
   /** Epoch seconds the guest started (survives vdsmd restarts through the metadata). */
   startTime: number | undefined;
   pauseCode: string | undefined;
@@ -99,7 +112,9 @@ export class Vm {
   status(now = performance.now()): VmStatus {
     if (this.internal !== 'Up') return this.internal;
     if (this.shutdownAt !== undefined && now - this.shutdownAt < this.timing.poweringDownMs) return 'Powering down';
-    const agentStatus = this.agent?.guestStatus?.() ?? (this.agent?.isResponsive() ? 'Up' : undefined);
+    const agentStatus =
+      this.agent?.guestStatus?.() ??
+      (this.agent?.isResponsive() || this.qga?.isWorking() === true ? ('Up' as const) : undefined);
     if (agentStatus !== undefined) return agentStatus;
     if (this.guestEvent !== undefined && now - this.guestEvent.at < this.timing.guestEventMs)
       return this.guestEvent.status;
@@ -127,6 +142,8 @@ export class Vm {
     this.guestEvent = undefined;
     this.clearTimers();
     this.agent?.stop();
+    this.qga?.stop();
+    this.qga = undefined;
     this.refresh();
     return true;
   }
@@ -207,5 +224,7 @@ export class Vm {
     this.clearTimers();
     this.agent?.stop();
     this.agent = undefined;
+    this.qga?.stop();
+    this.qga = undefined;
   }
 }
