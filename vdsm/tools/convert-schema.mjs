@@ -19,6 +19,12 @@ const PRIMITIVES = new Set(['string', 'int', 'uint', 'long', 'ulong', 'float', '
 const PRIMITIVE_ALIASES = { str: 'string', bool: 'boolean', integer: 'int', object: 'dict' };
 
 /**
+ * Wire forms stock clients send that upstream's YAML leaves out. ovirt-engine passes StorageDomain.create's typeArgs
+ * as the bare connection string (file domains) or VG name (block domains); upstream's bridge never checks it.
+ */
+const EXTRA_UNION_MEMBERS = { StorageDomainCreateArguments: ['string'] };
+
+/**
  * Result field upstream's JSON-RPC bridge unwraps per verb (fact sheet 4.3 and domain facts). '*' = the whole reply
  * minus status. Verbs without a return type answer `true`; other verbs with a return type and no entry here have
  * no known field (null).
@@ -127,7 +133,10 @@ function convertTypes(types) {
         };
         break;
       case 'union':
-        out[name] = { kind: 'union', of: t.values.map((v) => typeRef(v, known, where)) };
+        out[name] = {
+          kind: 'union',
+          of: [...t.values.map((v) => typeRef(v, known, where)), ...(EXTRA_UNION_MEMBERS[name] ?? [])],
+        };
         break;
       case 'object':
         // a property listed twice upstream is kept once (first listing)

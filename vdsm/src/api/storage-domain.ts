@@ -1,7 +1,16 @@
 /** StorageDomain namespace handlers: thin wrappers over the storage service. */
+
+import { VdsmError } from '../errors/vdsm-error.js';
 import type { StorageService } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
-import type { StorageDomainInfo } from './schema/api-types.generated.js';
+import type { StorageDomainCreateArguments, StorageDomainInfo } from './schema/api-types.generated.js';
+
+/** ovirt-engine sends the bare connection string; the schema's object forms carry it as remotePath. */
+function remotePathOf(typeArgs: StorageDomainCreateArguments): string {
+  if (typeof typeArgs === 'string') return typeArgs;
+  if ('remotePath' in typeArgs && typeof typeArgs.remotePath === 'string') return typeArgs.remotePath;
+  throw new VdsmError('InvalidParameter', 'typeArgs names no remotePath (block domains are not implemented)');
+}
 
 export function storageDomainHandlers(storage: StorageService): HandlerTable {
   return new Map([
@@ -9,7 +18,7 @@ export function storageDomainHandlers(storage: StorageService): HandlerTable {
       await storage.createDomain({
         sdUUID: p.storagedomainID,
         domainType: p.domainType,
-        remotePath: String((p.typeArgs as { remotePath?: unknown }).remotePath ?? p.typeArgs),
+        remotePath: remotePathOf(p.typeArgs),
         name: p.name,
         domainClass: p.domainClass,
         version: p.version === null || p.version === undefined ? null : Number(p.version),

@@ -472,7 +472,8 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   await call('StorageDomain.create', {
     storagedomainID: isoUUID,
     domainType: 'LOCALFS',
-    typeArgs: { remotePath: isoPath },
+    // ovirt-engine sends typeArgs as the bare connection string
+    typeArgs: isoPath,
     name: 'isos',
     domainClass: 'Iso',
     version: 5,

@@ -1196,7 +1196,7 @@ export interface SpmStatus {
   readonly spmLver?: number;
 }
 
-export type StorageDomainCreateArguments = StorageDomainCreateArgumentsBlock | StorageDomainCreateArgumentsLocal | StorageDomainCreateArgumentsNfs;
+export type StorageDomainCreateArguments = StorageDomainCreateArgumentsBlock | StorageDomainCreateArgumentsLocal | StorageDomainCreateArgumentsNfs | string;
 
 export interface StorageDomainCreateArgumentsBlock {
   readonly vgUUID?: UUID;

@@ -4365,7 +4365,8 @@ export const API_SCHEMA: SchemaFile = {
    "of": [
     "StorageDomainCreateArgumentsBlock",
     "StorageDomainCreateArgumentsLocal",
-    "StorageDomainCreateArgumentsNfs"
+    "StorageDomainCreateArgumentsNfs",
+    "string"
    ]
   },
   "StorageDomainCreateArgumentsBlock": {
