@@ -220,6 +220,34 @@ if (unavailable !== undefined && process.env.CI === 'true') {
       t.match(await virsh(['domstate', name]), /running/, 'the guest runs on');
       t.match(await virsh(['metadata', name, 'http://ovirt.org/vm/1.0']), `<volumeID>${vol2}</volumeID>`);
 
+      // Reboot (VM.shutdown with reboot): ACPI power button, QEMU resets the guest, libvirt's REBOOT event.
+      const boots = async () =>
+        (await readFile(serialLog, 'utf8')).split(/\r?\n/).filter((l) => l.includes(BOOT_MARKER)).length;
+      const bootsBefore = await boots();
+      const eventsBefore = vdsmd.events.length;
+      const rebootStart = performance.now();
+      await call('VM.shutdown', { vmID: vmId, reboot: true, timeout: 60 });
+      await waitFor(async () => ((await boots()) > bootsBefore ? true : undefined), {
+        timeoutMs: BOOT_TIMEOUT_MS,
+        what: 'the guest to boot again',
+      });
+      const afterReboot = await waitFor(
+        async () => {
+          const after = vdsmd.events.slice(eventsBefore).filter((e) => e.vmId === vmId);
+          const i = after.findIndex((e) => e.status === 'RebootInProgress');
+          return i >= 0 && after.slice(i + 1).some((e) => e.status === 'Up') ? after.map((e) => e.status) : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: 'RebootInProgress then Up' },
+      );
+      t.notOk(afterReboot.includes('Down'), `rebooted without going Down: ${afterReboot.join(' -> ')}`);
+      t.match(await virsh(['domstate', name]), /running/);
+      const [rebooted] = await call<Array<Record<string, unknown>>>('VM.getStats', { vmID: vmId });
+      t.ok(
+        Number(rebooted?.elapsedTime) <= Math.ceil((performance.now() - rebootStart) / 1000),
+        'elapsedTime restarts at the reboot',
+      );
+      t.comment(`VM.shutdown(reboot) -> booted again and Up ${Math.round(performance.now() - rebootStart)} ms`);
+
       await call('VM.shutdown', { vmID: vmId, reboot: false, timeout: 60 });
       const down = await vdsmd.waitForStatus(vmId, 'Down', 60_000);
       t.match(down.record, {
