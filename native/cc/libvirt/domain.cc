@@ -1,4 +1,4 @@
-// Domain: lifecycle, XML, state/info, metadata, devices, memory/vCPUs, QEMU agent and guest info.
+// Domain: lifecycle, XML, state/info, metadata, devices, block I/O tuning, memory/vCPUs, QEMU agent and guest info.
 #include <libvirt/libvirt-qemu.h>
 
 #include "objects.h"
@@ -185,6 +185,39 @@ Napi::Value Domain::SetVcpus(const Napi::CallbackInfo& info) {
   LV_DOM_INT_CALL(virDomainSetVcpusFlags(dom->get(), n, flags));
 }
 
+// setBlockIoTune(disk, params: [name, type, value][], flags): flags VIR_DOMAIN_AFFECT_LIVE/CONFIG.
+Napi::Value Domain::SetBlockIoTune(const Napi::CallbackInfo& info) {
+  LV_DOM();
+  std::string disk;
+  auto params = std::make_shared<Params>();
+  unsigned int flags = 0;
+  LV_ARG(a.Str(0, disk, "disk"));
+  LV_ARG(a.TypedParams(1, *params, "params"));
+  LV_ARG(a.UInt(2, flags, "flags"));
+  LV_DOM_INT_CALL(virDomainSetBlockIoTune(dom->get(), disk.c_str(), params->p, params->n, flags));
+}
+
+// getBlockIoTune(disk, flags): libvirt's field names (total_bytes_sec, ..., group_name) as a flat object.
+Napi::Value Domain::GetBlockIoTune(const Napi::CallbackInfo& info) {
+  LV_DOM();
+  std::string disk;
+  unsigned int flags = 0;
+  LV_ARG(a.Str(0, disk, "disk"));
+  LV_ARG(a.UInt(1, flags, "flags"));
+  return Run<Params>(
+      env,
+      [dom, disk, flags](Params& p) {
+        // First call (nparams 0) asks how many parameters this hypervisor has.
+        int n = 0;
+        if (virDomainGetBlockIoTune(dom->get(), disk.c_str(), nullptr, &n, flags) < 0) return false;
+        p.p = static_cast<virTypedParameterPtr>(calloc(n > 0 ? n : 1, sizeof(virTypedParameter)));
+        if (p.p == nullptr) return false;
+        p.n = n;
+        return virDomainGetBlockIoTune(dom->get(), disk.c_str(), p.p, &p.n, flags) >= 0;
+      },
+      [](Napi::Env env, Params& p) -> Napi::Value { return ParamsToObject(env, p.p, p.n); });
+}
+
 // qemuAgentCommand(cmd, timeoutSeconds, flags): raw JSON passthrough to the guest agent.
 Napi::Value Domain::QemuAgentCommand(const Napi::CallbackInfo& info) {
   LV_DOM();
@@ -234,6 +267,8 @@ void Domain::AddCoreMethods(DomainMethods& m) {
   m.push_back(InstanceMethod<&Domain::UpdateDevice>("updateDevice"));
   m.push_back(InstanceMethod<&Domain::SetMemory>("setMemory"));
   m.push_back(InstanceMethod<&Domain::SetVcpus>("setVcpus"));
+  m.push_back(InstanceMethod<&Domain::SetBlockIoTune>("setBlockIoTune"));
+  m.push_back(InstanceMethod<&Domain::GetBlockIoTune>("getBlockIoTune"));
   m.push_back(InstanceMethod<&Domain::IsActive>("isActive"));
   m.push_back(InstanceMethod<&Domain::IsPersistent>("isPersistent"));
   m.push_back(InstanceMethod<&Domain::AbortJob>("abortJob"));

@@ -96,7 +96,7 @@ class Domain : public Napi::ObjectWrap<Domain> {
   LV_DECL(Reboot) LV_DECL(Suspend) LV_DECL(Resume) LV_DECL(Undefine) LV_DECL(GetXMLDesc) LV_DECL(GetState)
   LV_DECL(GetInfo) LV_DECL(GetMetadata) LV_DECL(SetMetadata) LV_DECL(AttachDevice) LV_DECL(DetachDevice)
   LV_DECL(UpdateDevice) LV_DECL(SetMemory) LV_DECL(SetVcpus) LV_DECL(IsActive) LV_DECL(IsPersistent)
-  LV_DECL(QemuAgentCommand) LV_DECL(GetGuestInfo)
+  LV_DECL(QemuAgentCommand) LV_DECL(GetGuestInfo) LV_DECL(SetBlockIoTune) LV_DECL(GetBlockIoTune)
   // stats.cc
   LV_DECL(BlockStats) LV_DECL(InterfaceStats) LV_DECL(MemoryStats) LV_DECL(BlockInfo) LV_DECL(BlockResize)
   LV_DECL(GetJobInfo) LV_DECL(GetJobStats) LV_DECL(AbortJob)

@@ -1,9 +1,11 @@
-import { GuestInfoTypes, MetadataType, OVIRT_VM_NS, OVIRT_VM_PREFIX } from './constants.js';
+import { ErrorCode, GuestInfoTypes, MetadataType, OVIRT_VM_NS, OVIRT_VM_PREFIX } from './constants.js';
+import { LibvirtError } from './errors.js';
 import type { DomainHandle } from './interfaces.js';
 import { type MigrateOptions, type MigrateParams, migrateOptionsToFlags, migrateParamsToTuples } from './migration.js';
 import type { NativeDomain, TypedParamTuple } from './native.js';
 import type {
   BlockInfo,
+  BlockIoTune,
   BlockJobInfo,
   BlockStats,
   DomainInfo,
@@ -110,6 +112,26 @@ export class Domain implements DomainHandle {
   }
   setVcpus(count: number, flags = 0): Promise<number> {
     return this.native.setVcpus(count, flags);
+  }
+  /**
+   * Block I/O limits of one disk (target dev or source path); flags Affect.LIVE / Affect.CONFIG. Numbers travel
+   * as libvirt's unsigned long long; a negative or fractional number is refused before reaching libvirt.
+   */
+  setBlockIoTune(disk: string, limits: BlockIoTune, flags = 0): Promise<number> {
+    const tuples: TypedParamTuple[] = [];
+    for (const [name, value] of Object.entries(limits)) {
+      if (typeof value === 'string') tuples.push([name, 'string', value]);
+      else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+        tuples.push([name, 'ullong', value]);
+      else {
+        const message = `block I/O tune ${name} must be a non-negative integer, got ${String(value)}`;
+        return Promise.reject(new LibvirtError(message, ErrorCode.INVALID_ARG, 0));
+      }
+    }
+    return this.native.setBlockIoTune(disk, tuples, flags);
+  }
+  getBlockIoTune(disk: string, flags = 0): Promise<BlockIoTune> {
+    return this.native.getBlockIoTune(disk, flags) as Promise<BlockIoTune>;
   }
 
   // ---- statistics and jobs ----

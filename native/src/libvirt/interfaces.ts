@@ -9,6 +9,7 @@ import type { MigrateOptions, MigrateParams } from './migration.js';
 import type { TypedParamTuple } from './native.js';
 import type {
   BlockInfo,
+  BlockIoTune,
   BlockJobInfo,
   BlockStats,
   DomainInfo,
@@ -62,6 +63,9 @@ export interface DomainHandle {
   updateDevice(xml: string, flags?: number): Promise<number>;
   setMemory(kib: number, flags?: number): Promise<number>;
   setVcpus(count: number, flags?: number): Promise<number>;
+  /** Only the given limits change (libvirt's names: total_bytes_sec, read_iops_sec, ..., group_name). */
+  setBlockIoTune(disk: string, limits: BlockIoTune, flags?: number): Promise<number>;
+  getBlockIoTune(disk: string, flags?: number): Promise<BlockIoTune>;
   blockStats(disk: string, flags?: number): Promise<BlockStats>;
   interfaceStats(device: string): Promise<InterfaceStats>;
   memoryStats(flags?: number): Promise<MemoryStats>;

@@ -47,6 +47,8 @@ export interface NativeDomain {
   updateDevice(xml: string, flags: number): Promise<number>;
   setMemory(kib: number, flags: number): Promise<number>;
   setVcpus(n: number, flags: number): Promise<number>;
+  setBlockIoTune(disk: string, params: TypedParamTuple[], flags: number): Promise<number>;
+  getBlockIoTune(disk: string, flags: number): Promise<TypedParams>;
   isActive(): Promise<boolean>;
   isPersistent(): Promise<boolean>;
   abortJob(flags: number): Promise<number>;

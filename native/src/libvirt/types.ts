@@ -95,6 +95,12 @@ export interface JobInfo {
 export type TypedParamValue = number | string | boolean;
 export type TypedParams = Record<string, TypedParamValue>;
 
+/**
+ * virDomainGet/SetBlockIoTune fields by libvirt's names: total|read|write _bytes_sec / _iops_sec, their `_max` and
+ * `_max_length` variants, size_iops_sec (numbers) and group_name (string). 0 means "no limit".
+ */
+export type BlockIoTune = Readonly<Record<string, number | string>>;
+
 /** virDomainGetJobStats: the job type plus libvirt's fields (time_elapsed, memory_total, ...). */
 export interface JobStats {
   type: number;
