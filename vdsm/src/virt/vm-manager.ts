@@ -153,6 +153,10 @@ export class VmManager {
         const vm = byUuid(e.domain.uuid);
         if (vm !== undefined) void this.lifecycle.refreshDescription(vm);
       }),
+      this.hv.subscribe(EventId.AGENT_LIFECYCLE, (e) => {
+        const vm = byUuid(e.domain.uuid);
+        if (vm !== undefined) this.lifecycle.onAgentLifecycle(vm, e.state);
+      }),
       this.hv.subscribe(EventId.DEVICE_REMOVED, (e) => {
         const vm = byUuid(e.domain.uuid);
         if (vm !== undefined) this.devices.onDeviceRemoved(vm, e.devAlias);

@@ -39,6 +39,9 @@ export const ShutoffReason = {
 /** virDomainPausedReason values that mean an I/O error. */
 export const PausedReason = { IOERROR: 5, MIGRATION: 2, POSTCOPY: 12, POSTCOPY_FAILED: 13 } as const;
 
+/** virConnectDomainEventAgentLifecycleState */
+export const AgentLifecycleState = { CONNECTED: 1, DISCONNECTED: 2 } as const;
+
 /** virDomainEventGraphicsPhase */
 export const GraphicsPhase = { CONNECT: 0, INITIALIZE: 1, DISCONNECT: 2 } as const;
 

@@ -19,7 +19,13 @@ import {
 import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
-import { StartedDetail, StoppedDetail, SuspendedDetail, unexpectedStop } from './libvirt-events.js';
+import {
+  AgentLifecycleState,
+  StartedDetail,
+  StoppedDetail,
+  SuspendedDetail,
+  unexpectedStop,
+} from './libvirt-events.js';
 import { type DownInfo, downInfo, ExitCode, ExitReason } from './status.js';
 import type { GuestAgent, QemuGuestAgent, Vm } from './vm.js';
 
@@ -416,6 +422,17 @@ export class VmLifecycle {
       default:
         return;
     }
+  }
+
+  /**
+   * libvirt AGENT_LIFECYCLE: qemu-guest-agent opened its channel in the guest. A failure before (the agent was not
+   * up yet at start or reboot) paused polling for a minute; the connect clears that, as upstream.
+   */
+  onAgentLifecycle(vm: Vm, state: number): void {
+    const qga = vm.qga;
+    if (qga === undefined || state !== AgentLifecycleState.CONNECTED) return;
+    qga.reset();
+    void qga.poll();
   }
 
   /** libvirt REBOOT: the guest restarts (or, with destroy-on-reboot, is destroyed). */

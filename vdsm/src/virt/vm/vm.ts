@@ -25,8 +25,10 @@ export interface QemuGuestAgent {
   stop(): void;
   /** The agent answered after its last failure. */
   isWorking(): boolean;
-  /** Forget what the agent said (the guest rebooted). */
+  /** Forget what the agent said (the guest rebooted, or its agent just connected). */
   reset(): void;
+  /** One poll now (shared with one in progress). */
+  poll(): Promise<void>;
   stats(): Readonly<Record<string, unknown>>;
 }
 
