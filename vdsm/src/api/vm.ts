@@ -138,6 +138,12 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
       });
       return undefined;
     }),
+    implement('VM.setIoTune', async (params) => {
+      const vms = vmManager(deps);
+      await vms.devices.setIoTune(vms.get(params.vmID), params.tunables);
+      // The schema's TaskStatus: upstream's doneCode.
+      return { code: 0, message: 'Done' };
+    }),
     implement('VM.getIoTune', (params) => {
       const vms = vmManager(deps);
       return vms.devices.ioTune(vms.get(params.vmID)) as VmDiskDeviceTuneParams[];

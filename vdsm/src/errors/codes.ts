@@ -33,6 +33,7 @@ export const ERRORS = {
   NotImplemented: { code: 44, message: 'Not implemented' },
   MigrationNotInProgress: { code: 47, message: 'Migration not in progress' },
   MigrationInProgress: { code: 51, message: 'Command not supported during migration' },
+  UpdateDeviceFailed: { code: 56, message: 'Failed to update device' },
   HookError: { code: 78, message: 'Hook error' },
   InvalidParameter: { code: 91, message: 'Invalid parameter' },
   Recovering: { code: 99, message: 'Recovering from crash or Initializing' },
