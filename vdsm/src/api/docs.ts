@@ -5,9 +5,19 @@ import { Logging } from '../common/logging.js';
 import { HostStatsSampler } from '../host/stats.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
 import { createStorageService } from '../storage/index.js';
+import type { VirtService } from '../virt/index.js';
 import { implementedHandlers } from './index.js';
 import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
+
+/** A stand-in for a service whose handlers are only listed, never called: any use of it is a bug, and says so. */
+function listingOnly<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_target, key) => {
+      throw new Error(`the ${name} service is a listing stand-in (used ${String(key)})`);
+    },
+  });
+}
 
 /** The verbs that have a handler (the others answer code 44). */
 export function implementedMethods(): ReadonlySet<string> {
@@ -16,6 +26,7 @@ export function implementedMethods(): ReadonlySet<string> {
   const table = implementedHandlers({
     logging,
     sampler: new HostStatsSampler({ intervalSeconds: 3600 }),
+    virt: listingOnly<VirtService>('virt'),
     // Nothing is started: the service only has to exist for its verbs to be listed.
     storage: createStorageService(
       defaultConfig(),
