@@ -134,6 +134,12 @@ t.test('the qemu-guest-agent poller runs while a VM with its channel is up and s
   await new Promise((r) => setImmediate(r));
   t.equal(plain.qga, undefined, 'none without the channel');
   t.match(manager.stats(a.id), { vmId: a.id, status: /Up|Powering up/ }, 'getStats with a (failing) poller');
+  const record = manager.stats(a.id);
+  const again = manager.stats(a.id);
+  // (a new elapsed second also rebuilds it)
+  t.ok(again === record || again.elapsedTime !== record.elapsedTime, 'reused while the poller has nothing new');
+  pollerA.reset();
+  t.not(manager.stats(a.id), record, 'rebuilt once the poller may report something new');
 
   await manager.destroy(a.id, 0);
   t.notOk((pollerA as QemuGuestAgentPoller).polling, 'stopped by VM.destroy');

@@ -85,6 +85,7 @@ export class QemuGuestAgentPoller {
   #lastSuccess: number | undefined;
   #lastFailure: number | undefined;
   #failing = false;
+  #generation = 0;
   // What the agent reported, in getStats shape.
   #username: string | undefined;
   #os:
@@ -118,6 +119,11 @@ export class QemuGuestAgentPoller {
     this.#timer = undefined;
   }
 
+  /** Changes whenever what stats() reports may have changed (so the VM's stats record can be reused until then). */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Between start() and stop(). */
   get polling(): boolean {
     return this.#timer !== undefined;
@@ -125,6 +131,7 @@ export class QemuGuestAgentPoller {
 
   /** Forget the capabilities (the guest rebooted; its agent may differ now). */
   reset(): void {
+    this.#generation++;
     this.#caps = undefined;
     this.#lastRun.clear();
     this.#pausedUntil = 0;
@@ -188,16 +195,19 @@ export class QemuGuestAgentPoller {
         const caps = parseCaps(await this.#command('guest-info'));
         if (caps === undefined) throw new Error('guest-info: unexpected reply');
         this.#caps = caps;
+        this.#generation++;
         this.#lastRun.set('info', now);
       }
       await this.#pollGuestInfo(now);
       if (this.#supports('guest-network-get-interfaces') && this.#due('network', now)) {
         const ifaces = interfaces(await this.#command('guest-network-get-interfaces'));
         if (ifaces !== undefined) this.#netIfaces = ifaces;
+        this.#generation++;
         this.#lastRun.set('network', now);
       }
       if (this.#supports('guest-get-vcpus') && this.#due('cpus', now)) {
         this.#cpuCount = onlineVcpus(await this.#command('guest-get-vcpus'));
+        this.#generation++;
         this.#lastRun.set('cpus', now);
       }
       this.#lastSuccess = performance.now();
@@ -233,6 +243,7 @@ export class QemuGuestAgentPoller {
   }
 
   #apply(types: number, p: TypedParams): void {
+    this.#generation++;
     if (types & GuestInfoTypes.USERS) this.#username = usersToUsername(p);
     if (types & GuestInfoTypes.OS) this.#os = osInfo(p) ?? this.#os;
     if (types & GuestInfoTypes.TIMEZONE) this.#timezone = timezoneInfo(p) ?? this.#timezone;

@@ -4,7 +4,7 @@
  * vdsmd's own status always wins. Down VMs carry only their exit record.
  */
 import type { DomainDescription } from '../domain-xml.js';
-import type { Vm } from './vm.js';
+import type { QemuGuestAgent, Vm } from './vm.js';
 
 export interface SampledStatsSource {
   statsFor(vmId: string): Readonly<Record<string, unknown>> | undefined;
@@ -70,6 +70,8 @@ interface Built {
   readonly record: VmStatsRecord;
   readonly description: DomainDescription;
   readonly sampled: Readonly<Record<string, unknown>> | undefined;
+  readonly qga: QemuGuestAgent | undefined;
+  readonly qgaGeneration: number | undefined;
   readonly status: string;
   readonly statusTime: number;
   readonly elapsed: number;
@@ -126,11 +128,13 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
   const sampled = sampler?.statsFor(vm.id);
   const status = vm.status();
   const last = built.get(vm);
-  // Guest-agent fields change with every agent message, so VMs with an agent are built every time.
+  // oVirt agent fields change with every agent message (and memUsage with time), so VMs with one are built every
+  // time; qemu-guest-agent's only when its poller got something new.
   if (
     vm.agent === undefined &&
-    vm.qga === undefined &&
     last !== undefined &&
+    last.qga === vm.qga &&
+    last.qgaGeneration === vm.qga?.generation &&
     last.sampled === sampled &&
     last.description === vm.description &&
     last.status === status &&
@@ -158,6 +162,8 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
     record,
     description: vm.description,
     sampled,
+    qga: vm.qga,
+    qgaGeneration: vm.qga?.generation,
     status,
     statusTime: vm.statusTime,
     elapsed,

@@ -29,6 +29,8 @@ export interface QemuGuestAgent {
   reset(): void;
   /** One poll now (shared with one in progress). */
   poll(): Promise<void>;
+  /** Changes whenever stats() may give something new. */
+  readonly generation: number;
   stats(): Readonly<Record<string, unknown>>;
 }
 
