@@ -1,21 +1,11 @@
-import { once } from 'node:events';
 import { access } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import { execa } from 'execa';
 import t from 'tap';
 import { clientFor, sh, startDaemon, tempDir, until } from './helpers.js';
 
 const MiB = 1024 * 1024;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 t.test('iSCSI against a userspace target (tgtd on loopback): discovery and LUN inquiry', async (t) => {
   const dir = await tempDir(t, 'svdsm-iscsi-');

@@ -13,13 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { execa, type ResultPromise } from 'execa';
 import { VdsmClient } from '../src/client/index.js';
+import { freeLoopbackPort as freePort } from '../src/testing/vdsmd-process.js';
 
 const VDSMD = fileURLToPath(new URL('../src/bin/vdsmd.js', import.meta.url));
 const VMS = 1000;
@@ -67,14 +67,6 @@ function hostFile(vms: number): string {
   }
   parts.push('</node>');
   return parts.join('\n');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 interface Daemon {

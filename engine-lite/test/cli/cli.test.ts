@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import { execa } from 'execa';
 import t from 'tap';
 import { serveOptions } from '../../src/cli/serve.js';
-import { freePort } from '../helpers/ports.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { startVdsmd } from '../helpers/vdsmd.js';
 

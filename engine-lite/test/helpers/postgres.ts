@@ -6,8 +6,8 @@
 import { access, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import { execa } from 'execa';
-import { freePort } from './ports.js';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 

@@ -7,12 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import type { Test } from 'tap';
 import { writeVdsmPki } from '../../src/pki/ca.js';
 import { type EngineOptions, type RunningEngine, startEngine } from '../../src/runtime.js';
 import { EngineClient } from '../../src/sdk/client.js';
 import type { Host } from '../../src/sdk/types.js';
-import { freePort } from '../helpers/ports.js';
+import { addPlainHost } from '../helpers/engine-host.js';
 import { startVdsmd, type Vdsmd } from '../helpers/vdsmd.js';
 
 const MONITOR = { pollIntervalMs: 200, statsEveryPolls: 1, maxMissedPolls: 3, callTimeoutMs: 1000 };
@@ -36,15 +37,7 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
   t.equal(cluster.data_center?.id, dc.id, 'cluster in the data center');
 
   // host A: plain TCP
-  const plain = await startVdsmd();
-  daemons.push(plain);
-  const hostA = await api.hosts.add({
-    name: 'host-a',
-    address: '127.0.0.1',
-    port: plain.port,
-    cluster: { id: cluster.id },
-    tls: false,
-  });
+  const { host: hostA, vdsmd: plain } = await addPlainHost(api, daemons, 'host-a', { id: cluster.id });
   t.equal(hostA.status, 'installing', 'a new host starts Installing');
 
   // host B: TLS with a certificate the engine issues; vdsmd starts only once the certificate is installed
@@ -69,15 +62,7 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
 
   // a host whose CPU lacks the cluster's CPU model is NonOperational
   await api.clusters.add({ name: 'power', data_center: { name: 'dc1' }, cpu: { type: 'IBM POWER9' } });
-  const other = await startVdsmd();
-  daemons.push(other);
-  const hostC = await api.hosts.add({
-    name: 'host-c',
-    address: '127.0.0.1',
-    port: other.port,
-    cluster: { name: 'power' },
-    tls: false,
-  });
+  const { host: hostC } = await addPlainHost(api, daemons, 'host-c', { name: 'power' });
   const nonOp = await api.waitFor(
     () => api.hosts.get(hostC.id),
     (h) => h.status === 'non_operational',

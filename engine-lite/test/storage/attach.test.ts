@@ -36,15 +36,11 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
     sanlocks.push(sanlock);
     daemons.push(
       await startVdsmd({
-        sections: [
-          '[irs]',
-          `repository = ${join(dir, name, 'repo')}`,
-          `storage_run_dir = ${join(dir, name, 'run')}`,
-          '[sanlock]',
-          'io_timeout = 1',
-          '[spm]',
-          'watchdog_interval = 0.5',
-        ],
+        config: {
+          irs: { repository: join(dir, name, 'repo'), storage_run_dir: join(dir, name, 'run') },
+          sanlock: { io_timeout: 1 },
+          spm: { watchdog_interval: 0.5 },
+        },
         env: { SANLOCK_RUN_DIR: sanlock.runDir },
       }),
     );

@@ -17,6 +17,7 @@ import {
   waitForDomainState,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
+import { startVdsmd } from '../virt/vdsmd.js';
 import {
   ensureAgentGuest,
   GA_POWEROFF_MARKER,
@@ -26,7 +27,6 @@ import {
   TOOLS_SERIAL,
   toolsDf,
 } from './guest-image.js';
-import { startVdsmd } from './vdsmd.js';
 
 const MEMORY_MIB = 384;
 const AGENT_TIMEOUT_MS = 180_000;

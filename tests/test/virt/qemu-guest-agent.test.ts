@@ -12,7 +12,7 @@ import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js
 import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
 import { makeGuestRunDir, realGuestUnavailable, removeDomain, waitFor } from '../../src/fixtures/guest-run.js';
 import { ensureAgentGuest, serialTail, TOOLS_SERIAL } from '../guest-agent/guest-image.js';
-import { startVdsmd } from '../guest-agent/vdsmd.js';
+import { startVdsmd } from './vdsmd.js';
 
 type Stats = Record<string, unknown>;
 

@@ -1,28 +1,10 @@
 /**
- * A real vdsmd process for the virt end-to-end tests: plain TCP on a free loopback port, a config with the given
- * [vars], the client library connected and subscribed to events (kept in order, with waits on them).
+ * A real vdsmd process for the end-to-end tests on qemu:///system (TCG where KVM cannot run guests): plain TCP on a
+ * free loopback port, a config with the given [vars], the client library connected and subscribed to events (kept
+ * in order, with waits on them).
  */
-import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
-import { execa } from 'execa';
-
-const VDSMD = fileURLToPath(import.meta.resolve('@vdsm-ts/vdsm/bin/vdsmd'));
-const START_TIMEOUT_MS = 60_000;
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { startVdsmdProcess } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 
 export interface VmStatusEvent {
   readonly vmId: string;
@@ -44,61 +26,20 @@ export interface VirtVdsmd {
 
 export async function startVdsmd(
   dir: string,
-  vars: Readonly<Record<string, string>>,
+  vars: Readonly<Record<string, string>> = {},
   port?: number,
   /** `[irs] repository` */
   repository?: string,
 ): Promise<VirtVdsmd> {
-  const listen = port ?? (await freePort());
-  const conf = join(dir, `vdsm-${listen}.conf`);
-  const lines = Object.entries({ ssl: 'false', ...vars }).map(([k, v]) => `${k} = ${v}`);
-  const irs = repository === undefined ? [] : ['[irs]', `repository = ${repository}`];
-  await writeFile(
-    conf,
-    ['[vars]', ...lines, ...irs, '[addresses]', 'management_ip = 127.0.0.1', `management_port = ${listen}`, ''].join(
-      '\n',
-    ),
-  );
-  const daemon = execa('node', [VDSMD, '--config', conf], {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    env: { NOTIFY_SOCKET: '' },
+  const daemon = await startVdsmdProcess({
+    dir,
+    ...(port === undefined ? {} : { port }),
+    config: {
+      vars: { libvirt_uri: 'qemu:///system', fake_kvm_support: 'auto', ...vars },
+      ...(repository === undefined ? {} : { irs: { repository } }),
+    },
   });
-  let seen = '';
-  const onData = (chunk: Buffer) => {
-    seen += chunk.toString();
-    if (seen.length > 4 * 1024 * 1024) seen = seen.slice(-2 * 1024 * 1024);
-  };
-  daemon.stderr?.on('data', onData);
-  daemon.stdout?.on('data', onData);
-  const stopDaemon = async () => {
-    daemon.kill('SIGTERM');
-    await daemon;
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`vdsmd did not serve within ${START_TIMEOUT_MS} ms:\n${seen}`)),
-        START_TIMEOUT_MS,
-      );
-      const check = setInterval(() => {
-        if (seen.includes('serving on')) {
-          clearTimeout(timer);
-          clearInterval(check);
-          resolve();
-        }
-      }, 20);
-      void daemon.then((r) => {
-        clearTimeout(timer);
-        clearInterval(check);
-        reject(new Error(`vdsmd exited (${r.exitCode}):\n${seen}`));
-      });
-    });
-  } catch (error) {
-    await stopDaemon();
-    throw error;
-  }
+  const listen = daemon.port;
   const client = await VdsmClient.connect({ host: '127.0.0.1', port: listen, tls: false, reconnect: false });
   const events: VmStatusEvent[] = [];
   const waiters = new Set<() => void>();
@@ -135,10 +76,10 @@ export async function startVdsmd(
     events,
     statuses: (vmId) => events.filter((e) => e.vmId === vmId).map((e) => e.status),
     waitForStatus,
-    log: () => seen,
+    log: daemon.log,
     stop: async () => {
       await client.close();
-      await stopDaemon();
+      await daemon.stop();
     },
   };
 }

@@ -6,18 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { execaNode } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
+import { freeLoopbackPort as freePort } from '../../src/testing/vdsmd-process.js';
 import { tempDir, waitFor } from './helpers.js';
 
 const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 t.test('vdsmd serves Host.ping2 on the configured port and stops cleanly on SIGTERM', async (t) => {
   const dir = await tempDir(t, 'vdsmd-');

@@ -3,14 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
-import { freePort } from '../cli/daemon.js';
+import {
+  freeLoopbackPort as freePort,
+  startVdsmdProcess,
+  type VdsmdProcess,
+  type VdsmdProcessOptions,
+} from '../../src/testing/vdsmd-process.js';
 import { diskDir, startSanlock, until } from './helpers.js';
 
-const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
 const BLANK = '00000000-0000-0000-0000-000000000000';
 
 t.test('LOCALFS data center through vdsmd', async (t) => {
@@ -20,54 +23,27 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   const repo = join(dir, 'repo');
   const shared = join(dir, 'data');
   await mkdir(shared);
-  const conf = join(dir, 'vdsm.conf');
-  await writeFile(
-    conf,
-    [
-      '[vars]',
-      'ssl = false',
-      'libvirt_uri = test:///default',
-      '[addresses]',
-      'management_ip = 127.0.0.1',
-      `management_port = ${port}`,
-      '[irs]',
-      `repository = ${repo}`,
-      'sd_health_check_delay = 0.5',
-      `storage_run_dir = ${join(dir, 'run')}`,
-      '[sanlock]',
-      'io_timeout = 1',
-      '[spm]',
-      'watchdog_interval = 1',
-      '[supervdsm]',
-      `socket = ${join(dir, 'no-supervdsm.sock')}`,
-      '',
-    ].join('\n'),
-  );
+  const options: VdsmdProcessOptions = {
+    dir,
+    port,
+    env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
+    startTimeoutMs: 30_000,
+    config: {
+      irs: { repository: repo, sd_health_check_delay: 0.5, storage_run_dir: join(dir, 'run') },
+      sanlock: { io_timeout: 1 },
+      spm: { watchdog_interval: 1 },
+      supervdsm: { socket: join(dir, 'no-supervdsm.sock') },
+    },
+  };
   let client!: VdsmClient;
-  let daemon: ReturnType<typeof execa> | undefined;
+  let daemon: VdsmdProcess | undefined;
   const start = async () => {
-    const child = execa('node', [VDSMD, '--config', conf], {
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      env: { NOTIFY_SOCKET: '', SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
-    });
-    daemon = child;
-    let output = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    await until(() => output.includes('serving on') || child.exitCode !== null, 'vdsmd to serve', 30_000);
-    if (!output.includes('serving on')) throw new Error(`vdsmd did not start:\n${output}`);
+    daemon = await startVdsmdProcess(options);
     client = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, transport: 'stomp', reconnect: false });
   };
   t.teardown(async () => {
     client?.close();
-    daemon?.kill('SIGTERM');
-    await daemon;
+    await daemon?.stop();
   });
   await start();
   const call = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
@@ -560,8 +536,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   // vdsmd dies (SIGKILL) while SPM: sanlock frees the lease with its registration; a new vdsmd connects again,
   // becomes SPM and finds the persisted tasks
   client.close();
-  daemon?.kill('SIGKILL');
-  await daemon;
+  await daemon?.kill();
   await start();
   t.same(await call('Host.getConnectedStoragePools'), [], 'a fresh vdsmd is connected to nothing');
   await call('StoragePool.connectStorageServer', {

@@ -1,18 +1,10 @@
-// 500 VMs on test:///default through a real vdsmd process and the client library: created, listed, stats served,
-// destroyed. The test driver's guests are in-memory, so this measures vdsmd, not QEMU.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-import { freePort } from '../cli/daemon.js';
+import { startVdsmdProcess } from '../../src/testing/vdsmd-process.js';
 import { engineDomainXml, uuidOf } from './helpers.js';
 
 const VMS = 500;
 const CONCURRENCY = 32;
-const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
 
 async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -24,23 +16,9 @@ async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknow
 }
 
 t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-scale-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const conf = join(dir, 'vdsm.conf');
-  await writeFile(
-    conf,
-    `[vars]\nssl = false\nlibvirt_uri = test:///default\nvm_sample_interval = 2\n[addresses]\nmanagement_ip = 127.0.0.1\nmanagement_port = ${port}\n`,
-  );
-  const daemon = execa('node', [VDSMD, '--config', conf], {
-    reject: false,
-    stdin: 'ignore',
-    env: { NOTIFY_SOCKET: '' },
-  });
-  t.teardown(async () => {
-    daemon.kill('SIGTERM');
-    await daemon;
-  });
+  const daemon = await startVdsmdProcess({ config: { vars: { vm_sample_interval: 2 } } });
+  t.teardown(daemon.stop);
+  const port = daemon.port;
   const client = await (async () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
