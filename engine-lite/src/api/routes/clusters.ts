@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { clusters } from '../../db/repo/clusters.js';
+import { type Cluster, clusters } from '../../db/repo/clusters.js';
 import { events } from '../../db/repo/events.js';
 import type { Engine } from '../../engine.js';
-import { EngineError } from '../../errors.js';
 import { CPU_TYPES } from '../../hosts/cpu.js';
 import { principal } from '../access.js';
-import { duplicate, inUse } from '../db-errors.js';
+import { duplicate } from '../db-errors.js';
 import { present } from '../present.js';
 import { type Ref, resolveRef } from '../refs.js';
-import { errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { name, ref, refOut } from '../schemas.js';
+import { registerCrud } from './crud.js';
 
 const cluster = {
   type: 'object',
@@ -35,96 +35,67 @@ interface NewCluster {
 export function clusterRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/clusters',
-      {
-        config: { access: 'authenticated' },
-        schema: {
-          summary: 'List clusters',
-          response: { 200: { type: 'object', properties: { cluster: { type: 'array', items: cluster } } } },
-        },
-      },
-      async () => ({ cluster: (await clusters.list(db)).map(present.cluster) }),
-    );
-    app.get<{ Params: { id: string } }>(
-      '/clusters/:id',
-      {
-        config: { access: 'authenticated' },
-        schema: { params: idParams, response: { 200: cluster, ...errorReplies } },
-      },
-      async (request) => {
-        const c = await clusters.get(db, request.params.id);
-        if (c === undefined) throw new EngineError('NOT_FOUND', `cluster ${request.params.id} does not exist`);
-        return present.cluster(c);
-      },
-    );
-    app.post<{ Body: NewCluster }>(
-      '/clusters',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Add a cluster to a data center',
-          body: {
-            type: 'object',
-            required: ['name', 'data_center', 'cpu'],
-            additionalProperties: false,
-            properties: {
-              name,
-              description: { type: 'string', maxLength: 4000 },
-              data_center: ref,
-              cpu: {
-                type: 'object',
-                required: ['type'],
-                additionalProperties: false,
-                properties: { type: { type: 'string', enum: CPU_TYPES.map((t) => t.name) } },
-              },
-              version: {
-                type: 'object',
-                required: ['major', 'minor'],
-                additionalProperties: false,
-                properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
-              },
+    registerCrud<Cluster, NewCluster>(app, {
+      path: '/clusters',
+      noun: 'cluster',
+      collection: 'cluster',
+      schema: cluster,
+      present: present.cluster,
+      read: 'authenticated',
+      list: { summary: 'List clusters', load: () => clusters.list(db) },
+      get: (id) => clusters.get(db, id),
+      create: {
+        summary: 'Add a cluster to a data center',
+        body: {
+          type: 'object',
+          required: ['name', 'data_center', 'cpu'],
+          additionalProperties: false,
+          properties: {
+            name,
+            description: { type: 'string', maxLength: 4000 },
+            data_center: ref,
+            cpu: {
+              type: 'object',
+              required: ['type'],
+              additionalProperties: false,
+              properties: { type: { type: 'string', enum: CPU_TYPES.map((t) => t.name) } },
+            },
+            version: {
+              type: 'object',
+              required: ['major', 'minor'],
+              additionalProperties: false,
+              properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
             },
           },
-          response: { 201: cluster, ...errorReplies },
+        },
+        insert: async (request) => {
+          const body = request.body;
+          const dc = await resolveRef.dataCenter(db, 'body.data_center', body.data_center);
+          const created = await clusters
+            .insert(db, {
+              id: randomUUID(),
+              name: body.name,
+              description: body.description ?? '',
+              dataCenterId: dc.id,
+              cpuType: body.cpu.type,
+              compatVersion:
+                body.version === undefined ? dc.compatVersion : `${body.version.major}.${body.version.minor}`,
+            })
+            .catch((err: unknown) => {
+              throw duplicate(err, `a cluster named ${body.name} already exists`);
+            });
+          await events.add(db, {
+            severity: 'normal',
+            code: 'CLUSTER_ADDED',
+            message: `Cluster ${created.name} was added to data center ${dc.name}`,
+            clusterId: created.id,
+            userId: principal(request).userId,
+          });
+          return created;
         },
       },
-      async (request, reply) => {
-        const body = request.body;
-        const dc = await resolveRef.dataCenter(db, 'body.data_center', body.data_center);
-        const created = await clusters
-          .insert(db, {
-            id: randomUUID(),
-            name: body.name,
-            description: body.description ?? '',
-            dataCenterId: dc.id,
-            cpuType: body.cpu.type,
-            compatVersion:
-              body.version === undefined ? dc.compatVersion : `${body.version.major}.${body.version.minor}`,
-          })
-          .catch((err: unknown) => {
-            throw duplicate(err, `a cluster named ${body.name} already exists`);
-          });
-        await events.add(db, {
-          severity: 'normal',
-          code: 'CLUSTER_ADDED',
-          message: `Cluster ${created.name} was added to data center ${dc.name}`,
-          clusterId: created.id,
-          userId: principal(request).userId,
-        });
-        return reply.status(201).send(present.cluster(created));
-      },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/clusters/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
-        const removed = await clusters.remove(db, request.params.id).catch((err: unknown) => {
-          throw inUse(err, 'cluster still has hosts, VMs or templates');
-        });
-        if (!removed) throw new EngineError('NOT_FOUND', `cluster ${request.params.id} does not exist`);
-        return reply.status(200).send();
-      },
-    );
+      remove: (request) => clusters.remove(db, request.params.id),
+      inUse: 'cluster still has hosts, VMs or templates',
+    });
   };
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { dataCenters } from '../../db/repo/datacenters.js';
+import { type DataCenter, dataCenters } from '../../db/repo/datacenters.js';
 import { events } from '../../db/repo/events.js';
 import { networks } from '../../db/repo/networks.js';
 import type { Engine } from '../../engine.js';
-import { EngineError } from '../../errors.js';
 import { principal } from '../access.js';
-import { duplicate, inUse } from '../db-errors.js';
 import { present } from '../present.js';
 import { errorReplies, idParams, name, refOut, uuid } from '../schemas.js';
+import { registerCrud } from './crud.js';
 import { storageDomainSchema } from './storagedomains.js';
 
 const dataCenter = {
@@ -44,57 +43,35 @@ interface NewDataCenter {
 export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/datacenters',
-      {
-        config: { access: 'authenticated' },
-        schema: {
-          summary: 'List data centers',
-          response: { 200: { type: 'object', properties: { data_center: { type: 'array', items: dataCenter } } } },
-        },
-      },
-      async () => ({ data_center: (await dataCenters.list(db)).map(present.datacenter) }),
-    );
-    app.get<{ Params: { id: string } }>(
-      '/datacenters/:id',
-      {
-        config: { access: 'authenticated' },
-        schema: { params: idParams, response: { 200: dataCenter, ...errorReplies } },
-      },
-      async (request) => {
-        const dc = await dataCenters.get(db, request.params.id);
-        if (dc === undefined) throw new EngineError('NOT_FOUND', `data center ${request.params.id} does not exist`);
-        return present.datacenter(dc);
-      },
-    );
-    app.post<{ Body: NewDataCenter }>(
-      '/datacenters',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Add a data center (with its ovirtmgmt logical network)',
-          body: {
-            type: 'object',
-            required: ['name'],
-            additionalProperties: false,
-            properties: {
-              name,
-              description: { type: 'string', maxLength: 4000 },
-              version: {
-                type: 'object',
-                required: ['major', 'minor'],
-                additionalProperties: false,
-                properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
-              },
+    registerCrud<DataCenter, NewDataCenter>(app, {
+      path: '/datacenters',
+      noun: 'data center',
+      collection: 'data_center',
+      schema: dataCenter,
+      present: present.datacenter,
+      read: 'authenticated',
+      list: { summary: 'List data centers', load: () => dataCenters.list(db) },
+      get: (id) => dataCenters.get(db, id),
+      create: {
+        summary: 'Add a data center (with its ovirtmgmt logical network)',
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name,
+            description: { type: 'string', maxLength: 4000 },
+            version: {
+              type: 'object',
+              required: ['major', 'minor'],
+              additionalProperties: false,
+              properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
             },
           },
-          response: { 201: dataCenter, ...errorReplies },
         },
-      },
-      async (request, reply) => {
-        const body = request.body;
-        const dc = await db
-          .transaction(async (tx) => {
+        insert: (request) =>
+          db.transaction(async (tx) => {
+            const body = request.body;
             const created = await dataCenters.insert(tx, {
               id: randomUUID(),
               name: body.name,
@@ -117,27 +94,12 @@ export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
               userId: principal(request).userId,
             });
             return created;
-          })
-          .catch((err: unknown) => {
-            throw duplicate(err, `a data center named ${body.name} already exists`);
-          });
-        return reply.status(201).send(present.datacenter(dc));
+          }),
+        duplicate: (body) => `a data center named ${body.name} already exists`,
       },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/datacenters/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
-        try {
-          if (!(await dataCenters.remove(db, request.params.id))) {
-            throw new EngineError('NOT_FOUND', `data center ${request.params.id} does not exist`);
-          }
-        } catch (err) {
-          throw inUse(err, 'data center still has clusters or storage domains');
-        }
-        return reply.status(200).send();
-      },
-    );
+      remove: (request) => dataCenters.remove(db, request.params.id),
+      inUse: 'data center still has clusters or storage domains',
+    });
     app.post<{ Params: { id: string }; Body: { id: string } }>(
       '/datacenters/:id/storagedomains',
       {

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { hosts } from '../../db/repo/hosts.js';
+import { type Host, hosts } from '../../db/repo/hosts.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
 import { principal } from '../access.js';
-import { duplicate } from '../db-errors.js';
 import { present } from '../present.js';
 import { type Ref, resolveRef } from '../refs.js';
 import { actionResult, errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { registerCrud } from './crud.js';
 
 export const hostSchema = {
   type: 'object',
@@ -44,58 +44,39 @@ interface NewHostBody {
 export function hostRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/hosts',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'List hosts',
-          response: { 200: { type: 'object', properties: { host: { type: 'array', items: hostSchema } } } },
-        },
-      },
-      async () => ({ host: (await hosts.list(db)).map(present.host) }),
-    );
-    app.get<{ Params: { id: string } }>(
-      '/hosts/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: { 200: hostSchema, ...errorReplies } } },
-      async (request) => {
-        const host = await hosts.get(db, request.params.id);
-        if (host === undefined) throw new EngineError('NOT_FOUND', `host ${request.params.id} does not exist`);
-        return present.host(host);
-      },
-    );
-    app.post<{ Body: NewHostBody }>(
-      '/hosts',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Add a host by address; it goes Installing → Initializing → Up once its vdsmd answers',
-          body: {
-            type: 'object',
-            required: ['name', 'address', 'cluster'],
-            additionalProperties: false,
-            properties: {
-              name,
-              address: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\w.:-]+$' },
-              port: { type: 'integer', minimum: 1, maximum: 65535 },
-              cluster: ref,
-              tls: { type: 'boolean' },
-              spm: {
-                type: 'object',
-                required: ['priority'],
-                additionalProperties: false,
-                properties: { priority: { type: 'integer', minimum: -1, maximum: 10 } },
-              },
+    registerCrud<Host, NewHostBody>(app, {
+      path: '/hosts',
+      noun: 'host',
+      collection: 'host',
+      schema: hostSchema,
+      present: present.host,
+      read: 'admin',
+      list: { summary: 'List hosts', load: () => hosts.list(db) },
+      get: (id) => hosts.get(db, id),
+      create: {
+        summary: 'Add a host by address; it goes Installing → Initializing → Up once its vdsmd answers',
+        body: {
+          type: 'object',
+          required: ['name', 'address', 'cluster'],
+          additionalProperties: false,
+          properties: {
+            name,
+            address: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\w.:-]+$' },
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            cluster: ref,
+            tls: { type: 'boolean' },
+            spm: {
+              type: 'object',
+              required: ['priority'],
+              additionalProperties: false,
+              properties: { priority: { type: 'integer', minimum: -1, maximum: 10 } },
             },
           },
-          response: { 201: hostSchema, ...errorReplies },
         },
-      },
-      async (request, reply) => {
-        const body = request.body;
-        const cluster = await resolveRef.cluster(db, 'body.cluster', body.cluster);
-        const host = await engine.hosts
-          .add(
+        insert: async (request) => {
+          const body = request.body;
+          const cluster = await resolveRef.cluster(db, 'body.cluster', body.cluster);
+          return engine.hosts.add(
             {
               name: body.name,
               address: body.address,
@@ -105,21 +86,15 @@ export function hostRoutes(engine: Engine): FastifyPluginAsync {
               spmPriority: body.spm?.priority ?? 5,
             },
             principal(request).userId,
-          )
-          .catch((err: unknown) => {
-            throw duplicate(err, `a host named ${body.name} or at ${body.address}:${body.port ?? 54321} exists`);
-          });
-        return reply.status(201).send(present.host(host));
+          );
+        },
+        duplicate: (body) => `a host named ${body.name} or at ${body.address}:${body.port ?? 54321} exists`,
       },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/hosts/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
+      remove: async (request) => {
         await engine.hosts.remove(request.params.id);
-        return reply.status(200).send();
+        return true;
       },
-    );
+    });
     const action = (verb: 'activate' | 'deactivate', summary: string) =>
       app.post<{ Params: { id: string } }>(
         `/hosts/:id/${verb}`,

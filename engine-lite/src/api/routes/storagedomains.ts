@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { storage } from '../../db/repo/storage.js';
+import { type StorageDomain, storage } from '../../db/repo/storage.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
-import { duplicate, inUse } from '../db-errors.js';
 import { present } from '../present.js';
 import { type Ref, resolveRef } from '../refs.js';
-import { errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { name, ref, refOut } from '../schemas.js';
+import { registerCrud } from './crud.js';
 
 export const storageDomainSchema = {
   type: 'object',
@@ -36,73 +36,49 @@ interface NewStorageDomain {
 export function storageDomainRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/storagedomains',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'List storage domains',
-          response: {
-            200: { type: 'object', properties: { storage_domain: { type: 'array', items: storageDomainSchema } } },
-          },
-        },
-      },
-      async () => ({ storage_domain: (await storage.list(db)).map(present.storageDomain) }),
-    );
-    app.get<{ Params: { id: string } }>(
-      '/storagedomains/:id',
-      {
-        config: { access: 'admin' },
-        schema: { params: idParams, response: { 200: storageDomainSchema, ...errorReplies } },
-      },
-      async (request) => {
-        const sd = await storage.get(db, request.params.id);
-        if (sd === undefined) throw new EngineError('NOT_FOUND', `storage domain ${request.params.id} does not exist`);
-        return present.storageDomain(sd);
-      },
-    );
-    app.post<{ Body: NewStorageDomain }>(
-      '/storagedomains',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Record a storage domain and its connection (inventory only)',
-          body: {
-            type: 'object',
-            required: ['name', 'storage'],
-            additionalProperties: false,
-            properties: {
-              name,
-              type: { type: 'string', enum: ['data', 'iso', 'export'] },
-              storage: {
-                type: 'object',
-                required: ['type', 'path'],
-                additionalProperties: false,
-                properties: {
-                  type: { type: 'string', enum: ['nfs', 'posixfs', 'localfs', 'iscsi', 'glusterfs'] },
-                  address: { type: 'string', minLength: 1 },
-                  path: { type: 'string', minLength: 1 },
-                },
+    registerCrud<StorageDomain, NewStorageDomain>(app, {
+      path: '/storagedomains',
+      noun: 'storage domain',
+      collection: 'storage_domain',
+      schema: storageDomainSchema,
+      present: present.storageDomain,
+      read: 'admin',
+      list: { summary: 'List storage domains', load: () => storage.list(db) },
+      get: (id) => storage.get(db, id),
+      create: {
+        summary: 'Record a storage domain and its connection (inventory only)',
+        body: {
+          type: 'object',
+          required: ['name', 'storage'],
+          additionalProperties: false,
+          properties: {
+            name,
+            type: { type: 'string', enum: ['data', 'iso', 'export'] },
+            storage: {
+              type: 'object',
+              required: ['type', 'path'],
+              additionalProperties: false,
+              properties: {
+                type: { type: 'string', enum: ['nfs', 'posixfs', 'localfs', 'iscsi', 'glusterfs'] },
+                address: { type: 'string', minLength: 1 },
+                path: { type: 'string', minLength: 1 },
               },
-              data_center: ref,
             },
+            data_center: ref,
           },
-          response: { 201: storageDomainSchema, ...errorReplies },
         },
-      },
-      async (request, reply) => {
-        const body = request.body;
-        const dc =
-          body.data_center === undefined
-            ? undefined
-            : await resolveRef.dataCenter(db, 'body.data_center', body.data_center);
-        if (body.storage.type === 'nfs' && body.storage.address === undefined) {
-          throw new EngineError('BAD_REQUEST', 'body.storage.address: required for nfs');
-        }
-        const connection =
-          body.storage.address === undefined ? body.storage.path : `${body.storage.address}:${body.storage.path}`;
-        const sd = await db
-          .transaction(async (tx) => {
+        insert: async (request) => {
+          const body = request.body;
+          const dc =
+            body.data_center === undefined
+              ? undefined
+              : await resolveRef.dataCenter(db, 'body.data_center', body.data_center);
+          if (body.storage.type === 'nfs' && body.storage.address === undefined) {
+            throw new EngineError('BAD_REQUEST', 'body.storage.address: required for nfs');
+          }
+          const connection =
+            body.storage.address === undefined ? body.storage.path : `${body.storage.address}:${body.storage.path}`;
+          return db.transaction(async (tx) => {
             const connectionId = randomUUID();
             await storage.insertConnection(tx, { id: connectionId, type: body.storage.type, connection });
             return storage.insert(tx, {
@@ -113,23 +89,12 @@ export function storageDomainRoutes(engine: Engine): FastifyPluginAsync {
               domainType: body.type ?? 'data',
               storageType: body.storage.type,
             });
-          })
-          .catch((err: unknown) => {
-            throw duplicate(err, `a storage domain named ${body.name} already exists`);
           });
-        return reply.status(201).send(present.storageDomain(sd));
+        },
+        duplicate: (body) => `a storage domain named ${body.name} already exists`,
       },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/storagedomains/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
-        const removed = await storage.remove(db, request.params.id).catch((err: unknown) => {
-          throw inUse(err, 'storage domain still holds disks');
-        });
-        if (!removed) throw new EngineError('NOT_FOUND', `storage domain ${request.params.id} does not exist`);
-        return reply.status(200).send();
-      },
-    );
+      remove: (request) => storage.remove(db, request.params.id),
+      inUse: 'storage domain still holds disks',
+    });
   };
 }

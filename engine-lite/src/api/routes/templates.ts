@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { BLANK_TEMPLATE_ID, templates } from '../../db/repo/templates.js';
+import { BLANK_TEMPLATE_ID, type Template, templates } from '../../db/repo/templates.js';
 import { vms } from '../../db/repo/vms.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
-import { duplicate, inUse } from '../db-errors.js';
 import { present } from '../present.js';
 import type { Ref } from '../refs.js';
-import { errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { name, ref, refOut } from '../schemas.js';
+import { registerCrud } from './crud.js';
 
 const template = {
   type: 'object',
@@ -41,51 +41,29 @@ interface NewTemplate {
 export function templateRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/templates',
-      {
-        config: { access: 'authenticated' },
-        schema: {
-          summary: 'List templates (Blank is built in)',
-          response: { 200: { type: 'object', properties: { template: { type: 'array', items: template } } } },
+    registerCrud<Template, NewTemplate>(app, {
+      path: '/templates',
+      noun: 'template',
+      collection: 'template',
+      schema: template,
+      present: present.template,
+      read: 'authenticated',
+      list: { summary: 'List templates (Blank is built in)', load: () => templates.list(db) },
+      get: (id) => templates.get(db, id),
+      create: {
+        summary: "Make a template from a VM's configuration (disks are not copied: no storage layer yet)",
+        body: {
+          type: 'object',
+          required: ['name', 'vm'],
+          additionalProperties: false,
+          properties: { name, description: { type: 'string', maxLength: 4000 }, vm: ref },
         },
-      },
-      async () => ({ template: (await templates.list(db)).map(present.template) }),
-    );
-    app.get<{ Params: { id: string } }>(
-      '/templates/:id',
-      {
-        config: { access: 'authenticated' },
-        schema: { params: idParams, response: { 200: template, ...errorReplies } },
-      },
-      async (request) => {
-        const t = await templates.get(db, request.params.id);
-        if (t === undefined) throw new EngineError('NOT_FOUND', `template ${request.params.id} does not exist`);
-        return present.template(t);
-      },
-    );
-    app.post<{ Body: NewTemplate }>(
-      '/templates',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: "Make a template from a VM's configuration (disks are not copied: no storage layer yet)",
-          body: {
-            type: 'object',
-            required: ['name', 'vm'],
-            additionalProperties: false,
-            properties: { name, description: { type: 'string', maxLength: 4000 }, vm: ref },
-          },
-          response: { 201: template, ...errorReplies },
-        },
-      },
-      async (request, reply) => {
-        const body = request.body;
-        const vm =
-          body.vm.id !== undefined ? await vms.get(db, body.vm.id) : await vms.findByName(db, body.vm.name ?? '');
-        if (vm === undefined) throw new EngineError('BAD_REQUEST', `body.vm: no such VM ${JSON.stringify(body.vm)}`);
-        const created = await templates
-          .insert(db, {
+        insert: async (request) => {
+          const body = request.body;
+          const vm =
+            body.vm.id !== undefined ? await vms.get(db, body.vm.id) : await vms.findByName(db, body.vm.name ?? '');
+          if (vm === undefined) throw new EngineError('BAD_REQUEST', `body.vm: no such VM ${JSON.stringify(body.vm)}`);
+          return templates.insert(db, {
             id: randomUUID(),
             name: body.name,
             description: body.description ?? '',
@@ -94,25 +72,17 @@ export function templateRoutes(engine: Engine): FastifyPluginAsync {
             cpus: vm.cpus,
             osType: vm.osType,
             displayType: vm.displayType,
-          })
-          .catch((err: unknown) => {
-            throw duplicate(err, `a template named ${body.name} already exists`);
           });
-        return reply.status(201).send(present.template(created));
+        },
+        duplicate: (body) => `a template named ${body.name} already exists`,
       },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/templates/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
-        if (request.params.id === BLANK_TEMPLATE_ID)
+      remove: async (request) => {
+        if (request.params.id === BLANK_TEMPLATE_ID) {
           throw new EngineError('CONFLICT', 'the Blank template cannot be removed');
-        const removed = await templates.remove(db, request.params.id).catch((err: unknown) => {
-          throw inUse(err, 'VMs were created from this template');
-        });
-        if (!removed) throw new EngineError('NOT_FOUND', `template ${request.params.id} does not exist`);
-        return reply.status(200).send();
+        }
+        return templates.remove(db, request.params.id);
       },
-    );
+      inUse: 'VMs were created from this template',
+    });
   };
 }

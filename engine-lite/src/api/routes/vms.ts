@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { vms } from '../../db/repo/vms.js';
+import { type VmRow, vms } from '../../db/repo/vms.js';
 import type { Engine } from '../../engine.js';
-import { EngineError } from '../../errors.js';
 import { principal } from '../access.js';
 import { duplicate } from '../db-errors.js';
 import { bytesToMiB, present } from '../present.js';
 import { type Ref, resolveRef } from '../refs.js';
 import { actionResult, errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { registerCrud } from './crud.js';
 
 const topology = {
   type: 'object',
@@ -98,53 +98,37 @@ const action = { 200: actionResult, ...errorReplies } as const;
 export function vmRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    app.get(
-      '/vms',
-      {
-        config: { access: 'authenticated' },
-        schema: {
-          summary: 'List VMs (an admin sees all, a user the VMs they hold a permission on)',
-          response: { 200: { type: 'object', properties: { vm: { type: 'array', items: vmSchema } } } },
+    registerCrud<VmRow, NewVmBody, VmBodyCommon>(app, {
+      path: '/vms',
+      noun: 'VM',
+      collection: 'vm',
+      schema: vmSchema,
+      present: present.vm,
+      read: 'vm',
+      list: {
+        summary: 'List VMs (an admin sees all, a user the VMs they hold a permission on)',
+        access: 'authenticated',
+        load: (request) => {
+          const who = principal(request);
+          return who.admin ? vms.list(db) : vms.listVisibleTo(db, who.userId);
         },
       },
-      async (request) => {
-        const who = principal(request);
-        const list = who.admin ? await vms.list(db) : await vms.listVisibleTo(db, who.userId);
-        return { vm: list.map(present.vm) };
-      },
-    );
-    app.get<{ Params: { id: string } }>(
-      '/vms/:id',
-      { config: { access: 'vm' }, schema: { params: idParams, response: { 200: vmSchema, ...errorReplies } } },
-      async (request) => {
-        const vm = await vms.get(db, request.params.id);
-        if (vm === undefined) throw new EngineError('NOT_FOUND', `VM ${request.params.id} does not exist`);
-        return present.vm(vm);
-      },
-    );
-    app.post<{ Body: NewVmBody }>(
-      '/vms',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Create a VM from a template (Blank by default)',
-          body: {
-            type: 'object',
-            required: ['name', 'cluster'],
-            additionalProperties: false,
-            properties: { ...editable, cluster: ref, template: ref, network: { type: 'string', minLength: 1 } },
-          },
-          response: { 201: vmSchema, ...errorReplies },
+      get: (id) => vms.get(db, id),
+      create: {
+        summary: 'Create a VM from a template (Blank by default)',
+        body: {
+          type: 'object',
+          required: ['name', 'cluster'],
+          additionalProperties: false,
+          properties: { ...editable, cluster: ref, template: ref, network: { type: 'string', minLength: 1 } },
         },
-      },
-      async (request, reply) => {
-        const body = request.body;
-        const cluster = await resolveRef.cluster(db, 'body.cluster', body.cluster);
-        const template =
-          body.template === undefined ? undefined : await resolveRef.template(db, 'body.template', body.template);
-        const e = edits(body);
-        const vm = await engine.vms
-          .create(
+        insert: async (request) => {
+          const body = request.body;
+          const cluster = await resolveRef.cluster(db, 'body.cluster', body.cluster);
+          const template =
+            body.template === undefined ? undefined : await resolveRef.template(db, 'body.template', body.template);
+          const e = edits(body);
+          return engine.vms.create(
             {
               name: body.name,
               clusterId: cluster.id,
@@ -157,41 +141,26 @@ export function vmRoutes(engine: Engine): FastifyPluginAsync {
               ...(body.network === undefined ? {} : { network: body.network }),
             },
             principal(request).userId,
-          )
-          .catch((err: unknown) => {
-            throw duplicate(err, `a VM named ${body.name} already exists`);
-          });
-        return reply.status(201).send(present.vm(vm));
+          );
+        },
+        duplicate: (body) => `a VM named ${body.name} already exists`,
       },
-    );
-    app.put<{ Params: { id: string }; Body: VmBodyCommon }>(
-      '/vms/:id',
-      {
-        config: { access: 'admin' },
-        schema: {
-          summary: 'Edit a VM (memory, CPUs and display only while Down)',
-          params: idParams,
-          body: { type: 'object', additionalProperties: false, minProperties: 1, properties: editable },
-          response: { 200: vmSchema, ...errorReplies },
+      update: {
+        summary: 'Edit a VM (memory, CPUs and display only while Down)',
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: editable },
+        apply: (request) => {
+          const e = edits(request.body);
+          const patch = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined));
+          return engine.vms.edit(request.params.id, patch).catch((err: unknown) => {
+            throw duplicate(err, `a VM named ${request.body.name} already exists`);
+          });
         },
       },
-      async (request) => {
-        const e = edits(request.body);
-        const patch = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined));
-        const vm = await engine.vms.edit(request.params.id, patch).catch((err: unknown) => {
-          throw duplicate(err, `a VM named ${request.body.name} already exists`);
-        });
-        return present.vm(vm);
-      },
-    );
-    app.delete<{ Params: { id: string } }>(
-      '/vms/:id',
-      { config: { access: 'admin' }, schema: { params: idParams, response: errorReplies } },
-      async (request, reply) => {
+      remove: async (request) => {
         await engine.vms.remove(request.params.id, principal(request).userId);
-        return reply.status(200).send();
+        return true;
       },
-    );
+    });
     app.post<{ Params: { id: string } }>(
       '/vms/:id/start',
       {
