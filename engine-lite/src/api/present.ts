@@ -19,29 +19,38 @@ export function restStatus(status: string): string {
 const link = (collection: string, id: string | null) =>
   id === null ? undefined : { id, href: `${API}/${collection}/${id}` };
 
+/** id, href and name: the head of every named entity */
+const head = (collection: string, e: { id: string; name: string }) => ({
+  id: e.id,
+  href: `${API}/${collection}/${e.id}`,
+  name: e.name,
+});
+
+/** memory, CPU topology, OS and display: the machine a VM takes from its template */
+const machine = (m: { memoryMb: number; cpus: number; osType: string; displayType: string }) => ({
+  memory: m.memoryMb * MiB,
+  cpu: { topology: { sockets: m.cpus, cores: 1, threads: 1 } },
+  os: { type: m.osType },
+  display: { type: m.displayType },
+});
+
 export const present = {
   datacenter: (dc: DataCenter) => ({
-    id: dc.id,
-    href: `${API}/datacenters/${dc.id}`,
-    name: dc.name,
+    ...head('datacenters', dc),
     description: dc.description,
     status: restStatus(dc.status),
     version: versionOf(dc.compatVersion),
     master_storage_domain: link('storagedomains', dc.masterDomainId),
   }),
   cluster: (c: Cluster) => ({
-    id: c.id,
-    href: `${API}/clusters/${c.id}`,
-    name: c.name,
+    ...head('clusters', c),
     description: c.description,
     cpu: { type: c.cpuType },
     version: versionOf(c.compatVersion),
     data_center: link('datacenters', c.dataCenterId),
   }),
   host: (h: Host) => ({
-    id: h.id,
-    href: `${API}/hosts/${h.id}`,
-    name: h.name,
+    ...head('hosts', h),
     address: h.address,
     port: h.port,
     status: restStatus(h.status),
@@ -59,34 +68,22 @@ export const present = {
     cluster: link('clusters', h.clusterId),
   }),
   vm: (vm: VmRow) => ({
-    id: vm.id,
-    href: `${API}/vms/${vm.id}`,
-    name: vm.name,
+    ...head('vms', vm),
     description: vm.description,
     status: restStatus(vm.status),
-    memory: vm.memoryMb * MiB,
-    cpu: { topology: { sockets: vm.cpus, cores: 1, threads: 1 } },
-    os: { type: vm.osType },
-    display: { type: vm.displayType },
+    ...machine(vm),
     cluster: link('clusters', vm.clusterId),
     template: link('templates', vm.templateId),
     host: link('hosts', vm.runOnHostId),
   }),
   template: (t: Template) => ({
-    id: t.id,
-    href: `${API}/templates/${t.id}`,
-    name: t.name,
+    ...head('templates', t),
     description: t.description,
-    memory: t.memoryMb * MiB,
-    cpu: { topology: { sockets: t.cpus, cores: 1, threads: 1 } },
-    os: { type: t.osType },
-    display: { type: t.displayType },
+    ...machine(t),
     cluster: link('clusters', t.clusterId),
   }),
   disk: (d: Disk) => ({
-    id: d.id,
-    href: `${API}/disks/${d.id}`,
-    name: d.name,
+    ...head('disks', d),
     provisioned_size: d.sizeBytes,
     format: d.format,
     interface: d.interface,
@@ -96,9 +93,7 @@ export const present = {
     storage_domain: link('storagedomains', d.storageDomainId),
   }),
   storageDomain: (sd: StorageDomain) => ({
-    id: sd.id,
-    href: `${API}/storagedomains/${sd.id}`,
-    name: sd.name,
+    ...head('storagedomains', sd),
     type: sd.domainType,
     storage: { type: sd.storageType },
     status: restStatus(sd.status),

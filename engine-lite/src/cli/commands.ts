@@ -41,6 +41,13 @@ function intFlag(ctx: CommandContext, name: string): number | undefined {
   return n;
 }
 
+/** a flag the command cannot run without */
+function requiredFlag(ctx: CommandContext, name: string): string {
+  const value = flag(ctx, name);
+  if (value === undefined) throw new Error(`--${name} is required`);
+  return value;
+}
+
 async function findByName<T extends { id: string; name: string }>(
   kind: string,
   list: Promise<T[]>,
@@ -50,6 +57,10 @@ async function findByName<T extends { id: string; name: string }>(
   if (found === undefined) throw new Error(`no ${kind} named ${key}`);
   return found;
 }
+
+/** the host or VM named (or identified) by the first argument */
+const namedHost = (ctx: CommandContext): Promise<Host> => findByName('host', ctx.api.hosts.list(), arg(ctx, 0, 'NAME'));
+const namedVm = (ctx: CommandContext): Promise<Vm> => findByName('VM', ctx.api.vms.list(), arg(ctx, 0, 'NAME'));
 
 function list(
   ctx: CommandContext,
@@ -98,6 +109,26 @@ async function waitState<T>(
   if (failed.includes(state(result))) throw new Error(`${label} ended ${state(result)}`);
   return result;
 }
+
+const waitHostUp = (ctx: CommandContext, host: Host) =>
+  waitState(
+    ctx,
+    `host ${host.name}`,
+    () => ctx.api.hosts.get(host.id),
+    (h) => h.status,
+    ['up'],
+    ['non_operational'],
+  );
+
+const waitVm = (ctx: CommandContext, vm: Vm, done: readonly string[], failed: readonly string[] = []) =>
+  waitState(
+    ctx,
+    `VM ${vm.name}`,
+    () => ctx.api.vms.get(vm.id),
+    (v) => v.status,
+    done,
+    failed,
+  );
 
 export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   [
@@ -177,8 +208,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'host add NAME ADDRESS --cluster C [--port N] [--insecure] [--wait]',
       async run(ctx) {
-        const cluster = flag(ctx, 'cluster');
-        if (cluster === undefined) throw new Error('--cluster is required');
+        const cluster = requiredFlag(ctx, 'cluster');
         const port = intFlag(ctx, 'port');
         let host = await ctx.api.hosts.add({
           name: arg(ctx, 0, 'NAME'),
@@ -188,14 +218,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
           ...(port === undefined ? {} : { port }),
         });
         if (ctx.flags.wait === true) {
-          host = await waitState(
-            ctx,
-            `host ${host.name}`,
-            () => ctx.api.hosts.get(host.id),
-            (h) => h.status,
-            ['up'],
-            ['non_operational'],
-          );
+          host = await waitHostUp(ctx, host);
         }
         ctx.print(ctx.json ? json(host) : `host ${host.name} added (${host.id}), ${host.status}`);
       },
@@ -206,17 +229,10 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'host activate NAME [--no-wait]',
       async run(ctx) {
-        const host = await findByName('host', ctx.api.hosts.list(), arg(ctx, 0, 'NAME'));
+        const host = await namedHost(ctx);
         await ctx.api.hosts.activate(host.id);
         if (ctx.flags['no-wait'] !== true) {
-          await waitState(
-            ctx,
-            `host ${host.name}`,
-            () => ctx.api.hosts.get(host.id),
-            (h) => h.status,
-            ['up'],
-            ['non_operational'],
-          );
+          await waitHostUp(ctx, host);
         }
       },
     },
@@ -226,7 +242,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'host deactivate NAME',
       async run(ctx) {
-        const host = await findByName('host', ctx.api.hosts.list(), arg(ctx, 0, 'NAME'));
+        const host = await namedHost(ctx);
         await ctx.api.hosts.deactivate(host.id);
         ctx.print(`host ${host.name} is in maintenance`);
       },
@@ -237,7 +253,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'host enroll NAME [--out DIR]   (DIR in /etc/pki/vdsm layout; without --out the PEMs are printed)',
       async run(ctx) {
-        const host = await findByName('host', ctx.api.hosts.list(), arg(ctx, 0, 'NAME'));
+        const host = await namedHost(ctx);
         const pki = await ctx.api.hosts.enroll(host.id);
         const out = flag(ctx, 'out');
         if (out === undefined) {
@@ -274,8 +290,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'vm add NAME --cluster C [--template T] [--memory MIB] [--cpus N] [--network NET]',
       async run(ctx) {
-        const cluster = flag(ctx, 'cluster');
-        if (cluster === undefined) throw new Error('--cluster is required');
+        const cluster = requiredFlag(ctx, 'cluster');
         const memory = intFlag(ctx, 'memory');
         const cpus = intFlag(ctx, 'cpus');
         const template = flag(ctx, 'template');
@@ -297,17 +312,10 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'vm start NAME [--no-wait]   (waits until the VM is Up or Powering up)',
       async run(ctx) {
-        const vm = await findByName('VM', ctx.api.vms.list(), arg(ctx, 0, 'NAME'));
+        const vm = await namedVm(ctx);
         await ctx.api.vms.start(vm.id);
         if (ctx.flags['no-wait'] === true) return;
-        await waitState(
-          ctx,
-          `VM ${vm.name}`,
-          () => ctx.api.vms.get(vm.id),
-          (v) => v.status,
-          ['up', 'powering_up'],
-          ['down'],
-        );
+        await waitVm(ctx, vm, ['up', 'powering_up'], ['down']);
       },
     },
   ],
@@ -316,17 +324,10 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: `vm ${verb} NAME [--no-wait]`,
       async run(ctx) {
-        const vm = await findByName('VM', ctx.api.vms.list(), arg(ctx, 0, 'NAME'));
+        const vm = await namedVm(ctx);
         await ctx.api.vms[verb](vm.id);
         if (ctx.flags['no-wait'] === true) return;
-        const target = verb === 'suspend' ? ['paused'] : ['down'];
-        await waitState(
-          ctx,
-          `VM ${vm.name}`,
-          () => ctx.api.vms.get(vm.id),
-          (v) => v.status,
-          target,
-        );
+        await waitVm(ctx, vm, verb === 'suspend' ? ['paused'] : ['down']);
       },
     },
   ]),
@@ -335,7 +336,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'vm ticket NAME [--expiry SECONDS]',
       async run(ctx) {
-        const vm = await findByName('VM', ctx.api.vms.list(), arg(ctx, 0, 'NAME'));
+        const vm = await namedVm(ctx);
         const t = await ctx.api.vms.ticket(vm.id, intFlag(ctx, 'expiry'));
         ctx.print(ctx.json ? json(t) : `${t.ticket.value} (valid ${t.ticket.expiry} s, console on ${t.ticket.host})`);
       },
@@ -346,7 +347,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       usage: 'vm remove NAME',
       async run(ctx) {
-        const vm = await findByName('VM', ctx.api.vms.list(), arg(ctx, 0, 'NAME'));
+        const vm = await namedVm(ctx);
         await ctx.api.vms.remove(vm.id);
         ctx.print(`VM ${vm.name} removed`);
       },

@@ -15,6 +15,15 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/** A Queryable over a driver whose query answers `{ rows }`, as PGlite and pg both do. */
+export function rowsQueryable(run: (sql: string, params: unknown[]) => Promise<{ rows: unknown[] }>): Queryable {
+  return {
+    async query<Row extends object>(sql: string, params: readonly SqlValue[] = []) {
+      return (await run(sql, params as unknown[])).rows as Row[];
+    },
+  };
+}
+
 /** jsonb parameters must be passed as text for both drivers to store them as JSON documents. */
 export function json(value: unknown): string {
   return JSON.stringify(value);

@@ -1,6 +1,6 @@
 /** A real PostgreSQL server through `pg`, same SQL and migrations as the embedded database. */
 import pg from 'pg';
-import type { Db, Queryable, SqlValue } from './db.js';
+import { type Db, type Queryable, rowsQueryable } from './db.js';
 
 // int8 (count(*), bigint columns) as numbers, as PGlite returns them; engine-lite's values stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
@@ -10,12 +10,7 @@ export async function openPostgres(url: string): Promise<Db> {
   // fail now, with the server's reason, instead of on the first request
   const probe = await pool.connect();
   probe.release();
-  const asQueryable = (q: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<Row extends object>(sql: string, params: readonly SqlValue[] = []) {
-      const result = await q.query(sql, params as unknown[]);
-      return result.rows as Row[];
-    },
-  });
+  const asQueryable = (q: pg.Pool | pg.PoolClient): Queryable => rowsQueryable((sql, params) => q.query(sql, params));
   const base = asQueryable(pool);
   return {
     kind: 'postgres',

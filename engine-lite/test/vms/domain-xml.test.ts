@@ -1,21 +1,14 @@
 import t from 'tap';
-import type { Vm } from '../../src/db/repo/vms.js';
 import { buildDomainXml } from '../../src/vms/domain-xml.js';
+import { vmRow } from '../helpers/rows.js';
 
-const vm: Vm = {
+const vm = vmRow({
   id: '6a3e8a5c-7a4c-4c55-9d0c-1c1f3c0e2b11',
   name: 'web&db',
-  description: '',
   clusterId: 'c',
   templateId: 't',
   memoryMb: 512,
-  cpus: 2,
-  osType: 'other',
-  displayType: 'vnc',
-  status: 'Down',
-  runOnHostId: null,
-  stats: {},
-};
+});
 
 t.test('engine-style domain XML', async (t) => {
   const xml = buildDomainXml({

@@ -9,8 +9,9 @@ import t from 'tap';
 import { type EngineOptions, type RunningEngine, startEngine } from '../../src/runtime.js';
 import { ApiError, EngineClient } from '../../src/sdk/client.js';
 import type { Vm } from '../../src/sdk/types.js';
+import { addPlainHost } from '../helpers/engine-host.js';
 import { startPostgres } from '../helpers/postgres.js';
-import { startVdsmd, type Vdsmd } from '../helpers/vdsmd.js';
+import type { Vdsmd } from '../helpers/vdsmd.js';
 
 // polls far apart, so a status change seen between two polls can only have come from a VM_status event
 const MONITOR = { pollIntervalMs: 4000, statsEveryPolls: 1, maxMissedPolls: 1, callTimeoutMs: 1000 };
@@ -40,15 +41,7 @@ t.test('a VM runs on a vdsmd host and survives its host dying as Unknown', async
   let api = await EngineClient.login(engine.url, 'admin@internal', 'vm-admin-pw');
   await api.dataCenters.add({ name: 'dc' });
   await api.clusters.add({ name: 'cl', data_center: { name: 'dc' }, cpu: { type: 'AMD EPYC' } });
-  const vdsmd = await startVdsmd();
-  daemons.push(vdsmd);
-  const host = await api.hosts.add({
-    name: 'h1',
-    address: '127.0.0.1',
-    port: vdsmd.port,
-    cluster: { name: 'cl' },
-    tls: false,
-  });
+  const { host, vdsmd } = await addPlainHost(api, daemons, 'h1', { name: 'cl' });
   await api.waitFor(
     () => api.hosts.get(host.id),
     (h) => h.status === 'up' && h.free_memory > 0,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Host } from '../../src/db/repo/hosts.js';
-import type { Vm } from '../../src/db/repo/vms.js';
 import { schedule } from '../../src/vms/scheduler.js';
+import { vmRow } from '../helpers/rows.js';
 
 const CLUSTER = '11111111-1111-1111-1111-111111111111';
 
@@ -31,20 +31,7 @@ function host(name: string, over: Partial<Host> = {}): Host {
   };
 }
 
-const vm: Vm = {
-  id: 'vm',
-  name: 'vm1',
-  description: '',
-  clusterId: CLUSTER,
-  templateId: '00000000-0000-0000-0000-000000000000',
-  memoryMb: 1024,
-  cpus: 2,
-  osType: 'other',
-  displayType: 'vnc',
-  status: 'Down',
-  runOnHostId: null,
-  stats: {},
-};
+const vm = vmRow({ clusterId: CLUSTER });
 
 t.test('filters drop hosts that cannot run the VM, saying why', async (t) => {
   const result = schedule(vm, [

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 export interface Cluster {
   id: string;
@@ -15,15 +16,15 @@ const COLS =
 export const clusters = {
   list: (db: Queryable) => db.query<Cluster>(`SELECT ${COLS} FROM clusters ORDER BY name`),
   async get(db: Queryable, id: string): Promise<Cluster | undefined> {
-    return (await db.query<Cluster>(`SELECT ${COLS} FROM clusters WHERE id = $1`, [id]))[0];
+    return firstRow<Cluster>(db, `SELECT ${COLS} FROM clusters WHERE id = $1`, [id]);
   },
   async insert(db: Queryable, c: Cluster): Promise<Cluster> {
-    const rows = await db.query<Cluster>(
+    return insertedRow<Cluster>(
+      db,
       `INSERT INTO clusters (id, name, datacenter_id, description, cpu_type, compat_version)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
       [c.id, c.name, c.dataCenterId, c.description, c.cpuType, c.compatVersion],
     );
-    return rows[0]!;
   },
   async update(db: Queryable, id: string, patch: Partial<Pick<Cluster, 'name' | 'description' | 'cpuType'>>) {
     const rows = await db.query<Cluster>(
@@ -34,6 +35,6 @@ export const clusters = {
     return rows[0];
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM clusters WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'clusters', id);
   },
 };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 export interface DataCenter {
   id: string;
@@ -16,7 +17,7 @@ const COLS = `id, name, description, compat_version AS "compatVersion", status, 
 export const dataCenters = {
   list: (db: Queryable) => db.query<DataCenter>(`SELECT ${COLS} FROM datacenters ORDER BY name`),
   async get(db: Queryable, id: string): Promise<DataCenter | undefined> {
-    return (await db.query<DataCenter>(`SELECT ${COLS} FROM datacenters WHERE id = $1`, [id]))[0];
+    return firstRow<DataCenter>(db, `SELECT ${COLS} FROM datacenters WHERE id = $1`, [id]);
   },
   async setStatus(db: Queryable, id: string, status: string): Promise<void> {
     await db.query('UPDATE datacenters SET status = $2 WHERE id = $1', [id, status]);
@@ -33,11 +34,11 @@ export const dataCenters = {
     db: Queryable,
     dc: Omit<DataCenter, 'status' | 'masterDomainId' | 'masterVersion'>,
   ): Promise<DataCenter> {
-    const rows = await db.query<DataCenter>(
+    return insertedRow<DataCenter>(
+      db,
       `INSERT INTO datacenters (id, name, description, compat_version) VALUES ($1, $2, $3, $4) RETURNING ${COLS}`,
       [dc.id, dc.name, dc.description, dc.compatVersion],
     );
-    return rows[0]!;
   },
   async update(db: Queryable, id: string, patch: Partial<Pick<DataCenter, 'name' | 'description'>>) {
     const rows = await db.query<DataCenter>(
@@ -48,6 +49,6 @@ export const dataCenters = {
     return rows[0];
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM datacenters WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'datacenters', id);
   },
 };

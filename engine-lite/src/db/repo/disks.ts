@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 export interface Disk {
   id: string;
@@ -20,17 +21,17 @@ export const disks = {
   listByVm: (db: Queryable, vmId: string) =>
     db.query<Disk>(`SELECT ${COLS} FROM disks WHERE vm_id = $1 ORDER BY name`, [vmId]),
   async get(db: Queryable, id: string): Promise<Disk | undefined> {
-    return (await db.query<Disk>(`SELECT ${COLS} FROM disks WHERE id = $1`, [id]))[0];
+    return firstRow<Disk>(db, `SELECT ${COLS} FROM disks WHERE id = $1`, [id]);
   },
   async insert(db: Queryable, d: Omit<Disk, 'status'>): Promise<Disk> {
-    const rows = await db.query<Disk>(
+    return insertedRow<Disk>(
+      db,
       `INSERT INTO disks (id, name, vm_id, storage_domain_id, size_bytes, format, interface, bootable)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLS}`,
       [d.id, d.name, d.vmId, d.storageDomainId, d.sizeBytes, d.format, d.interface, d.bootable],
     );
-    return rows[0]!;
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM disks WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'disks', id);
   },
 };

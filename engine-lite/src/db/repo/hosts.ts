@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 /** oVirt's host statuses that engine-lite uses. */
 export const HOST_STATUSES = [
@@ -76,18 +77,18 @@ export const hosts = {
   listByCluster: (db: Queryable, clusterId: string) =>
     db.query<Host>(`SELECT ${COLS} FROM hosts WHERE cluster_id = $1 ORDER BY name`, [clusterId]),
   async get(db: Queryable, id: string): Promise<Host | undefined> {
-    return (await db.query<Host>(`SELECT ${COLS} FROM hosts WHERE id = $1`, [id]))[0];
+    return firstRow<Host>(db, `SELECT ${COLS} FROM hosts WHERE id = $1`, [id]);
   },
   async insert(
     db: Queryable,
     h: Pick<Host, 'id' | 'name' | 'address' | 'port' | 'clusterId' | 'tls' | 'spmPriority'>,
   ): Promise<Host> {
-    const rows = await db.query<Host>(
+    return insertedRow<Host>(
+      db,
       `INSERT INTO hosts (id, name, address, port, cluster_id, tls, spm_priority)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLS}`,
       [h.id, h.name, h.address, h.port, h.clusterId, h.tls, h.spmPriority],
     );
-    return rows[0]!;
   },
   async setStatus(db: Queryable, id: string, status: HostStatus, detail = ''): Promise<void> {
     await db.query('UPDATE hosts SET status = $2, status_detail = $3 WHERE id = $1', [id, status, detail]);
@@ -125,6 +126,6 @@ export const hosts = {
     return rows[0];
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM hosts WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'hosts', id);
   },
 };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { insertedRow } from './rows.js';
 
 export interface Network {
   id: string;
@@ -15,11 +16,11 @@ export const networks = {
   listByDataCenter: (db: Queryable, dcId: string) =>
     db.query<Network>(`SELECT ${COLS} FROM networks WHERE datacenter_id = $1 ORDER BY name`, [dcId]),
   async insert(db: Queryable, n: Network): Promise<Network> {
-    const rows = await db.query<Network>(
+    return insertedRow<Network>(
+      db,
       `INSERT INTO networks (id, name, datacenter_id, vlan_id, mtu, vm_network) VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING ${COLS}`,
       [n.id, n.name, n.dataCenterId, n.vlanId, n.mtu, n.vmNetwork],
     );
-    return rows[0]!;
   },
 };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 export interface StorageConnection {
   id: string;
@@ -23,7 +24,7 @@ const COLS = `id, name, datacenter_id AS "dataCenterId", connection_id AS "conne
 export const storage = {
   list: (db: Queryable) => db.query<StorageDomain>(`SELECT ${COLS} FROM storage_domains ORDER BY name`),
   async get(db: Queryable, id: string): Promise<StorageDomain | undefined> {
-    return (await db.query<StorageDomain>(`SELECT ${COLS} FROM storage_domains WHERE id = $1`, [id]))[0];
+    return firstRow<StorageDomain>(db, `SELECT ${COLS} FROM storage_domains WHERE id = $1`, [id]);
   },
   async insertConnection(db: Queryable, c: StorageConnection): Promise<void> {
     await db.query('INSERT INTO storage_connections (id, type, connection) VALUES ($1, $2, $3)', [
@@ -38,12 +39,12 @@ export const storage = {
     )[0];
   },
   async insert(db: Queryable, sd: Omit<StorageDomain, 'status' | 'isMaster'>): Promise<StorageDomain> {
-    const rows = await db.query<StorageDomain>(
+    return insertedRow<StorageDomain>(
+      db,
       `INSERT INTO storage_domains (id, name, datacenter_id, connection_id, domain_type, storage_type)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
       [sd.id, sd.name, sd.dataCenterId, sd.connectionId, sd.domainType, sd.storageType],
     );
-    return rows[0]!;
   },
   async setAttached(db: Queryable, id: string, dataCenterId: string, status: string, isMaster: boolean): Promise<void> {
     await db.query('UPDATE storage_domains SET datacenter_id = $2, status = $3, is_master = $4 WHERE id = $1', [
@@ -54,6 +55,6 @@ export const storage = {
     ]);
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM storage_domains WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'storage_domains', id);
   },
 };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { firstRow } from './rows.js';
 
 export type Role = 'admin' | 'user';
 export type ObjectType = 'system' | 'datacenter' | 'cluster' | 'host' | 'vm' | 'template';
@@ -24,7 +25,7 @@ export const users = {
     )[0];
   },
   async get(db: Queryable, id: string): Promise<User | undefined> {
-    return (await db.query<User>('SELECT id, name, password_hash AS "passwordHash" FROM users WHERE id = $1', [id]))[0];
+    return firstRow<User>(db, 'SELECT id, name, password_hash AS "passwordHash" FROM users WHERE id = $1', [id]);
   },
   async insert(db: Queryable, u: User): Promise<void> {
     await db.query('INSERT INTO users (id, name, password_hash) VALUES ($1, $2, $3)', [u.id, u.name, u.passwordHash]);

@@ -1,4 +1,5 @@
 import { json, type Queryable } from '../db.js';
+import { deleteById, firstRow, insertedRow } from './rows.js';
 
 /** VM statuses as oVirt names them (subset engine-lite reaches). */
 export const VM_STATUSES = [
@@ -63,18 +64,18 @@ export const vms = {
   listOnHost: (db: Queryable, hostId: string) =>
     db.query<VmRow>(`SELECT ${BASE_COLS} FROM vms WHERE run_on_host_id = $1`, [hostId]),
   async get(db: Queryable, id: string): Promise<Vm | undefined> {
-    return (await db.query<Vm>(`SELECT ${COLS} FROM vms WHERE id = $1`, [id]))[0];
+    return firstRow<Vm>(db, `SELECT ${COLS} FROM vms WHERE id = $1`, [id]);
   },
   async findByName(db: Queryable, name: string): Promise<Vm | undefined> {
-    return (await db.query<Vm>(`SELECT ${COLS} FROM vms WHERE name = $1`, [name]))[0];
+    return firstRow<Vm>(db, `SELECT ${COLS} FROM vms WHERE name = $1`, [name]);
   },
   async insert(db: Queryable, vm: Omit<Vm, 'status' | 'runOnHostId' | 'stats'>): Promise<Vm> {
-    const rows = await db.query<Vm>(
+    return insertedRow<Vm>(
+      db,
       `INSERT INTO vms (id, name, description, cluster_id, template_id, memory_mb, cpus, os_type, display_type)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLS}`,
       [vm.id, vm.name, vm.description, vm.clusterId, vm.templateId, vm.memoryMb, vm.cpus, vm.osType, vm.displayType],
     );
-    return rows[0]!;
   },
   async update(db: Queryable, id: string, patch: VmEdit): Promise<Vm | undefined> {
     const rows = await db.query<Vm>(
@@ -111,7 +112,7 @@ export const vms = {
     return rows.length;
   },
   async remove(db: Queryable, id: string): Promise<boolean> {
-    return (await db.query('DELETE FROM vms WHERE id = $1 RETURNING id', [id])).length > 0;
+    return deleteById(db, 'vms', id);
   },
   devices: (db: Queryable, vmId: string) =>
     db.query<VmDevice>(
