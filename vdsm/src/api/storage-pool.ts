@@ -46,6 +46,23 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       await storage.pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
       return undefined;
     }),
+    implement('StoragePool.reconstructMaster', async (p) => {
+      await storage.pools.reconstructMaster({
+        spUUID: p.storagepoolID,
+        hostId: p.hostId,
+        name: p.name,
+        masterSdUUID: p.masterSdUUID,
+        masterVersion: p.masterVersion,
+        domainDict: p.domainDict ?? {},
+        leaseParams: {
+          lockRenewalIntervalSec: p.lockRenewalIntervalSec,
+          leaseTimeSec: p.leaseTimeSec,
+          ioOpTimeoutSec: p.ioOpTimeoutSec,
+          leaseRetries: p.leaseRetries,
+        },
+      });
+      return undefined;
+    }),
     implement('StoragePool.getInfo', async (p) => (await storage.pools.info(p.storagepoolID)) as StoragePoolFullInfo),
     implement('StoragePool.spmStart', (p) => storage.pools.spm(p.storagepoolID).start()),
     implement('StoragePool.spmStop', async (p) => {

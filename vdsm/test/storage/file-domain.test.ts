@@ -1,6 +1,6 @@
 // On-disk format of file domains: what vdsm-ts writes is checked by an independent reader that follows the fact
 // sheet (B10), a layout written by hand from the fact sheet is read by vdsm-ts, and bad metadata is refused.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -9,34 +9,10 @@ import { VdsmError } from '../../src/errors/vdsm-error.js';
 import { FileStorageDomain } from '../../src/storage/domain/file-domain.js';
 import { formatMetadata, parseMetadata } from '../../src/storage/metadata/domain-metadata.js';
 import { Sanlock } from '../../src/storage/sanlock/sanlock-cli.js';
+import { factSheetRead } from './fact-sheet.js';
 import { diskDir, loopExt4 } from './helpers.js';
 
 const sanlock = new Sanlock({ ioTimeout: 1 });
-
-/** The fact sheet's reader: KEY=VALUE lines, `_SHA_CKSUM` = sha1 of the sorted KEY=VALUE strings without newlines. */
-function factSheetRead(text: string): {
-  md: Record<string, string>;
-  declared: string | undefined;
-  computed: string;
-  order: string[];
-} {
-  const md: Record<string, string> = {};
-  const order: string[] = [];
-  let declared: string | undefined;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const eq = line.indexOf('=');
-    const key = line.slice(0, eq);
-    if (key === '_SHA_CKSUM') declared = line.slice(eq + 1);
-    else {
-      md[key] = line.slice(eq + 1);
-      order.push(key);
-    }
-  }
-  const sha = createHash('sha1');
-  for (const key of Object.keys(md).sort()) sha.update(`${key}=${md[key]}`);
-  return { md, declared, computed: sha.digest('hex'), order };
-}
 
 async function pythonSha1(lines: string[]): Promise<string> {
   const script =

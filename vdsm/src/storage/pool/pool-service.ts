@@ -30,6 +30,25 @@ export interface ConnectPoolParams {
   readonly domainDict: Readonly<Record<string, string>> | null;
 }
 
+export interface ReconstructMasterParams {
+  readonly spUUID: string;
+  readonly hostId: number;
+  readonly name: string;
+  readonly masterSdUUID: string;
+  readonly masterVersion: number;
+  readonly domainDict: Readonly<Record<string, string>>;
+  readonly leaseParams?: Readonly<Record<string, number>>;
+}
+
+/** Pool keys (disk backend) that only the master domain's metadata carries. */
+const MASTER_ONLY_KEYS = [
+  'MASTER_VERSION',
+  'POOL_DESCRIPTION',
+  'POOL_DOMAINS',
+  'POOL_SPM_ID',
+  'POOL_SPM_LVER',
+] as const;
+
 interface ConnectedPool {
   readonly spUUID: string;
   readonly hostId: number;
@@ -89,25 +108,103 @@ export class PoolService {
         await d.updateMetadata({ POOL_UUID: spUUID });
         changed.push(d);
       }
-      const lease: Record<string, string> = {};
-      for (const [param, key] of Object.entries(LEASE_KEYS)) {
-        const value = params.leaseParams?.[param];
-        if (value !== undefined && value > 0) lease[key] = String(value);
-      }
-      await master.ensureMasterDirs();
-      await master.updateMetadata({
-        ...lease,
-        POOL_UUID: spUUID,
-        ROLE: 'Master',
-        MASTER_VERSION: String(params.masterVersion),
-        POOL_DESCRIPTION: params.name,
-        POOL_DOMAINS: formatPoolDomains(poolDomains),
-        POOL_SPM_ID: '-1',
-        POOL_SPM_LVER: '-1',
-      });
+      await this.writeMaster(master, spUUID, params.name, params.masterVersion, poolDomains, params.leaseParams);
     } catch (error) {
       for (const d of changed) await d.updateMetadata({ POOL_UUID: '' }).catch(() => {});
       throw error;
+    }
+  }
+
+  /**
+   * The master role on `master` (sp.py createMaster + initMaster): master/{vms,tasks}, then one atomic metadata
+   * write with ROLE=Master, the pool keys and the lease parameters.
+   */
+  private async writeMaster(
+    master: FileStorageDomain,
+    spUUID: string,
+    name: string,
+    masterVersion: number,
+    domains: PoolDomains,
+    leaseParams: Readonly<Record<string, number>> | undefined,
+  ): Promise<void> {
+    const lease: Record<string, string> = {};
+    for (const [param, key] of Object.entries(LEASE_KEYS)) {
+      const value = leaseParams?.[param];
+      if (value !== undefined && value > 0) lease[key] = String(value);
+    }
+    await master.ensureMasterDirs();
+    await master.updateMetadata({
+      ...lease,
+      POOL_UUID: spUUID,
+      ROLE: 'Master',
+      MASTER_VERSION: String(masterVersion),
+      POOL_DESCRIPTION: name,
+      POOL_DOMAINS: formatPoolDomains(domains),
+      POOL_SPM_ID: '-1',
+      POOL_SPM_LVER: '-1',
+    });
+  }
+
+  /**
+   * StoragePool.reconstructMaster (hsm.py / sp.py reconstructMaster): when the master is lost, `masterSdUUID` becomes
+   * the pool's master at `masterVersion` with `domainDict` as the domain map. Not on the SPM (IsSpm, 656); the new
+   * master must be in `domainDict` (InvalidParameterException, 1000) and reachable (358). Our host id is acquired on
+   * it first, as upstream does. Reachable old masters of the pool are demoted to Regular (their pool keys removed) so
+   * that only one domain claims the role; unreachable ones keep their stale metadata and an older master version.
+   */
+  async reconstructMaster(params: ReconstructMasterParams): Promise<void> {
+    const { spUUID, masterSdUUID, hostId } = params;
+    if (!isUuid(spUUID)) throw new VdsmError('InvalidParameterException', `spUUID=${spUUID}`);
+    if (!Number.isInteger(hostId) || hostId < 1 || hostId > MAX_HOST_ID)
+      throw new VdsmError('InvalidParameterException', `hostId=${hostId}`);
+    if (!Number.isInteger(params.masterVersion) || params.masterVersion < 0)
+      throw new VdsmError('InvalidParameterException', `masterVersion=${params.masterVersion}`);
+    if (params.name.length > MAX_DESCRIPTION_LENGTH)
+      throw new VdsmError('StoragePoolDescriptionTooLongError', `${params.name.length} characters`);
+    if (this.pool?.spUUID === spUUID && this.pool.spm.isSpm) throw new VdsmError('IsSpm', spUUID);
+    const domains: PoolDomains = new Map();
+    for (const [sd, status] of Object.entries(params.domainDict)) {
+      if (!isUuid(sd)) throw new VdsmError('InvalidParameterException', `domainDict: sdUUID=${sd}`);
+      domains.set(sd, normalizeStatus(status));
+    }
+    if (!domains.has(masterSdUUID)) throw new VdsmError('InvalidParameterException', `masterDomain=${masterSdUUID}`);
+    const master = await this.domain(masterSdUUID);
+    if (master.domainClass === 'Iso') throw new VdsmError('IsoCannotBeMasterDomain', masterSdUUID);
+    if (master.domainClass === 'Backup') throw new VdsmError('BackupCannotBeMasterDomain', masterSdUUID);
+    const foreign = master.pools.filter((p) => p !== spUUID);
+    if (foreign.length > 0)
+      throw new VdsmError('StorageDomainAlreadyAttached', `domain=${masterSdUUID}, pool=${foreign[0]}`);
+
+    const monitoredBefore = this.options.monitor.monitored().includes(masterSdUUID);
+    try {
+      await this.options.monitor.acquireHostId(master, hostId);
+      domains.set(masterSdUUID, 'Active');
+      await this.writeMaster(master, spUUID, params.name, params.masterVersion, domains, params.leaseParams);
+      await this.demoteOldMasters(spUUID, masterSdUUID, domains);
+    } finally {
+      const stillWanted = this.pool?.spUUID === spUUID && this.pool.domains.get(masterSdUUID) === 'Active';
+      if (!monitoredBefore && !stillWanted) await this.options.monitor.stop(masterSdUUID);
+    }
+    this.options.finder.forget(masterSdUUID);
+    const pool = this.pool?.spUUID === spUUID ? this.pool : null;
+    if (pool !== null) {
+      pool.masterSdUUID = masterSdUUID;
+      pool.masterVersion = params.masterVersion;
+      pool.domains = domains;
+      this.masterCache = await this.domain(masterSdUUID);
+    }
+    await this.refreshLinks({ spUUID, masterSdUUID, domains });
+  }
+
+  /** Reachable domains that still claim the master role of `spUUID` become Regular (sd.py changeRole). */
+  private async demoteOldMasters(spUUID: string, masterSdUUID: string, domains: PoolDomains): Promise<void> {
+    for (const sd of domains.keys()) {
+      if (sd === masterSdUUID) continue;
+      const d = await this.options.finder.get(sd, true).catch(() => null);
+      if (d === null || d.role !== 'Master' || !d.pools.includes(spUUID)) continue;
+      const changes: Record<string, string | undefined> = { ROLE: 'Regular' };
+      for (const key of MASTER_ONLY_KEYS) changes[key] = undefined;
+      await d.updateMetadata(changes);
     }
   }
 
@@ -183,7 +280,7 @@ export class PoolService {
   }
 
   /** `<repository>/<spUUID>/<sdUUID>` → domain directory for every reachable pool domain, and `mastersd`. */
-  private async refreshLinks(pool: ConnectedPool): Promise<void> {
+  private async refreshLinks(pool: Pick<ConnectedPool, 'spUUID' | 'masterSdUUID' | 'domains'>): Promise<void> {
     const dir = this.poolDir(pool.spUUID);
     await mkdir(dir, { recursive: true, mode: 0o755 });
     const wanted = new Map<string, string>();
