@@ -4,11 +4,7 @@ import { type Cluster, clusters } from '../db/repo/clusters.js';
 import { type DataCenter, dataCenters } from '../db/repo/datacenters.js';
 import { type Template, templates } from '../db/repo/templates.js';
 import { EngineError } from '../errors.js';
-
-export interface Ref {
-  id?: string;
-  name?: string;
-}
+import type { Ref } from './bodies.js';
 
 async function resolve<T extends { id: string; name: string }>(
   field: string,
@@ -23,26 +19,24 @@ async function resolve<T extends { id: string; name: string }>(
   return found;
 }
 
+interface Lookup<T> {
+  get(db: Queryable, id: string): Promise<T | undefined>;
+  list(db: Queryable): Promise<T[]>;
+}
+
+/** the resolver of one repository's entities */
+function via<T extends { id: string; name: string }>(repo: Lookup<T>) {
+  return (db: Queryable, field: string, ref: Ref): Promise<T> =>
+    resolve(
+      field,
+      ref,
+      (id) => repo.get(db, id),
+      () => repo.list(db),
+    );
+}
+
 export const resolveRef = {
-  cluster: (db: Queryable, field: string, ref: Ref): Promise<Cluster> =>
-    resolve(
-      field,
-      ref,
-      (id) => clusters.get(db, id),
-      () => clusters.list(db),
-    ),
-  dataCenter: (db: Queryable, field: string, ref: Ref): Promise<DataCenter> =>
-    resolve(
-      field,
-      ref,
-      (id) => dataCenters.get(db, id),
-      () => dataCenters.list(db),
-    ),
-  template: (db: Queryable, field: string, ref: Ref): Promise<Template> =>
-    resolve(
-      field,
-      ref,
-      (id) => templates.get(db, id),
-      () => templates.list(db),
-    ),
+  cluster: via<Cluster>(clusters),
+  dataCenter: via<DataCenter>(dataCenters),
+  template: via<Template>(templates),
 };

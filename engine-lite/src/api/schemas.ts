@@ -20,6 +20,42 @@ export const refOut = {
   properties: { id: { type: 'string' }, href: { type: 'string' } },
 } as const;
 
+/** id, href and name: the head of every named entity's schema as presented */
+export const namedOut = { id: { type: 'string' }, href: { type: 'string' }, name: { type: 'string' } } as const;
+
+/** a compatibility version as presented */
+export const versionOut = {
+  type: 'object',
+  properties: { major: { type: 'integer' }, minor: { type: 'integer' } },
+} as const;
+
+/** a compatibility version in a request body */
+export const versionIn = {
+  type: 'object',
+  required: ['major', 'minor'],
+  additionalProperties: false,
+  properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
+} as const;
+
+/** a free-text description in a request body */
+export const description = { type: 'string', maxLength: 4000 } as const;
+
+/** memory, CPU topology, OS and display as presented (VMs and the templates they come from) */
+export const machineOut = {
+  memory: { type: 'number' },
+  cpu: {
+    type: 'object',
+    properties: {
+      topology: {
+        type: 'object',
+        properties: { sockets: { type: 'integer' }, cores: { type: 'integer' }, threads: { type: 'integer' } },
+      },
+    },
+  },
+  os: { type: 'object', properties: { type: { type: 'string' } } },
+  display: { type: 'object', properties: { type: { type: 'string' } } },
+} as const;
+
 export const fault = {
   type: 'object',
   properties: {

@@ -5,32 +5,23 @@ import { events } from '../../db/repo/events.js';
 import type { Engine } from '../../engine.js';
 import { CPU_TYPES } from '../../hosts/cpu.js';
 import { principal } from '../access.js';
+import type { NewCluster } from '../bodies.js';
 import { duplicate } from '../db-errors.js';
 import { present } from '../present.js';
-import { type Ref, resolveRef } from '../refs.js';
-import { name, ref, refOut } from '../schemas.js';
+import { resolveRef } from '../refs.js';
+import { description, name, namedOut, ref, refOut, versionIn, versionOut } from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 const cluster = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     description: { type: 'string' },
     cpu: { type: 'object', properties: { type: { type: 'string' } } },
-    version: { type: 'object', properties: { major: { type: 'integer' }, minor: { type: 'integer' } } },
+    version: versionOut,
     data_center: refOut,
   },
 } as const;
-
-interface NewCluster {
-  name: string;
-  description?: string;
-  data_center: Ref;
-  cpu: { type: string };
-  version?: { major: number; minor: number };
-}
 
 export function clusterRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
@@ -52,7 +43,7 @@ export function clusterRoutes(engine: Engine): FastifyPluginAsync {
           additionalProperties: false,
           properties: {
             name,
-            description: { type: 'string', maxLength: 4000 },
+            description,
             data_center: ref,
             cpu: {
               type: 'object',
@@ -60,12 +51,7 @@ export function clusterRoutes(engine: Engine): FastifyPluginAsync {
               additionalProperties: false,
               properties: { type: { type: 'string', enum: CPU_TYPES.map((t) => t.name) } },
             },
-            version: {
-              type: 'object',
-              required: ['major', 'minor'],
-              additionalProperties: false,
-              properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
-            },
+            version: versionIn,
           },
         },
         insert: async (request) => {

@@ -5,20 +5,29 @@ import { events } from '../../db/repo/events.js';
 import { networks } from '../../db/repo/networks.js';
 import type { Engine } from '../../engine.js';
 import { principal } from '../access.js';
+import type { NewDataCenter } from '../bodies.js';
 import { present } from '../present.js';
-import { errorReplies, idParams, name, refOut, uuid } from '../schemas.js';
+import {
+  description,
+  errorReplies,
+  idParams,
+  name,
+  namedOut,
+  refOut,
+  uuid,
+  versionIn,
+  versionOut,
+} from '../schemas.js';
 import { registerCrud } from './crud.js';
 import { storageDomainSchema } from './storagedomains.js';
 
 const dataCenter = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     description: { type: 'string' },
     status: { type: 'string' },
-    version: { type: 'object', properties: { major: { type: 'integer' }, minor: { type: 'integer' } } },
+    version: versionOut,
     master_storage_domain: refOut,
   },
 } as const;
@@ -33,12 +42,6 @@ const network = {
     data_center: refOut,
   },
 } as const;
-
-interface NewDataCenter {
-  name: string;
-  description?: string;
-  version?: { major: number; minor: number };
-}
 
 export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
@@ -60,13 +63,8 @@ export function datacenterRoutes(engine: Engine): FastifyPluginAsync {
           additionalProperties: false,
           properties: {
             name,
-            description: { type: 'string', maxLength: 4000 },
-            version: {
-              type: 'object',
-              required: ['major', 'minor'],
-              additionalProperties: false,
-              properties: { major: { type: 'integer', minimum: 4 }, minor: { type: 'integer', minimum: 0 } },
-            },
+            description,
+            version: versionIn,
           },
         },
         insert: (request) =>

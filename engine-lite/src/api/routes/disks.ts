@@ -6,15 +6,13 @@ import { vms } from '../../db/repo/vms.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
 import { present } from '../present.js';
-import { name, ref, refOut } from '../schemas.js';
+import { name, namedOut, ref, refOut } from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 const disk = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     provisioned_size: { type: 'number' },
     format: { type: 'string' },
     interface: { type: 'string' },

@@ -3,17 +3,16 @@ import { type Host, hosts } from '../../db/repo/hosts.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
 import { principal } from '../access.js';
+import type { NewHost } from '../bodies.js';
 import { present } from '../present.js';
-import { type Ref, resolveRef } from '../refs.js';
-import { actionResult, errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { resolveRef } from '../refs.js';
+import { actionResult, errorReplies, idParams, name, namedOut, ref, refOut } from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 export const hostSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     address: { type: 'string' },
     port: { type: 'integer' },
     status: { type: 'string' },
@@ -32,19 +31,10 @@ export const hostSchema = {
   },
 } as const;
 
-interface NewHostBody {
-  name: string;
-  address: string;
-  port?: number;
-  cluster: Ref;
-  tls?: boolean;
-  spm?: { priority: number };
-}
-
 export function hostRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    registerCrud<Host, NewHostBody>(app, {
+    registerCrud<Host, NewHost>(app, {
       path: '/hosts',
       noun: 'host',
       collection: 'host',

@@ -3,17 +3,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type StorageDomain, storage } from '../../db/repo/storage.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
+import type { NewStorageDomain } from '../bodies.js';
 import { present } from '../present.js';
-import { type Ref, resolveRef } from '../refs.js';
-import { name, ref, refOut } from '../schemas.js';
+import { resolveRef } from '../refs.js';
+import { name, namedOut, ref, refOut } from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 export const storageDomainSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     type: { type: 'string' },
     storage: { type: 'object', properties: { type: { type: 'string' } } },
     status: { type: 'string' },
@@ -21,13 +20,6 @@ export const storageDomainSchema = {
     data_center: refOut,
   },
 } as const;
-
-interface NewStorageDomain {
-  name: string;
-  type?: 'data' | 'iso' | 'export';
-  storage: { type: 'nfs' | 'posixfs' | 'localfs' | 'iscsi' | 'glusterfs'; address?: string; path: string };
-  data_center?: Ref;
-}
 
 /**
  * Storage domains are inventory only: attaching them to a pool, creating their metadata on a host and SPM election

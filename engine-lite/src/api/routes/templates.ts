@@ -4,30 +4,17 @@ import { BLANK_TEMPLATE_ID, type Template, templates } from '../../db/repo/templ
 import { vms } from '../../db/repo/vms.js';
 import type { Engine } from '../../engine.js';
 import { EngineError } from '../../errors.js';
+import type { Ref } from '../bodies.js';
 import { present } from '../present.js';
-import type { Ref } from '../refs.js';
-import { name, ref, refOut } from '../schemas.js';
+import { description, machineOut, name, namedOut, ref, refOut } from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 const template = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     description: { type: 'string' },
-    memory: { type: 'number' },
-    cpu: {
-      type: 'object',
-      properties: {
-        topology: {
-          type: 'object',
-          properties: { sockets: { type: 'integer' }, cores: { type: 'integer' }, threads: { type: 'integer' } },
-        },
-      },
-    },
-    os: { type: 'object', properties: { type: { type: 'string' } } },
-    display: { type: 'object', properties: { type: { type: 'string' } } },
+    ...machineOut,
     cluster: refOut,
   },
 } as const;
@@ -56,7 +43,7 @@ export function templateRoutes(engine: Engine): FastifyPluginAsync {
           type: 'object',
           required: ['name', 'vm'],
           additionalProperties: false,
-          properties: { name, description: { type: 'string', maxLength: 4000 }, vm: ref },
+          properties: { name, description, vm: ref },
         },
         insert: async (request) => {
           const body = request.body;

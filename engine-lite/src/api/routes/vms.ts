@@ -2,10 +2,21 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type VmRow, vms } from '../../db/repo/vms.js';
 import type { Engine } from '../../engine.js';
 import { principal } from '../access.js';
+import type { NewVm, VmFields } from '../bodies.js';
 import { duplicate } from '../db-errors.js';
 import { bytesToMiB, present } from '../present.js';
-import { type Ref, resolveRef } from '../refs.js';
-import { actionResult, errorReplies, idParams, name, ref, refOut } from '../schemas.js';
+import { resolveRef } from '../refs.js';
+import {
+  actionResult,
+  description,
+  errorReplies,
+  idParams,
+  machineOut,
+  name,
+  namedOut,
+  ref,
+  refOut,
+} from '../schemas.js';
 import { registerCrud } from './crud.js';
 
 const topology = {
@@ -21,23 +32,10 @@ const topology = {
 export const vmSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    href: { type: 'string' },
-    name: { type: 'string' },
+    ...namedOut,
     description: { type: 'string' },
     status: { type: 'string' },
-    memory: { type: 'number' },
-    cpu: {
-      type: 'object',
-      properties: {
-        topology: {
-          type: 'object',
-          properties: { sockets: { type: 'integer' }, cores: { type: 'integer' }, threads: { type: 'integer' } },
-        },
-      },
-    },
-    os: { type: 'object', properties: { type: { type: 'string' } } },
-    display: { type: 'object', properties: { type: { type: 'string' } } },
+    ...machineOut,
     cluster: refOut,
     template: refOut,
     host: refOut,
@@ -49,7 +47,7 @@ const memory = { type: 'integer', minimum: 16 * 1048576, maximum: 4 * 1024 ** 4,
 
 const editable = {
   name,
-  description: { type: 'string', maxLength: 4000 },
+  description,
   memory,
   cpu: { type: 'object', additionalProperties: false, required: ['topology'], properties: { topology } },
   os: {
@@ -66,23 +64,7 @@ const editable = {
   },
 } as const;
 
-interface VmBodyCommon {
-  name?: string;
-  description?: string;
-  memory?: number;
-  cpu?: { topology: { sockets?: number } };
-  os?: { type: string };
-  display?: { type: 'vnc' | 'spice' };
-}
-
-interface NewVmBody extends VmBodyCommon {
-  name: string;
-  cluster: Ref;
-  template?: Ref;
-  network?: string;
-}
-
-function edits(body: VmBodyCommon) {
+function edits(body: VmFields) {
   return {
     name: body.name,
     description: body.description,
@@ -98,7 +80,7 @@ const action = { 200: actionResult, ...errorReplies } as const;
 export function vmRoutes(engine: Engine): FastifyPluginAsync {
   const { db } = engine;
   return async (app) => {
-    registerCrud<VmRow, NewVmBody, VmBodyCommon>(app, {
+    registerCrud<VmRow, NewVm, VmFields>(app, {
       path: '/vms',
       noun: 'VM',
       collection: 'vm',
