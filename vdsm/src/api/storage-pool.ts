@@ -63,6 +63,9 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       });
       return undefined;
     }),
+    implement('StoragePool.switchMaster', (p) =>
+      storage.pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
+    ),
     implement('StoragePool.getInfo', async (p) => (await storage.pools.info(p.storagepoolID)) as StoragePoolFullInfo),
     implement('StoragePool.spmStart', (p) => storage.pools.spm(p.storagepoolID).start()),
     implement('StoragePool.spmStop', async (p) => {

@@ -2,8 +2,9 @@
 // domain is made master with a new master version; its metadata (read by the fact-sheet reader) carries the role
 // and pool keys under a valid seal, the pool links and getInfo follow, and a reachable old master is demoted.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readlink, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readlink, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { factSheetRead } from './fact-sheet.js';
@@ -109,9 +110,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   await service.pools.reconstructMaster({ ...base, masterSdUUID: sdA, masterVersion: 3 });
   const demoted = factSheetRead(await readFile(join(exportB, sdB, 'dom_md', 'metadata'), 'utf8'));
   t.equal(demoted.declared, demoted.computed, 'the demoted domain keeps a valid seal');
-  t.equal(demoted.md.ROLE, 'Regular');
-  t.equal(demoted.md.POOL_UUID, spUUID, 'still attached to the pool');
-  t.notOk('MASTER_VERSION' in demoted.md || 'POOL_DOMAINS' in demoted.md, 'no master-only pool keys left');
+  t.match(demoted.md, { ROLE: 'Regular', MASTER_VERSION: '0', POOL_UUID: spUUID }, 'demoted as sp.py does');
 
   // a fresh connect sees only the new master at the new version
   await service.pools.disconnect(spUUID);
@@ -123,5 +122,41 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   await service.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdA, masterVersion: 3, domainDict: null });
   t.match((await service.pools.info(spUUID)).info, { master_uuid: sdA, master_ver: 3 });
   t.equal(await readlink(join(poolDir, 'mastersd')), domainLink(exportA, sdA));
+
+  // switchMaster (SPM task): A → B at version 4, master/ tree copied, SDM lease moved to B
+  t.equal(await code(service.pools.switchMaster(spUUID, sdA, sdB, 4)), 654, 'not SPM: SpmStatusError');
+  await service.tasks.wait(await service.pools.spm(spUUID).start());
+  const vmDir = join(exportA, sdA, 'master', 'vms', randomUUID());
+  await mkdir(vmDir);
+  await writeFile(join(vmDir, 'vm.ovf'), '<ovf/>');
+  const failed = async (taskId: Promise<string>) => {
+    const id = await taskId;
+    await service.tasks.wait(id);
+    return service.tasks.status(id).code;
+  };
+  t.equal(await failed(service.pools.switchMaster(spUUID, sdA, sdB, 3)), 324, 'master version not higher');
+  t.equal(await failed(service.pools.switchMaster(spUUID, sdB, sdA, 4)), 324, 'old master is not the master');
+  t.equal(await failed(service.pools.switchMaster(spUUID, sdA, stranger, 4)), 353, 'new master not in the pool');
+  t.equal(await failed(service.pools.switchMaster(spUUID, sdA, sdB, 4)), 0, 'switched');
+  const switched = factSheetRead(await readFile(join(exportB, sdB, 'dom_md', 'metadata'), 'utf8'));
+  t.equal(switched.declared, switched.computed, 'new master sealed');
+  t.match(switched.md, { ROLE: 'Master', MASTER_VERSION: '4', POOL_DESCRIPTION: 'dc-reborn', POOL_UUID: spUUID });
+  const old = factSheetRead(await readFile(join(exportA, sdA, 'dom_md', 'metadata'), 'utf8'));
+  t.match(old.md, { ROLE: 'Regular', MASTER_VERSION: '0' }, 'old master demoted');
+  t.equal(
+    await readFile(join(exportB, sdB, 'master', 'vms', basename(vmDir), 'vm.ovf'), 'utf8'),
+    '<ovf/>',
+    'master tree copied',
+  );
+  t.match((await service.pools.info(spUUID)).info, { master_uuid: sdB, master_ver: 4 });
+  t.equal(await readlink(join(poolDir, 'mastersd')), domainLink(exportB, sdB));
+  const { stdout } = await execa('sanlock', ['client', 'status'], {
+    env: { SANLOCK_RUN_DIR: sanlock.runDir },
+    timeout: 10_000,
+  });
+  t.match(stdout, new RegExp(`^r ${sdB}:SDM:`, 'm'), 'the SDM lease is held on the new master');
+  t.notMatch(stdout, new RegExp(`^r ${sdA}:SDM:`, 'm'), 'and released on the old one');
+  t.equal((await service.pools.spm(spUUID).status()).spmStatus, 'SPM');
+  await service.pools.spm(spUUID).stop();
   await service.pools.disconnect(spUUID);
 });

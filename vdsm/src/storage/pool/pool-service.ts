@@ -3,7 +3,7 @@
  * under the repository, domain monitors, host ids), and the SPM-only membership changes (attach, activate,
  * deactivate, detach). A host is connected to at most one pool.
  */
-import { mkdir, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { cp, mkdir, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { type DomainStatus, isUuid, MAX_DESCRIPTION_LENGTH, MAX_HOST_ID } from '../constants.js';
@@ -39,15 +39,6 @@ export interface ReconstructMasterParams {
   readonly domainDict: Readonly<Record<string, string>>;
   readonly leaseParams?: Readonly<Record<string, number>>;
 }
-
-/** Pool keys (disk backend) that only the master domain's metadata carries. */
-const MASTER_ONLY_KEYS = [
-  'MASTER_VERSION',
-  'POOL_DESCRIPTION',
-  'POOL_DOMAINS',
-  'POOL_SPM_ID',
-  'POOL_SPM_LVER',
-] as const;
 
 interface ConnectedPool {
   readonly spUUID: string;
@@ -149,8 +140,9 @@ export class PoolService {
    * StoragePool.reconstructMaster (hsm.py / sp.py reconstructMaster): when the master is lost, `masterSdUUID` becomes
    * the pool's master at `masterVersion` with `domainDict` as the domain map. Not on the SPM (IsSpm, 656); the new
    * master must be in `domainDict` (InvalidParameterException, 1000) and reachable (358). Our host id is acquired on
-   * it first, as upstream does. Reachable old masters of the pool are demoted to Regular (their pool keys removed) so
-   * that only one domain claims the role; unreachable ones keep their stale metadata and an older master version.
+   * it first, as upstream does. Reachable old masters of the pool are demoted (ROLE=Regular, MASTER_VERSION=0, as
+   * sp.py's link refresh does) so that only one domain claims the role; unreachable ones keep their stale metadata
+   * and an older master version, which connect refuses (324).
    */
   async reconstructMaster(params: ReconstructMasterParams): Promise<void> {
     const { spUUID, masterSdUUID, hostId } = params;
@@ -202,10 +194,66 @@ export class PoolService {
       if (sd === masterSdUUID) continue;
       const d = await this.options.finder.get(sd, true).catch(() => null);
       if (d === null || d.role !== 'Master' || !d.pools.includes(spUUID)) continue;
-      const changes: Record<string, string | undefined> = { ROLE: 'Regular' };
-      for (const key of MASTER_ONLY_KEYS) changes[key] = undefined;
-      await d.updateMetadata(changes);
+      await this.demote(d);
     }
+  }
+
+  /** sp.py _refreshDomainLinks: a pool domain that is not the master gets ROLE=Regular and MASTER_VERSION=0. */
+  private async demote(d: FileStorageDomain): Promise<void> {
+    await d.updateMetadata({ ROLE: 'Regular', MASTER_VERSION: '0' });
+  }
+
+  /**
+   * StoragePool.switchMaster (sp.py switchMaster → masterMigrate), an SPM task: the master role moves from the
+   * current master to an Active pool domain with a higher master version. The SDM lease moves with it (acquired on
+   * the new master before the old one is released); master/ (vms, tasks) is copied over, then one atomic write makes
+   * the new domain master, the links follow and the old master is demoted.
+   */
+  async switchMaster(
+    spUUID: string,
+    oldMasterUUID: string,
+    newMasterUUID: string,
+    masterVersion: number,
+  ): Promise<string> {
+    const pool = this.connected(spUUID);
+    pool.spm.assertSpm();
+    for (const [name, value] of [
+      ['oldMasterUUID', oldMasterUUID],
+      ['newMasterUUID', newMasterUUID],
+    ] as const)
+      if (!isUuid(value)) throw new VdsmError('InvalidParameterException', `${name}=${value}`);
+    if (!Number.isInteger(masterVersion))
+      throw new VdsmError('InvalidParameterException', `masterVersion=${masterVersion}`);
+    return this.options.spm.tasks.start('switchMaster', async () => {
+      pool.spm.assertSpm();
+      if (oldMasterUUID !== pool.masterSdUUID)
+        throw new VdsmError('StoragePoolWrongMaster', `SD=${oldMasterUUID}, pool=${spUUID}`);
+      if (newMasterUUID === oldMasterUUID)
+        throw new VdsmError('InvalidParameterException', `newMasterUUID=${newMasterUUID}`);
+      const status = this.member(pool, newMasterUUID);
+      if (status !== 'Active') throw new VdsmError('StorageDomainNotActive', newMasterUUID);
+      if (masterVersion <= pool.masterVersion)
+        throw new VdsmError('StoragePoolWrongMaster', `masterVersion ${masterVersion} <= ${pool.masterVersion}`);
+      const next = await this.domain(newMasterUUID);
+      if (next.domainClass === 'Iso') throw new VdsmError('IsoCannotBeMasterDomain', newMasterUUID);
+      if (next.domainClass === 'Backup') throw new VdsmError('BackupCannotBeMasterDomain', newMasterUUID);
+      const current = await this.domain(oldMasterUUID);
+      const name = current.metadata.POOL_DESCRIPTION ?? '';
+      await pool.spm.moveLease(next, async () => {
+        // no cruft from an earlier role on the new master, then the old master tree
+        await rm(next.layout.master, { recursive: true, force: true });
+        await cp(current.layout.master, next.layout.master, { recursive: true, preserveTimestamps: true });
+        await this.writeMaster(next, spUUID, name, masterVersion, pool.domains, undefined);
+      });
+      pool.masterSdUUID = newMasterUUID;
+      pool.masterVersion = masterVersion;
+      this.masterCache = next;
+      await this.refreshLinks(pool);
+      // past the point of no return: the old master's demotion is cleanup (sp.py only logs its failures)
+      await this.demote(current).catch((error: unknown) =>
+        this.options.spm.log('error', `cannot demote the old master ${oldMasterUUID}`, error),
+      );
+    });
   }
 
   /** The connected pool, or StoragePoolUnknown (309). */
@@ -413,13 +461,16 @@ export class PoolService {
     this.options.monitor.start(sdUUID, pool.hostId);
   }
 
-  /** StorageDomain.deactivate (SPM): Active → Attached. Moving the master role is not implemented. */
+  /** StorageDomain.deactivate (SPM): Active → Attached. The master is moved with switchMaster first. */
   async deactivate(spUUID: string, sdUUID: string, masterSdUUID: string): Promise<void> {
     const pool = this.connected(spUUID);
     pool.spm.assertSpm();
     this.member(pool, sdUUID);
     if (sdUUID === pool.masterSdUUID || masterSdUUID === sdUUID)
-      throw new VdsmError('CannotDetachMasterStorageDomain', `master role migration is not implemented (${sdUUID})`);
+      throw new VdsmError(
+        'CannotDetachMasterStorageDomain',
+        `${sdUUID} is the master: move the role with StoragePool.switchMaster first`,
+      );
     await this.setStatus(pool, sdUUID, 'Attached');
     await this.options.monitor.stop(sdUUID);
   }

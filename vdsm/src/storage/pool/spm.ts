@@ -42,6 +42,8 @@ export class Spm {
   private watchdog: NodeJS.Timeout | null = null;
   private unlistenRevoke: (() => void) | null = null;
   private checking = false;
+  /** The master domain whose SDM lease we hold (it moves with switchMaster). */
+  private leaseDomain: FileStorageDomain | null = null;
 
   constructor(
     readonly spUUID: string,
@@ -76,6 +78,7 @@ export class Spm {
         }
         const leader = await this.options.sanlock.cli.readLeader(sdmResource(master));
         this.lver = leader.lver;
+        this.leaseDomain = master;
         await master.ensureMasterDirs();
         this.role = 'SPM';
         // sanlock runs our kill path only when it is taking our leases away: no question asked.
@@ -101,8 +104,10 @@ export class Spm {
     this.stopWatching();
     this.role = 'Free';
     this.options.tasks.forgetPersisted();
+    const held = this.leaseDomain ?? this.master();
+    this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid);
+      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
     } catch (error) {
       throw new VdsmError('ReleaseLockFailure', (error as Error).message, { cause: error });
     }
@@ -120,7 +125,7 @@ export class Spm {
     if (this.role !== 'SPM' || this.checking) return;
     this.checking = true;
     try {
-      const master = this.master();
+      const master = this.leaseDomain ?? this.master();
       const cli = this.options.sanlock.cli;
       const hasSpace = await cli.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
       let hasLease = hasSpace;
@@ -143,11 +148,42 @@ export class Spm {
     this.role = 'Free';
     this.stopWatching();
     this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
+    const held = this.leaseDomain ?? this.master();
+    this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(this.master()), this.options.sanlock.pid);
+      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
     } catch {
       // sanlock frees the lease itself once the lockspace is gone
     }
+  }
+
+  /**
+   * Moves the SDM lease to `next` (switchMaster): the new master's lease is acquired while the old one is still held,
+   * so no other host can become SPM in between; `change` runs while both are held and, if it throws, the new lease is
+   * released again and the old one kept.
+   */
+  async moveLease(next: FileStorageDomain, change: () => Promise<void>): Promise<void> {
+    this.assertSpm();
+    const previous = this.leaseDomain ?? this.master();
+    const cli = this.options.sanlock.cli;
+    await this.options.monitor.acquireHostId(next, this.hostId);
+    try {
+      await cli.acquire(sdmResource(next), this.options.sanlock.pid);
+    } catch (error) {
+      const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
+      throw new VdsmError('AcquireLockFailure', detail, { cause: error });
+    }
+    try {
+      await change();
+    } catch (error) {
+      await cli.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
+      throw error;
+    }
+    this.leaseDomain = next;
+    this.lver = (await cli.readLeader(sdmResource(next))).lver;
+    await cli.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
+      this.options.log('error', `cannot release the SDM lease of the old master ${previous.sdUUID}`, error);
+    });
   }
 
   /** StoragePool.getSpmStatus: our role, or who holds the lease by its leader record. */
