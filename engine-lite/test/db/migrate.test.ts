@@ -2,7 +2,7 @@
 import t from 'tap';
 import { splitStatements } from '../../src/db/migrate.js';
 import { openDb } from '../../src/db/open.js';
-import { postgresAvailable, startPostgres } from '../helpers/postgres.js';
+import { postgresForTest } from '../helpers/postgres.js';
 import { exercise } from './exercise.js';
 
 t.test('splitStatements keeps statements whole and drops comments', async (t) => {
@@ -13,11 +13,6 @@ t.test('splitStatements keeps statements whole and drops comments', async (t) =>
 });
 
 t.test('real PostgreSQL server', async (t) => {
-  if (!(await postgresAvailable())) {
-    t.fail('PostgreSQL 15 binaries missing: run scripts/setup-host');
-    return;
-  }
-  const server = await startPostgres();
-  t.teardown(() => server.stop());
-  await exercise(t, () => openDb(server.url));
+  const server = await postgresForTest(t);
+  if (server !== undefined) await exercise(t, () => openDb(server.url));
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import { execa } from 'execa';
+import type { Test } from 'tap';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -60,4 +61,15 @@ export async function startPostgres(): Promise<PostgresServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A server stopped at the end of test `t`; undefined (the test failed, saying why) when PostgreSQL is not installed. */
+export async function postgresForTest(t: Test): Promise<PostgresServer | undefined> {
+  if (!(await postgresAvailable())) {
+    t.fail('PostgreSQL 15 binaries missing: run scripts/setup-host');
+    return undefined;
+  }
+  const server = await startPostgres();
+  t.teardown(() => server.stop());
+  return server;
 }
