@@ -3,8 +3,13 @@
 //   against the bare sanlock floor measured in the same run (add_lockspace + acquire through the sanlock command).
 // - storage.volumes.create-delete: 100 sparse qcow2 volumes created (Volume.create task) and deleted (Image.delete
 //   task) through the JSON-RPC API, against 100 bare `qemu-img create` + unlink.
+// - storage.monitor.cpu-per-check / storage.monitor.read-bytes-per-check: the domain monitor over 20 LOCALFS domains
+//   for 10 checks each (100 ms interval, no host ids): CPU of this process plus its reaped children (the dd
+//   processes; /proc/self/stat utime+stime+cutime+cstime) and storage reads (/proc/self/io read_bytes, which also
+//   counts reaped children) per check, against the same number of bare `dd iflag=direct` reads of the same
+//   metadata files.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -12,15 +17,88 @@ import { execa } from 'execa';
 import { createApiEndpoint } from '../src/api/index.js';
 import { defaultConfig } from '../src/common/config/index.js';
 import { Logging } from '../src/common/logging.js';
+import { DomainFinder } from '../src/storage/domain/domain-finder.js';
+import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
+import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
+import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
 import type { StorageService } from '../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock } from '../test/storage/helpers.js';
+import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
+const MONITORED_DOMAINS = 20;
+const CHECKS_PER_DOMAIN = 10;
 const BLANK = '00000000-0000-0000-0000-000000000000';
 const line = (bench: string, value: number, unit: string, baseline: string, ratio: number) =>
   process.stdout.write(
     `${JSON.stringify({ bench, value: Number(value.toFixed(1)), unit, baseline, ratio: Number(ratio.toFixed(2)) })}\n`,
   );
+
+/** CPU time (ms) of this process and its reaped children, and bytes it (and they) fetched from storage. */
+async function usage(): Promise<{ cpuMs: number; readBytes: number }> {
+  const [stat, io] = await Promise.all([readFile('/proc/self/stat', 'utf8'), readFile('/proc/self/io', 'utf8')]);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime in clock ticks (USER_HZ = 100 on Linux)
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  const readBytes = Number(/^read_bytes: (\d+)$/m.exec(io)?.[1] ?? Number.NaN);
+  return { cpuMs: ticks * 10, readBytes };
+}
+
+/** Counts the monitor's domain look-ups: one per check. */
+class CountingFinder extends DomainFinder {
+  lookups = 0;
+  override get(sdUUID: string, refresh = false): Promise<FileStorageDomain> {
+    this.lookups++;
+    return super.get(sdUUID, refresh);
+  }
+}
+
+async function monitorBench(dir: string, storage: StorageService): Promise<void> {
+  const repository = join(dir, 'monitor-repo');
+  const exported = join(repository, 'mnt', 'bench-export');
+  await mkdir(exported, { recursive: true });
+  const sanlockCli = new Sanlock({ ioTimeout: 1 });
+  const domains: FileStorageDomain[] = [];
+  for (let i = 0; i < MONITORED_DOMAINS; i++) {
+    const params = {
+      mountPoint: exported,
+      sdUUID: randomUUID(),
+      type: 'LOCALFS',
+      domainClass: 'Data',
+      description: `monitored ${i}`,
+      version: 5,
+      remotePath: exported,
+      blockSize: 512,
+    } as const;
+    domains.push(await FileStorageDomain.create(params, sanlockCli));
+  }
+  const checks = MONITORED_DOMAINS * CHECKS_PER_DOMAIN;
+
+  const finder = new CountingFinder(repository);
+  const monitor = new DomainMonitor({ finder, sanlock: storage.sanlock, intervalMs: 100 });
+  let before = await usage();
+  for (const d of domains) monitor.start(d.sdUUID, null);
+  await until(() => finder.lookups >= checks, 'the monitor checks', 120_000);
+  await monitor.stopAll();
+  const counted = finder.lookups;
+  await new Promise((r) => setTimeout(r, 300)); // the checks in flight finish
+  let after = await usage();
+  const monitorCpu = (after.cpuMs - before.cpuMs) / counted;
+  const monitorBytes = (after.readBytes - before.readBytes) / counted;
+  if (!Object.values(monitor.allVitals()).every((v) => v.valid) && Object.keys(monitor.allVitals()).length > 0)
+    throw new Error('a monitored domain was not valid');
+
+  before = await usage();
+  for (let i = 0; i < checks; i++) {
+    const metadata = domains[i % domains.length]!.layout.metadata;
+    await execa('dd', [`if=${metadata}`, 'of=/dev/null', 'bs=4096', 'count=1', 'iflag=direct'], { timeout: 10_000 });
+  }
+  after = await usage();
+  const bareCpu = (after.cpuMs - before.cpuMs) / checks;
+  const bareBytes = (after.readBytes - before.readBytes) / checks;
+  const baseline = `bare dd iflag=direct of the same metadata file (${MONITORED_DOMAINS} domains x ${CHECKS_PER_DOMAIN} checks)`;
+  line('storage.monitor.cpu-per-check', monitorCpu, 'ms CPU', baseline, monitorCpu / bareCpu);
+  line('storage.monitor.read-bytes-per-check', monitorBytes, 'bytes', baseline, monitorBytes / bareBytes);
+}
 
 const teardowns: Array<() => unknown> = [];
 const t = { teardown: (fn: () => unknown) => teardowns.push(fn) };
@@ -158,6 +236,7 @@ async function main(): Promise<void> {
   const apiMs = performance.now() - started;
   line('storage.volumes.create-delete', apiMs / VOLUMES, 'ms/volume', 'qemu-img create + unlink', apiMs / bareMs);
   await storage.pools.spm(spUUID).stop();
+  await monitorBench(dir, storage);
 }
 
 try {
