@@ -4,8 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readlink, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { execa } from 'execa';
 import t from 'tap';
+import { createApiEndpoint } from '../../src/api/index.js';
+import { defaultConfig } from '../../src/common/config/index.js';
+import { Logging } from '../../src/common/logging.js';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { factSheetRead } from './fact-sheet.js';
 import { diskDir, makeService, startSanlock } from './helpers.js';
@@ -51,6 +55,24 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   }
   await service.pools.create({ spUUID, name: 'dc', masterSdUUID: sdA, masterVersion: 1, domainList: [sdA, sdB] });
   const both = { [sdA]: 'active', [sdB]: 'active' };
+  // the verbs are also called through the JSON-RPC dispatcher (parameter names as the schema has them)
+  const api = createApiEndpoint({
+    config: defaultConfig(),
+    logging: new Logging({ name: 'test', level: 'fatal' }, new Writable({ write: (_c, _e, cb) => cb() })),
+    storage: service,
+  });
+  api.setReady(true);
+  t.teardown(() => api.close());
+  let rpcId = 0;
+  const rpc = async (method: string, params: Record<string, unknown>): Promise<unknown> => {
+    const request = JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId });
+    const reply = JSON.parse((await api.handle(request, { transport: 'stomp', peer: 'test' }))!) as {
+      result?: unknown;
+      error?: { code: number; message: string };
+    };
+    if (reply.error !== undefined) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+    return reply.result;
+  };
   await service.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdA, masterVersion: 1, domainDict: both });
   const poolDir = join(repository, spUUID);
   // pool links point into the repository's mount directory (LOCALFS: a link named like upstream's mount points)
@@ -82,7 +104,22 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
 
   // the master's storage disappears
   await rename(join(exportA, sdA), join(exportA, `${sdA}.away`));
-  await service.pools.reconstructMaster(base);
+  t.equal(
+    await rpc('StoragePool.reconstructMaster', {
+      storagepoolID: spUUID,
+      hostId: 1,
+      name: 'dc-reborn',
+      masterSdUUID: sdB,
+      masterVersion: 2,
+      domainDict: both,
+      lockRenewalIntervalSec: 0,
+      leaseTimeSec: 0,
+      ioOpTimeoutSec: 0,
+      leaseRetries: 0,
+    }),
+    true,
+    'StoragePool.reconstructMaster over JSON-RPC',
+  );
 
   const text = await readFile(join(exportB, sdB, 'dom_md', 'metadata'), 'utf8');
   const read = factSheetRead(text);
@@ -137,7 +174,13 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   t.equal(await failed(service.pools.switchMaster(spUUID, sdA, sdB, 3)), 324, 'master version not higher');
   t.equal(await failed(service.pools.switchMaster(spUUID, sdB, sdA, 4)), 324, 'old master is not the master');
   t.equal(await failed(service.pools.switchMaster(spUUID, sdA, stranger, 4)), 353, 'new master not in the pool');
-  t.equal(await failed(service.pools.switchMaster(spUUID, sdA, sdB, 4)), 0, 'switched');
+  const switchTask = rpc('StoragePool.switchMaster', {
+    storagepoolID: spUUID,
+    oldMasterUUID: sdA,
+    newMasterUUID: sdB,
+    masterVersion: 4,
+  }) as Promise<string>;
+  t.equal(await failed(switchTask), 0, 'switched (StoragePool.switchMaster over JSON-RPC)');
   const switched = factSheetRead(await readFile(join(exportB, sdB, 'dom_md', 'metadata'), 'utf8'));
   t.equal(switched.declared, switched.computed, 'new master sealed');
   t.match(switched.md, { ROLE: 'Master', MASTER_VERSION: '4', POOL_DESCRIPTION: 'dc-reborn', POOL_UUID: spUUID });
