@@ -5,7 +5,18 @@
  */
 import { createHash } from 'node:crypto';
 import { VmMetadata } from './metadata.js';
-import { attr, child, childAttr, children, type Document, type Element, parseXml, serializeXml, text } from './xml.js';
+import {
+  attr,
+  child,
+  childAttr,
+  children,
+  type Document,
+  type Element,
+  KIB_PER_UNIT,
+  parseXml,
+  serializeXml,
+  text,
+} from './xml.js';
 
 export class DomainXmlError extends Error {
   override readonly name = 'DomainXmlError';
@@ -69,22 +80,7 @@ function memoryKiB(element: Element | undefined): number {
     throw new DomainXmlError('<memory> is missing or not a positive number');
   }
   const unit = (attr(element, 'unit') ?? 'KiB').toLowerCase();
-  const scale: Readonly<Record<string, number>> = {
-    b: 1 / 1024,
-    bytes: 1 / 1024,
-    k: 1,
-    kib: 1,
-    kb: 1000 / 1024,
-    m: 1024,
-    mib: 1024,
-    mb: 1e6 / 1024,
-    g: 1024 ** 2,
-    gib: 1024 ** 2,
-    gb: 1e9 / 1024,
-    t: 1024 ** 3,
-    tib: 1024 ** 3,
-  };
-  const factor = scale[unit];
+  const factor = KIB_PER_UNIT[unit];
   if (factor === undefined) throw new DomainXmlError(`unknown memory unit ${unit}`);
   return Math.round(value * factor);
 }

@@ -77,3 +77,21 @@ const ESCAPES: Readonly<Record<string, string>> = {
 export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
 }
+
+/** libvirt's size units (`<memory unit='MiB'>`) as multiples of KiB, keyed in lower case; absent means KiB. */
+export const KIB_PER_UNIT: Readonly<Record<string, number>> = {
+  b: 1 / 1024,
+  bytes: 1 / 1024,
+  k: 1,
+  kib: 1,
+  kb: 1000 / 1024,
+  m: 1024,
+  mib: 1024,
+  mb: 1e6 / 1024,
+  g: 1024 ** 2,
+  gib: 1024 ** 2,
+  gb: 1e9 / 1024,
+  t: 1024 ** 3,
+  tib: 1024 ** 3,
+  tb: 1e12 / 1024,
+};

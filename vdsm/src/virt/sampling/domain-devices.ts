@@ -3,7 +3,8 @@
  * memory sizes, the balloon device and CPU tuning. Read from the live domain XML once per VM (again only when its
  * set of NICs or disks changes), never on the request path.
  */
-import { attr, child, children, type Element, parseXml, text } from '../xml.js';
+import { OVIRT_VM_NS } from '../metadata.js';
+import { attr, child, children, type Element, KIB_PER_UNIT, parseXml, text } from '../xml.js';
 
 export interface NicInfo {
   readonly mac: string;
@@ -35,26 +36,10 @@ export interface DomainDevices {
   readonly vcpuPeriod?: number;
 }
 
-const OVIRT_VM_NS = 'http://ovirt.org/vm/1.0';
-
-const UNIT_KIB: Readonly<Record<string, number>> = {
-  b: 1 / 1024,
-  bytes: 1 / 1024,
-  k: 1,
-  kib: 1,
-  kb: 1000 / 1024,
-  m: 1024,
-  mib: 1024,
-  mb: 1e6 / 1024,
-  g: 1024 ** 2,
-  gib: 1024 ** 2,
-  gb: 1e9 / 1024,
-};
-
 function kib(e: Element | undefined): number {
   const n = Number(text(e));
   if (e === undefined || !Number.isFinite(n)) return 0;
-  return Math.round(n * (UNIT_KIB[(attr(e, 'unit') ?? 'KiB').toLowerCase()] ?? 1));
+  return Math.round(n * (KIB_PER_UNIT[(attr(e, 'unit') ?? 'KiB').toLowerCase()] ?? 1));
 }
 
 function optionalInt(e: Element | undefined): number | undefined {
