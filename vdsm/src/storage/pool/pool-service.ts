@@ -163,9 +163,10 @@ export class PoolService {
     const master = await this.domain(masterSdUUID);
     if (master.domainClass === 'Iso') throw new VdsmError('IsoCannotBeMasterDomain', masterSdUUID);
     if (master.domainClass === 'Backup') throw new VdsmError('BackupCannotBeMasterDomain', masterSdUUID);
+    // sp.py createMaster force-detaches the new master from any other pool (POOL_UUID becomes this pool alone)
     const foreign = master.pools.filter((p) => p !== spUUID);
     if (foreign.length > 0)
-      throw new VdsmError('StorageDomainAlreadyAttached', `domain=${masterSdUUID}, pool=${foreign[0]}`);
+      this.options.spm.log('error', `force detaching ${masterSdUUID} from pool(s) ${foreign.join(',')}`);
 
     const monitoredBefore = this.options.monitor.monitored().includes(masterSdUUID);
     try {
