@@ -7,25 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
 import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
-import { makeGuestRunDir, realGuestUnavailable, removeDomain, waitFor } from '../../src/fixtures/guest-run.js';
+import { makeGuestRunDir, realGuestSkip, removeDomain, waitFor } from '../../src/fixtures/guest-run.js';
 import { ensureAgentGuest, serialTail, TOOLS_SERIAL } from '../guest-agent/guest-image.js';
 import { startVdsmd } from './vdsmd.js';
 
 type Stats = Record<string, unknown>;
 
-const unavailable = await realGuestUnavailable();
-if (unavailable === undefined) {
-  await realGuestTests();
-} else if (process.env.CI === 'true') {
-  t.fail(`CI=true but real guests cannot run here: ${unavailable}`);
-} else {
-  t.test('qemu-guest-agent through vdsmd', { skip: unavailable }, () => {});
-}
+t.test('qemu-guest-agent through vdsmd', { skip: await realGuestSkip(t) }, realGuestTests);
 
-async function realGuestTests(): Promise<void> {
+async function realGuestTests(t: Test): Promise<void> {
   const runDir = await makeGuestRunDir('vdsm-ts-qga-rpc-');
   t.teardown(runDir.remove);
 
