@@ -36,7 +36,8 @@ export interface VmFields {
   /** bytes, a whole number of MiB */
   memory?: number;
   cpu?: { topology: { sockets?: number } };
-  os?: { type: string };
+  /** kernel/initrd (absolute paths on the host) and cmdline: direct kernel boot, as oVirt's VM os fields */
+  os?: { type?: string; kernel?: string; initrd?: string; cmdline?: string };
   display?: { type: 'vnc' | 'spice' };
 }
 

@@ -72,6 +72,13 @@ export const present = {
     description: vm.description,
     status: restStatus(vm.status),
     ...machine(vm),
+    os: {
+      type: vm.osType,
+      // oVirt omits unset fields; so does engine-lite
+      ...(vm.kernelPath === '' ? {} : { kernel: vm.kernelPath }),
+      ...(vm.initrdPath === '' ? {} : { initrd: vm.initrdPath }),
+      ...(vm.kernelCmdline === '' ? {} : { cmdline: vm.kernelCmdline }),
+    },
     cluster: link('clusters', vm.clusterId),
     template: link('templates', vm.templateId),
     host: link('hosts', vm.runOnHostId),

@@ -52,7 +52,15 @@ export const machineOut = {
       },
     },
   },
-  os: { type: 'object', properties: { type: { type: 'string' } } },
+  os: {
+    type: 'object',
+    properties: {
+      type: { type: 'string' },
+      kernel: { type: 'string' },
+      initrd: { type: 'string' },
+      cmdline: { type: 'string' },
+    },
+  },
   display: { type: 'object', properties: { type: { type: 'string' } } },
 } as const;
 

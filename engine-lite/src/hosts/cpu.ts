@@ -21,6 +21,10 @@ export const CPU_TYPES: readonly CpuType[] = [
   { name: 'Intel Skylake Server Family', vendor: 'Intel', model: 'Skylake-Server' },
   { name: 'Intel Cascadelake Server Family', vendor: 'Intel', model: 'Cascadelake-Server' },
   { name: 'Intel Icelake Server Family', vendor: 'Intel', model: 'Icelake-Server' },
+  // oVirt 3.x's oldest AMD types: what QEMU under TCG can run (a host without KVM reports only these)
+  { name: 'AMD Opteron G1', vendor: 'AMD', model: 'Opteron_G1' },
+  { name: 'AMD Opteron G2', vendor: 'AMD', model: 'Opteron_G2' },
+  { name: 'AMD Opteron G3', vendor: 'AMD', model: 'Opteron_G3' },
   { name: 'AMD Opteron G4', vendor: 'AMD', model: 'Opteron_G4' },
   { name: 'AMD Opteron G5', vendor: 'AMD', model: 'Opteron_G5' },
   { name: 'AMD EPYC', vendor: 'AMD', model: 'EPYC' },

@@ -41,6 +41,15 @@ function diskPath(poolId: string, disk: Disk): string {
   return `/rhev/data-center/${poolId}/${disk.storageDomainId}/images/${disk.id}/${disk.id}`;
 }
 
+/** `<os>`: direct kernel boot when the VM names a kernel (oVirt's os.kernel/initrd/cmdline), else the disk */
+function osXml(vm: Vm): string {
+  const type = '<type arch="x86_64" machine="q35">hvm</type>';
+  if (vm.kernelPath === '') return `<os>${type}<boot dev="hd"/></os>`;
+  const initrd = vm.initrdPath === '' ? '' : `<initrd>${escapeXml(vm.initrdPath)}</initrd>`;
+  const cmdline = vm.kernelCmdline === '' ? '' : `<cmdline>${escapeXml(vm.kernelCmdline)}</cmdline>`;
+  return `<os>${type}<kernel>${escapeXml(vm.kernelPath)}</kernel>${initrd}${cmdline}</os>`;
+}
+
 export function buildDomainXml(input: DomainXmlInput): string {
   const { vm } = input;
   const memKiB = vm.memoryMb * 1024;
@@ -97,7 +106,7 @@ export function buildDomainXml(input: DomainXmlInput): string {
       ${metaDevices.join('\n      ')}
     </ovirt-vm:vm>
   </metadata>
-  <os><type arch="x86_64" machine="q35">hvm</type><boot dev="hd"/></os>
+  ${osXml(vm)}
   <features><acpi/></features>
   <clock offset="variable" adjustment="0"><timer name="rtc" tickpolicy="catchup"/><timer name="pit" tickpolicy="delay"/></clock>
   <on_poweroff>destroy</on_poweroff>

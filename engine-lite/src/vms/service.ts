@@ -26,6 +26,9 @@ export interface NewVm {
   cpus?: number;
   osType?: string;
   displayType?: 'vnc' | 'spice';
+  kernelPath?: string;
+  initrdPath?: string;
+  kernelCmdline?: string;
   /** adds one virtio NIC on this logical network */
   network?: string;
 }
@@ -65,6 +68,9 @@ export class VmService {
         cpus: spec.cpus ?? template.cpus,
         osType: spec.osType ?? template.osType,
         displayType: spec.displayType ?? template.displayType,
+        kernelPath: spec.kernelPath ?? '',
+        initrdPath: spec.initrdPath ?? '',
+        kernelCmdline: spec.kernelCmdline ?? '',
       });
       if (spec.network !== undefined) {
         await vms.addDevice(tx, {
@@ -89,11 +95,18 @@ export class VmService {
 
   async edit(id: string, patch: VmEdit): Promise<Vm> {
     const vm = await this.require(id);
-    const runtimeFields = patch.memoryMb !== undefined || patch.cpus !== undefined || patch.displayType !== undefined;
+    const runtimeFields = [
+      patch.memoryMb,
+      patch.cpus,
+      patch.displayType,
+      patch.kernelPath,
+      patch.initrdPath,
+      patch.kernelCmdline,
+    ].some((v) => v !== undefined);
     if (runtimeFields && vm.status !== 'Down') {
       throw new EngineError(
         'CONFLICT',
-        `VM ${vm.name} is ${vm.status}: memory, CPUs and display change only when Down`,
+        `VM ${vm.name} is ${vm.status}: memory, CPUs, display and boot change only when Down`,
       );
     }
     const updated = await vms.update(this.db, id, patch);

@@ -171,6 +171,8 @@ t.test('REST API', async (t) => {
       ['POST', '/vms', { name: 'v' }, /body\.cluster/],
       ['POST', '/vms', { name: 'v', cluster: {} }, /body\.cluster/],
       ['PUT', `/vms/${vm2.body?.id}`, { cpu: { topology: { sockets: 0 } } }, /body\.cpu\.topology\.sockets/],
+      ['PUT', `/vms/${vm2.body?.id}`, { os: { kernel: 'vmlinuz' } }, /body\.os\.kernel/],
+      ['PUT', `/vms/${vm2.body?.id}`, { os: {} }, /body\.os/],
       ['POST', '/disks', { name: 'd', provisioned_size: -1 }, /body\.provisioned_size/],
       ['GET', '/vms/not-a-uuid', undefined, /params\.id/],
     ];

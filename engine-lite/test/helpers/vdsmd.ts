@@ -14,7 +14,7 @@ export async function startVdsmd(
   options: {
     pkiDir?: string;
     port?: number;
-    /** extra vdsm.conf sections (e.g. `{ irs: { repository: … } }`) */
+    /** extra vdsm.conf sections (e.g. `{ irs: { repository: … } }`); `vars` adds to the defaults here */
     config?: ConfigSections;
     env?: Readonly<Record<string, string>>;
   } = {},
@@ -29,7 +29,7 @@ export async function startVdsmd(
           ssl_ca_file: join(options.pkiDir, 'certs/cacert.pem'),
         };
   const daemon = await startVdsmdProcess({
-    config: { vars: { host_sample_stats_interval: 1, ...tls }, ...options.config },
+    config: { ...options.config, vars: { host_sample_stats_interval: 1, ...tls, ...options.config?.vars } },
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.env === undefined ? {} : { env: options.env }),
     startTimeoutMs: 30_000,

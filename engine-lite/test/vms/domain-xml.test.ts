@@ -55,4 +55,27 @@ t.test('engine-style domain XML', async (t) => {
   t.match(xml, '/rhev/data-center/pool/sd1/images/d1/d1', 'disk path in the oVirt file layout');
   t.match(xml, '<ovirt-vm:imageID>d1</ovirt-vm:imageID>', 'disk ids in the metadata');
   t.equal(xml.match(/model="pcie-root-port"/g)?.length, 16, '16 pcie-root-ports for hot-plug, as the engine sends');
+  t.match(xml, '<os><type arch="x86_64" machine="q35">hvm</type><boot dev="hd"/></os>', 'boots from disk by default');
+});
+
+t.test('direct kernel boot from os.kernel, os.initrd, os.cmdline', async (t) => {
+  const boot = { kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', kernelCmdline: 'console=ttyS0 a=<b>' };
+  const xml = buildDomainXml({ vm: { ...vm, ...boot }, clusterVersion: '4.7', poolId: 'pool', devices: [], disks: [] });
+  t.match(
+    xml,
+    '<os><type arch="x86_64" machine="q35">hvm</type><kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd><cmdline>console=ttyS0 a=&lt;b&gt;</cmdline></os>',
+  );
+  t.notMatch(xml, '<boot dev=', 'no disk boot order');
+  const kernelOnly = buildDomainXml({
+    vm: { ...vm, kernelPath: '/k' },
+    clusterVersion: '4.7',
+    poolId: 'pool',
+    devices: [],
+    disks: [],
+  });
+  t.match(
+    kernelOnly,
+    '<os><type arch="x86_64" machine="q35">hvm</type><kernel>/k</kernel></os>',
+    'initrd and cmdline optional',
+  );
 });

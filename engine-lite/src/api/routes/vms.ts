@@ -45,6 +45,8 @@ export const vmSchema = {
 /** memory in bytes (a whole number of MiB, at least 16 MiB), as oVirt's REST API takes it */
 const memory = { type: 'integer', minimum: 16 * 1048576, maximum: 4 * 1024 ** 4, multipleOf: 1048576 } as const;
 
+const hostPath = { type: 'string', maxLength: 4096, pattern: '^(/.*)?$' } as const;
+
 const editable = {
   name,
   description,
@@ -53,8 +55,14 @@ const editable = {
   os: {
     type: 'object',
     additionalProperties: false,
-    required: ['type'],
-    properties: { type: { type: 'string', minLength: 1 } },
+    minProperties: 1,
+    properties: {
+      type: { type: 'string', minLength: 1 },
+      // absolute host paths ('' clears): QEMU opens them on the host the VM runs on
+      kernel: hostPath,
+      initrd: hostPath,
+      cmdline: { type: 'string', maxLength: 4096 },
+    },
   },
   display: {
     type: 'object',
@@ -72,6 +80,9 @@ function edits(body: VmFields) {
     cpus: body.cpu?.topology.sockets,
     osType: body.os?.type,
     displayType: body.display?.type,
+    kernelPath: body.os?.kernel,
+    initrdPath: body.os?.initrd,
+    kernelCmdline: body.os?.cmdline,
   };
 }
 
@@ -120,6 +131,9 @@ export function vmRoutes(engine: Engine): FastifyPluginAsync {
               ...(e.cpus === undefined ? {} : { cpus: e.cpus }),
               ...(e.osType === undefined ? {} : { osType: e.osType }),
               ...(e.displayType === undefined ? {} : { displayType: e.displayType }),
+              ...(e.kernelPath === undefined ? {} : { kernelPath: e.kernelPath }),
+              ...(e.initrdPath === undefined ? {} : { initrdPath: e.initrdPath }),
+              ...(e.kernelCmdline === undefined ? {} : { kernelCmdline: e.kernelCmdline }),
               ...(body.network === undefined ? {} : { network: body.network }),
             },
             principal(request).userId,
@@ -128,7 +142,7 @@ export function vmRoutes(engine: Engine): FastifyPluginAsync {
         duplicate: (body) => `a VM named ${body.name} already exists`,
       },
       update: {
-        summary: 'Edit a VM (memory, CPUs and display only while Down)',
+        summary: 'Edit a VM (memory, CPUs, display and boot only while Down)',
         body: { type: 'object', additionalProperties: false, minProperties: 1, properties: editable },
         apply: (request) => {
           const e = edits(request.body);

@@ -29,6 +29,10 @@ export interface Vm {
   cpus: number;
   osType: string;
   displayType: 'vnc' | 'spice';
+  /** direct kernel boot (oVirt's os.kernel/initrd/cmdline): paths on the host; '' = boot from disk */
+  kernelPath: string;
+  initrdPath: string;
+  kernelCmdline: string;
   status: VmStatus;
   runOnHostId: string | null;
   stats: Record<string, unknown>;
@@ -44,13 +48,27 @@ export interface VmDevice {
 
 const BASE_COLS = `id, name, description, cluster_id AS "clusterId", template_id AS "templateId",
   memory_mb AS "memoryMb", cpus, os_type AS "osType", display_type AS "displayType", status,
-  run_on_host_id AS "runOnHostId"`;
+  run_on_host_id AS "runOnHostId", kernel_path AS "kernelPath", initrd_path AS "initrdPath",
+  kernel_cmdline AS "kernelCmdline"`;
 const COLS = `${BASE_COLS}, stats`;
 
 /** A VM without its last stats document: what lists return (the document is large, and lists never show it). */
 export type VmRow = Omit<Vm, 'stats'>;
 
-export type VmEdit = Partial<Pick<Vm, 'name' | 'description' | 'memoryMb' | 'cpus' | 'osType' | 'displayType'>>;
+export type VmEdit = Partial<
+  Pick<
+    Vm,
+    | 'name'
+    | 'description'
+    | 'memoryMb'
+    | 'cpus'
+    | 'osType'
+    | 'displayType'
+    | 'kernelPath'
+    | 'initrdPath'
+    | 'kernelCmdline'
+  >
+>;
 
 export const vms = {
   list: (db: Queryable) => db.query<VmRow>(`SELECT ${BASE_COLS} FROM vms ORDER BY name`),
@@ -69,19 +87,39 @@ export const vms = {
   async findByName(db: Queryable, name: string): Promise<Vm | undefined> {
     return firstRow<Vm>(db, `SELECT ${COLS} FROM vms WHERE name = $1`, [name]);
   },
-  async insert(db: Queryable, vm: Omit<Vm, 'status' | 'runOnHostId' | 'stats'>): Promise<Vm> {
+  async insert(
+    db: Queryable,
+    vm: Omit<Vm, 'status' | 'runOnHostId' | 'stats' | 'kernelPath' | 'initrdPath' | 'kernelCmdline'> &
+      Partial<Pick<Vm, 'kernelPath' | 'initrdPath' | 'kernelCmdline'>>,
+  ): Promise<Vm> {
     return insertedRow<Vm>(
       db,
-      `INSERT INTO vms (id, name, description, cluster_id, template_id, memory_mb, cpus, os_type, display_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLS}`,
-      [vm.id, vm.name, vm.description, vm.clusterId, vm.templateId, vm.memoryMb, vm.cpus, vm.osType, vm.displayType],
+      `INSERT INTO vms (id, name, description, cluster_id, template_id, memory_mb, cpus, os_type, display_type,
+       kernel_path, initrd_path, kernel_cmdline)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLS}`,
+      [
+        vm.id,
+        vm.name,
+        vm.description,
+        vm.clusterId,
+        vm.templateId,
+        vm.memoryMb,
+        vm.cpus,
+        vm.osType,
+        vm.displayType,
+        vm.kernelPath ?? '',
+        vm.initrdPath ?? '',
+        vm.kernelCmdline ?? '',
+      ],
     );
   },
   async update(db: Queryable, id: string, patch: VmEdit): Promise<Vm | undefined> {
     const rows = await db.query<Vm>(
       `UPDATE vms SET name = COALESCE($2, name), description = COALESCE($3, description),
        memory_mb = COALESCE($4, memory_mb), cpus = COALESCE($5, cpus), os_type = COALESCE($6, os_type),
-       display_type = COALESCE($7, display_type) WHERE id = $1 RETURNING ${COLS}`,
+       display_type = COALESCE($7, display_type), kernel_path = COALESCE($8, kernel_path),
+       initrd_path = COALESCE($9, initrd_path), kernel_cmdline = COALESCE($10, kernel_cmdline)
+       WHERE id = $1 RETURNING ${COLS}`,
       [
         id,
         patch.name ?? null,
@@ -90,6 +128,9 @@ export const vms = {
         patch.cpus ?? null,
         patch.osType ?? null,
         patch.displayType ?? null,
+        patch.kernelPath ?? null,
+        patch.initrdPath ?? null,
+        patch.kernelCmdline ?? null,
       ],
     );
     return rows[0];
