@@ -3,10 +3,11 @@
  * storage server on every Up host of the data center, create the domain on one of them, create the data center's
  * storage pool with it as master (the pool id is the data center id), and connect every host to the pool with its
  * own pool host id; then an SPM is elected. Hosts that come Up later are connected to their data center's pool, and
- * the SPM is re-elected when it leaves (NonResponsive, Maintenance, NonOperational).
+ * the SPM is re-elected when it leaves (NonResponsive, Maintenance, NonOperational). Further domains of a data center
+ * with a pool go through its SPM (StorageDomain.attach + activate).
  */
 import type { Db } from '../db/db.js';
-import { dataCenters } from '../db/repo/datacenters.js';
+import { type DataCenter, dataCenters } from '../db/repo/datacenters.js';
 import { events } from '../db/repo/events.js';
 import { type Host, hosts } from '../db/repo/hosts.js';
 import { type StorageConnection, type StorageDomain, storage } from '../db/repo/storage.js';
@@ -64,12 +65,6 @@ export class PoolManager {
     const sd = await storage.get(this.db, storageDomainId);
     if (sd === undefined) throw new EngineError('BAD_REQUEST', `body.id: no storage domain ${storageDomainId}`);
     if (sd.status !== 'Unattached') throw new EngineError('CONFLICT', `storage domain ${sd.name} is ${sd.status}`);
-    if (dc.masterDomainId !== null) {
-      throw new EngineError(
-        'CONFLICT',
-        `data center ${dc.name} has a pool: attaching more domains needs an SPM (not implemented)`,
-      );
-    }
     const connection = sd.connectionId === null ? undefined : await storage.getConnection(this.db, sd.connectionId);
     const type = connection === undefined ? undefined : DOMAIN_TYPES.get(connection.type);
     if (connection === undefined || type === undefined) {
@@ -96,6 +91,7 @@ export class PoolManager {
         );
       }
     }
+    if (dc.masterDomainId !== null) return this.attachToPool(dc, sd, connection, type, up, userId);
     const creator = up[0]!;
     await this.call(creator, 'StorageDomain.create', {
       storagedomainID: sd.id,
@@ -137,6 +133,52 @@ export class PoolManager {
       severity: 'normal',
       code: 'STORAGE_DOMAIN_ATTACHED',
       message: `Storage domain ${sd.name} is the master domain of data center ${dc.name} (${up.length} host(s) connected)`,
+      dataCenterId: dc.id,
+      userId,
+    });
+    return (await storage.get(this.db, sd.id))!;
+  }
+
+  /**
+   * A further (non-master) domain of a data center whose pool exists, as oVirt's AttachStorageDomainToPool and
+   * ActivateStorageDomain do: the SPM creates the domain, attaches it to the pool and activates it; the other hosts
+   * refresh their view of the pool (StoragePool.refresh). The storage server is already connected on every Up host.
+   */
+  private async attachToPool(
+    dc: DataCenter,
+    sd: StorageDomain,
+    connection: StorageConnection,
+    type: { id: number; name: string },
+    up: readonly Host[],
+    userId: string | null,
+  ): Promise<StorageDomain> {
+    const spm = up.find((h) => h.spmStatus === 'SPM');
+    if (spm === undefined) {
+      throw new EngineError('CONFLICT', `data center ${dc.name} has no SPM: domains are attached through the SPM`);
+    }
+    await this.call(spm, 'StorageDomain.create', {
+      storagedomainID: sd.id,
+      domainType: type.name,
+      typeArgs: { remotePath: connection.connection },
+      name: sd.name,
+      domainClass: DOMAIN_CLASSES[sd.domainType],
+      version: DOMAIN_VERSION,
+    });
+    await this.call(spm, 'StorageDomain.attach', { storagedomainID: sd.id, storagepoolID: dc.id });
+    await this.call(spm, 'StorageDomain.activate', { storagedomainID: sd.id, storagepoolID: dc.id });
+    for (const host of up) {
+      if (host.id === spm.id) continue;
+      await this.call(host, 'StoragePool.refresh', {
+        storagepoolID: dc.id,
+        masterSdUUID: dc.masterDomainId,
+        masterVersion: dc.masterVersion,
+      });
+    }
+    await storage.setAttached(this.db, sd.id, dc.id, 'Active', false);
+    await events.add(this.db, {
+      severity: 'normal',
+      code: 'STORAGE_DOMAIN_ATTACHED',
+      message: `Storage domain ${sd.name} was attached to data center ${dc.name} and activated by SPM host ${spm.name}`,
       dataCenterId: dc.id,
       userId,
     });

@@ -1,7 +1,8 @@
 // engine-lite attaches a LOCALFS storage domain to a data center with two real vdsmd hosts (each with its own sanlock
 // daemon): connectStorageServer on both, StorageDomain.create on one, StoragePool.create (the pool id is the data
 // center id), StoragePool.connect on both with their own pool host ids, then the SPM election picks the host with the
-// highest SPM priority; when that vdsmd dies, the other host takes the SPM lease over.
+// highest SPM priority; a second domain is attached and activated through the SPM; when the SPM goes to Maintenance
+// or its vdsmd dies, the other host takes the SPM lease over.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -111,6 +112,24 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
     (await api.events.list()).some((e) => e.code === 'STORAGE_DOMAIN_ATTACHED'),
     'audit log',
   );
+
+  // a second domain of the same data center goes through the SPM: StorageDomain.create + attach + activate
+  const shared2 = join(dir, 'shared2');
+  await mkdir(shared2);
+  const sd2 = await api.storageDomains.add({ name: 'data2', storage: { type: 'localfs', path: shared2 } });
+  const second = await api.dataCenters.attachStorageDomain(dc.id, sd2.id);
+  t.match(second, { status: 'active', master: false, data_center: { id: dc.id } }, 'second domain Active, not master');
+  t.equal((await api.dataCenters.get(dc.id)).master_storage_domain?.id, sd.id, 'the master is unchanged');
+  const metadata2 = await readFile(join(shared2, sd2.id, 'dom_md', 'metadata'), 'utf8');
+  t.match(metadata2, `POOL_UUID=${dc.id}`, "the second domain's metadata names the pool");
+  for (const [i, d] of daemons.entries()) {
+    const client = await VdsmClient.connect({ host: '127.0.0.1', port: d.port, tls: false, reconnect: false });
+    const info = await client.call<{ dominfo: Record<string, { status: string }> }>('StoragePool.getInfo', {
+      storagepoolID: dc.id,
+    });
+    await client.close();
+    t.equal(info.dominfo[sd2.id]?.status, 'Active', `host h${i} sees the second domain Active in the pool`);
+  }
 
   // the SPM goes to Maintenance: it stops being SPM (StoragePool.spmStop) and h0 is elected
   await api.hosts.deactivate(added[1]!.id);
