@@ -144,6 +144,27 @@ export const vms = {
   async setStats(db: Queryable, id: string, status: VmStatus, stats: Record<string, unknown>): Promise<void> {
     await db.query('UPDATE vms SET status = $2, stats = $3 WHERE id = $1', [id, status, json(stats)]);
   },
+  /** Where each of `ids` is placed (VMs the engine does not know are absent): one query for a whole poll. */
+  async placements(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
+    const rows = await db.query<{ id: string; runOnHostId: string | null }>(
+      `SELECT id, run_on_host_id AS "runOnHostId" FROM vms
+       WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+      [json(ids)],
+    );
+    return new Map(rows.map((r) => [r.id, r.runOnHostId]));
+  },
+  /** One poll's statuses and stats documents in one statement. */
+  async setStatsMany(
+    db: Queryable,
+    rows: readonly { id: string; status: VmStatus; stats: Record<string, unknown> }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await db.query(
+      `UPDATE vms SET status = u.status, stats = u.stats
+       FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, stats jsonb) WHERE vms.id = u.id`,
+      [json(rows)],
+    );
+  },
   /** A host stopped answering: its VMs are Unknown (kept, still placed on it) until it comes back. */
   async markUnknownOnHost(db: Queryable, hostId: string): Promise<number> {
     const rows = await db.query(
