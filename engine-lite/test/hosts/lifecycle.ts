@@ -16,7 +16,9 @@ import type { Host } from '../../src/sdk/types.js';
 import { addPlainHost } from '../helpers/engine-host.js';
 import { startVdsmd, type Vdsmd } from '../helpers/vdsmd.js';
 
-const MONITOR = { pollIntervalMs: 200, statsEveryPolls: 1, maxMissedPolls: 3, callTimeoutMs: 1000 };
+// A dead host is refused at once, so misses come at the poll rate; the long call timeout keeps a live host on a
+// loaded machine from missing polls.
+const MONITOR = { pollIntervalMs: 200, statsEveryPolls: 1, maxMissedPolls: 3, callTimeoutMs: 5000 };
 const ADMIN_PASSWORD = 'lifecycle-admin-pw';
 
 export async function hostLifecycle(t: Test, db: string): Promise<void> {
