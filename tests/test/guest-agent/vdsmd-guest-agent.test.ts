@@ -1,32 +1,16 @@
-/**
- * The guest agent through the real RPC path: vdsmd on qemu:///system runs the tiny guest with the agent (VM.create),
- * VM.getStats carries the guest's facts under upstream's field names, and VM.shutdown with a message goes through
- * the agent: the guest powers itself off and the VM goes Down with upstream's exit reason for it.
- */
-import { randomUUID } from 'node:crypto';
-import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
-import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
+import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
 import {
   makeGuestRunDir,
   realGuestSkip,
-  removeDomain,
   waitFor,
   waitForDomainState,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
-import { startVdsmd } from '../virt/vdsmd.js';
-import {
-  ensureAgentGuest,
-  GA_POWEROFF_MARKER,
-  MEMINFO_MARKER,
-  serialTail,
-  TOOLS_MOUNT,
-  TOOLS_SERIAL,
-  toolsDf,
-} from './guest-image.js';
+import { prepareAgentGuestRun } from './agent-guest-run.js';
+import { GA_POWEROFF_MARKER, MEMINFO_MARKER, TOOLS_MOUNT, TOOLS_SERIAL, toolsDf } from './guest-image.js';
 
 const MEMORY_MIB = 384;
 const AGENT_TIMEOUT_MS = 180_000;
@@ -41,28 +25,11 @@ async function realGuestTests(t: Test): Promise<void> {
   t.teardown(runDir.remove);
 
   await t.test('VM.create, VM.getStats guest fields, VM.shutdown through the agent', async (t) => {
-    const { image, makeToolsDisk } = await ensureAgentGuest();
-    const network = await createGuestNetwork();
-    t.teardown(network.remove);
-    const vdsmd = await startVdsmd(runDir.path);
-    t.teardown(() => vdsmd.stop());
-    const call = <T>(method: string, params: Record<string, unknown>) => vdsmd.client.call<T>(method, params);
-
-    const vmId = randomUUID();
-    const name = `vdsm-ga-rpc-${vmId.slice(0, 8)}`;
-    t.teardown(() => removeDomain(name));
-    const serialLog = join(runDir.path, `${name}.serial.log`);
-    t.teardown(async () => {
-      if (t.passing()) return;
-      process.stderr.write(`--- ${name} serial console, last lines ---\n${await serialTail(serialLog)}\n`);
-      process.stderr.write(`--- vdsmd log, last lines ---\n${vdsmd.log().split('\n').slice(-40).join('\n')}\n`);
-    });
-    const disk = join(runDir.path, `${name}-vda.img`);
-    await writeFile(disk, '');
-    await truncate(disk, 8 * 1024 * 1024);
-    const tools = join(runDir.path, `${name}-tools.img`);
-    await makeToolsDisk(tools);
-    const mac = randomMac();
+    const { image, network, call, vmId, name, serialLog, disk, tools, mac } = await prepareAgentGuestRun(
+      t,
+      runDir.path,
+      'vdsm-ga-rpc',
+    );
     // The engine's XML: type kvm (vdsmd falls back to TCG here), the agent channel QEMU binds.
     const xml = buildGuestDomainXml({
       name,

@@ -1,18 +1,9 @@
-/**
- * qemu-guest-agent through vdsmd: a tiny guest running Debian's qemu-ga on the org.qemu.guest_agent.0 channel (no
- * oVirt agent). vdsmd starts the poller with the VM; its first query fails (the agent is not up yet) and pauses
- * polling, libvirt's agent-connected event clears the pause, and the agent's facts reach VM.getStats; the working
- * agent makes the guest Up. VM.destroy stops it.
- */
-import { randomUUID } from 'node:crypto';
-import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
-import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
-import { makeGuestRunDir, realGuestSkip, removeDomain, waitFor } from '../../src/fixtures/guest-run.js';
-import { ensureAgentGuest, serialTail, TOOLS_SERIAL } from '../guest-agent/guest-image.js';
-import { startVdsmd } from './vdsmd.js';
+import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
+import { makeGuestRunDir, realGuestSkip, waitFor } from '../../src/fixtures/guest-run.js';
+import { prepareAgentGuestRun } from '../guest-agent/agent-guest-run.js';
+import { TOOLS_SERIAL } from '../guest-agent/guest-image.js';
 
 type Stats = Record<string, unknown>;
 
@@ -23,28 +14,11 @@ async function realGuestTests(t: Test): Promise<void> {
   t.teardown(runDir.remove);
 
   await t.test('qemu-guest-agent facts in VM.getStats, guest Up through it', async (t) => {
-    const { image, makeToolsDisk } = await ensureAgentGuest();
-    const network = await createGuestNetwork();
-    t.teardown(network.remove);
-    const vdsmd = await startVdsmd(runDir.path);
-    t.teardown(() => vdsmd.stop());
-    const call = <T>(method: string, params: Record<string, unknown>) => vdsmd.client.call<T>(method, params);
-
-    const vmId = randomUUID();
-    const name = `vdsm-qga-rpc-${vmId.slice(0, 8)}`;
-    t.teardown(() => removeDomain(name));
-    const serialLog = join(runDir.path, `${name}.serial.log`);
-    t.teardown(async () => {
-      if (t.passing()) return;
-      process.stderr.write(`--- ${name} serial console, last lines ---\n${await serialTail(serialLog)}\n`);
-      process.stderr.write(`--- vdsmd log, last lines ---\n${vdsmd.log().split('\n').slice(-40).join('\n')}\n`);
-    });
-    const disk = join(runDir.path, `${name}-vda.img`);
-    await writeFile(disk, '');
-    await truncate(disk, 8 * 1024 * 1024);
-    const tools = join(runDir.path, `${name}-tools.img`);
-    await makeToolsDisk(tools);
-    const mac = randomMac();
+    const { image, network, vdsmd, call, vmId, name, serialLog, disk, tools, mac } = await prepareAgentGuestRun(
+      t,
+      runDir.path,
+      'vdsm-qga-rpc',
+    );
     const xml = buildGuestDomainXml({
       name,
       uuid: vmId,
