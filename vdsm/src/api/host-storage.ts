@@ -1,6 +1,6 @@
-/** The storage verbs of the Host namespace, and the storage section of Host.getStats. */
+/** The storage verbs of the Host namespace (Host.getStats' storage section is added in host.ts). */
 import type { StorageService } from '../storage/index.js';
-import type { Handler, HandlerTable } from './handler.js';
+import type { HandlerTable } from './handler.js';
 import { implement } from './handler.js';
 
 export function hostStorageHandlers(storage: StorageService): HandlerTable {
@@ -19,15 +19,4 @@ export function hostStorageHandlers(storage: StorageService): HandlerTable {
     implement('Host.getAllTasksInfo', () => storage.tasks.allInfo()),
     implement('Host.getAllTasks', () => storage.tasks.allDetails()),
   ]);
-}
-
-/** Wraps the Host.getStats handler of `table` so its reply carries `storageDomains` (monitored domains). */
-export function withStorageStats(table: HandlerTable, storage: StorageService): HandlerTable {
-  const base = table.get('Host.getStats');
-  if (base === undefined) return table;
-  const wrapped: Handler = async (args, context) => {
-    const stats = (await base(args, context)) as Record<string, unknown>;
-    return { ...stats, storageDomains: storage.repoStats([]) };
-  };
-  return new Map([...table, ['Host.getStats', wrapped]]);
 }

@@ -3,6 +3,7 @@ import type { Logging } from '../common/logging.js';
 import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
+import type { StorageService } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 import type { LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
@@ -14,6 +15,8 @@ export interface HostDeps {
   readonly capabilities?: CapabilitySources;
   /** The VM lists and counts; without it vdsmd manages no VMs and the lists are empty. */
   readonly virt?: VmDeps['virt'];
+  /** The monitored storage domains reported in Host.getStats' storageDomains; left out without storage. */
+  readonly storage?: Pick<StorageService, 'repoStats'>;
 }
 
 /** Upstream's logging level names → our levels. */
@@ -39,7 +42,11 @@ export function hostHandlers(deps: HostDeps): HandlerTable {
     implement('Host.getStats', async () => {
       const stats = await deps.sampler.stats();
       const vms = deps.virt?.vms;
-      return vms === undefined ? stats : { ...stats, ...vms.counts() };
+      return {
+        ...stats,
+        ...(vms === undefined ? {} : vms.counts()),
+        ...(deps.storage === undefined ? {} : { storageDomains: deps.storage.repoStats([]) }),
+      };
     }),
     implement('Host.getVMList', async (params) => {
       if (deps.virt === undefined) return [];

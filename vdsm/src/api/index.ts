@@ -15,7 +15,7 @@ import type { VirtService } from '../virt/index.js';
 import type { HandlerTable } from './handler.js';
 import { type HostDeps, hostHandlers } from './host.js';
 import { type SchemaFile, VERBS } from './schema/index.js';
-import { storageHandlers, withStorageStats } from './storage-handlers.js';
+import { storageHandlers } from './storage-handlers.js';
 import { compileParams, ParamsError, SchemaCompiler } from './validate.js';
 import { vmHandlers } from './vm.js';
 
@@ -41,7 +41,7 @@ export interface ApiEndpoint extends JsonRpcEndpoint {
 export function implementedHandlers(deps: HostDeps & { readonly storage?: StorageService }): HandlerTable {
   const table = new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
   if (deps.storage === undefined) return table;
-  return withStorageStats(new Map([...table, ...storageHandlers(deps.storage)]), deps.storage);
+  return new Map([...table, ...storageHandlers(deps.storage)]);
 }
 
 /** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */

@@ -8,8 +8,6 @@ import { storagePoolHandlers } from './storage-pool.js';
 import { taskHandlers } from './task.js';
 import { volumeHandlers } from './volume.js';
 
-export { withStorageStats } from './host-storage.js';
-
 export function storageHandlers(storage: StorageService): HandlerTable {
   return new Map([
     ...hostStorageHandlers(storage),
