@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { createApiEndpoint } from '../src/api/index.js';
+import { apiDispatcher } from '../src/testing/api-dispatcher.js';
 import { defaultConfig } from '../src/common/config/index.js';
 import { Logging } from '../src/common/logging.js';
 import { DomainFinder } from '../src/storage/domain/domain-finder.js';
@@ -153,10 +153,12 @@ async function main(): Promise<void> {
   await storage.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdUUID, masterVersion: 1, domainDict: null });
 
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const api = createApiEndpoint({
+  const api = apiDispatcher({
     config: defaultConfig(),
     logging: new Logging({ name: 'bench', level: 'fatal' }, sink),
     storage,
+    // measured as the daemon runs by default
+    strict: false,
   });
   api.setReady(true);
   teardowns.push(() => api.close());

@@ -1,8 +1,9 @@
 import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
-import { createApiEndpoint } from './api/index.js';
+import { createApi } from './api/index.js';
 import { SupervdsmClient } from './clients/supervdsm/client.js';
 import { parseDaemonArgs } from './common/daemon-args.js';
 import { Logging } from './common/logging.js';
+import { Dispatcher } from './rpc/jsonrpc/dispatcher.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
 import { createStorageService } from './storage/index.js';
 import { createVirt } from './virt/index.js';
@@ -21,13 +22,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Connects lazily on the first privileged call and reconnects when supervdsmd restarts.
   const supervdsm = new SupervdsmClient({ socketPath: config.supervdsm.socket });
   const storage = createStorageService(config, supervdsm, logging.get('storage'));
-  const api = createApiEndpoint({ config, logging, virt, supervdsm, storage });
-  server = await startRpcServer({ config, logging, endpoint: api, isReady: () => ready });
+  const api = createApi({ config, logging, virt, supervdsm, storage });
+  const dispatcher = new Dispatcher({ methods: api.methods, logger: logging.get('jsonrpc') });
+  server = await startRpcServer({ config, logging, endpoint: dispatcher, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
   // Until libvirt is connected and running VMs are recovered, every call is answered with code 99.
   await virt.start();
-  api.setReady(true);
+  dispatcher.setReady(true);
   ready = true;
   log.info({ address, port, tls: config.vars.ssl }, `serving on ${where}`);
   notifyReady(`serving on ${where}`);
@@ -40,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info({ signal }, 'vdsmd stopping');
     notifyStopping();
     stopWatchdog();
-    api.setReady(false);
+    dispatcher.setReady(false);
     ready = false;
     server
       .close()

@@ -1,50 +1,51 @@
 #!/usr/bin/env node
 // Dev-time converter: reads upstream VDSM's interface YAML (vdsm-api.yml, vdsm-api-gluster.yml, vdsm-events.yml)
-// and writes our own schema to vdsm/src/api/schema/*.generated.ts. Only facts are kept: names, types, enum values,
-// optionality and defaults. Upstream's description prose is dropped; our descriptions are generated from names.
+// plus our overlay of wire facts (schema-overlay.json next to this file), and writes our schema to
+// vdsm/src/api/schema/: the data as *.generated.json (loaded once by the daemon) and the TypeScript types of params
+// and results as *-types.generated.ts. Only facts are kept: names, types, enum values, optionality and defaults.
+// Upstream's description prose is dropped; our descriptions are generated from names.
 //
 //   node vdsm/tools/convert-schema.mjs [upstream-dir [out-dir]]
-//   (defaults: /work/shared/reference/vdsm-api and vdsm/src/api/schema/)
 //
-// The daemon never reads the YAML; the generated files are committed.
+// The upstream directory defaults to ../shared/reference/vdsm-api relative to the repository root (every clone's
+// parent holds shared/). The daemon never reads the YAML; the generated files are committed, and
+// vdsm/test/api/schema.test.ts regenerates them and compares byte for byte.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-const upstream = process.argv[2] ?? '/work/shared/reference/vdsm-api';
+const repoRoot = new URL('../../', import.meta.url);
+export const DEFAULT_UPSTREAM = fileURLToPath(new URL('../shared/reference/vdsm-api', repoRoot));
+const upstream = process.argv[2] ?? DEFAULT_UPSTREAM;
 const outDir =
   process.argv[3] === undefined ? fileURLToPath(new URL('../src/api/schema/', import.meta.url)) : `${process.argv[3]}/`;
+const overlay = JSON.parse(readFileSync(new URL('./schema-overlay.json', import.meta.url), 'utf8'));
 
 const PRIMITIVES = new Set(['string', 'int', 'uint', 'long', 'ulong', 'float', 'boolean', 'dict', 'any']);
 const PRIMITIVE_ALIASES = { str: 'string', bool: 'boolean', integer: 'int', object: 'dict' };
 
-/**
- * Wire forms stock clients send that upstream's YAML leaves out. ovirt-engine passes StorageDomain.create's typeArgs
- * as the bare connection string (file domains) or VG name (block domains); upstream's bridge never checks it.
- */
-const EXTRA_UNION_MEMBERS = { StorageDomainCreateArguments: ['string'] };
+/** An overlay section with the engine corpus's entries of the same section merged after ours ('$comment' dropped). */
+function section(name) {
+  const merged = { ...overlay[name], ...overlay.engineCorpus?.[name] };
+  delete merged.$comment;
+  return merged;
+}
 
-/**
- * Result field upstream's JSON-RPC bridge unwraps per verb (fact sheet 4.3 and domain facts). '*' = the whole reply
- * minus status. Verbs without a return type answer `true`; other verbs with a return type and no entry here have
- * no known field (null).
- */
-const RESULT_FIELDS = {
-  'Host.getVMList': 'vmList',
-  'Host.getVMFullList': 'vmList',
-  'Host.getStats': 'info',
-  'Host.getCapabilities': 'info',
-  'Host.getAllVmStats': 'statsList',
-  'Host.getJobs': 'jobs',
-  'Host.getStorageRepoStats': '*',
-  'VM.getStats': 'statsList',
-  'VM.create': 'vmList',
-  'VM.getMigrationStatus': 'migrationStats',
-  'VM.migrationCreate': '*',
-  'Volume.create': 'uuid',
-  'StoragePool.getSpmStatus': 'spm_st',
-  'Task.getStatus': 'taskStatus',
-};
+const RESULT_FIELDS = section('resultFields');
+const EXTRA_UNION_MEMBERS = section('extraUnionMembers');
+const UUID_TYPES = new Set(Object.keys(section('uuidTypes')));
+const UUID_EXCEPTIONS = section('uuidExceptions');
+const RETURN_TYPES = section('returnTypes');
+/** Properties optional in our types and result checks: those upstream does not always send, and our gaps. */
+const OPTIONAL_PROPERTIES = {};
+for (const [name, facts] of [
+  ...Object.entries(section('optionalProperties')),
+  ...Object.entries(section('notSentYet')),
+])
+  OPTIONAL_PROPERTIES[name] = { props: [...(OPTIONAL_PROPERTIES[name]?.props ?? []), ...facts.props] };
+
+/** Overlay type names found in some schema file (a name found in none is a typo). */
+const OVERLAID = new Set();
 
 function load(file) {
   return parse(readFileSync(`${upstream}/${file}`, 'utf8'), { maxAliasCount: -1, uniqueKeys: false });
@@ -118,6 +119,7 @@ function convertTypes(types) {
     switch (kind) {
       case 'alias':
         out[name] = { kind: 'alias', of: primitive(t.sourcetype) ?? 'string' };
+        if (UUID_TYPES.has(name)) out[name].format = 'uuid';
         break;
       case 'alias-of-named':
         out[name] = { kind: 'alias', of: typeRef(t.type, known, where) };
@@ -135,20 +137,33 @@ function convertTypes(types) {
       case 'union':
         out[name] = {
           kind: 'union',
-          of: [...t.values.map((v) => typeRef(v, known, where)), ...(EXTRA_UNION_MEMBERS[name] ?? [])],
+          of: [...t.values.map((v) => typeRef(v, known, where)), ...(EXTRA_UNION_MEMBERS[name]?.members ?? [])],
         };
         break;
-      case 'object':
+      case 'object': {
+        const loose = new Set(OPTIONAL_PROPERTIES[name]?.props ?? []);
         // a property listed twice upstream is kept once (first listing)
         out[name] = {
           kind: 'object',
           props: (t.properties ?? [])
             .filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i)
-            .map((p) => param(p, known, where)),
+            .map((p) => {
+              const field = param(p, known, where);
+              return loose.has(field.name) && field.optional !== true ? { ...field, optional: true } : field;
+            }),
         };
         break;
+      }
       default:
         throw new Error(`${where}: unknown kind ${kind}`);
+    }
+  }
+  for (const [name, facts] of Object.entries(OPTIONAL_PROPERTIES)) {
+    if (out[name] === undefined) continue;
+    OVERLAID.add(name);
+    const props = out[name].props?.map((p) => p.name);
+    for (const p of facts.props) {
+      if (props?.includes(p) !== true) throw new Error(`overlay: ${name}.${p} is not in the schema`);
     }
   }
   return { out, known };
@@ -181,11 +196,16 @@ function convertVerbs(doc, known, extra) {
     const dot = name.indexOf('.');
     const ns = name.slice(0, dot);
     const verb = name.slice(dot + 1);
+    const exceptions = UUID_EXCEPTIONS[name] ?? {};
     const entry = {
       description: describe(ns, verb, 'verb'),
-      params: (v.params ?? []).map((p) => param(p, known, name)),
+      params: (v.params ?? []).map((p) => {
+        const field = param(p, known, name);
+        return exceptions[field.name] === undefined ? field : { ...field, acceptAlso: exceptions[field.name].values };
+      }),
     };
-    if (v.return?.type !== undefined) entry.returns = typeRef(v.return.type, known, `${name} return`);
+    const returns = RETURN_TYPES[name]?.returns ?? v.return?.type;
+    if (returns !== undefined) entry.returns = typeRef(returns, known, `${name} return`);
     entry.result = RESULT_FIELDS[name] ?? (entry.returns === undefined ? true : null);
     if (v.deprecated !== undefined) entry.deprecated = true;
     Object.assign(entry, extra);
@@ -207,12 +227,13 @@ function convertEvents(doc, known) {
   return events;
 }
 
-function emit(file, constName, value) {
-  const text = `// Generated by vdsm/tools/convert-schema.mjs from upstream VDSM's interface facts. Do not edit.
-import type { SchemaFile } from './types.js';
-
-export const ${constName}: SchemaFile = ${JSON.stringify(value, null, 1)};
-`;
+/** One line per type, verb and event: small, and greppable by name. */
+function emitData(file, value) {
+  const block = (key, entries) => {
+    const lines = Object.entries(entries).map(([name, v]) => `  ${JSON.stringify(name)}: ${JSON.stringify(v)}`);
+    return lines.length === 0 ? ` ${JSON.stringify(key)}: {}` : ` ${JSON.stringify(key)}: {\n${lines.join(',\n')}\n }`;
+  };
+  const text = `{\n${[block('types', value.types), block('verbs', value.verbs), block('events', value.events)].join(',\n')}\n}\n`;
   writeFileSync(`${outDir}${file}`, text);
 }
 
@@ -250,25 +271,30 @@ function tsType(name, t) {
     case 'union':
       return `export type ${name} = ${t.of.map(tsRef).join(' | ')};`;
     case 'object':
-      // Upstream marks nearly every property required but omits many on the wire: all are optional here.
-      return `export interface ${name} {\n${t.props.map((p) => `  readonly ${key(p.name)}?: ${tsRef(p.type)};\n`).join('')}}`;
+      // Required unless upstream gives a default or the overlay says upstream does not always send it.
+      return `export interface ${name} {\n${t.props.map((p) => `  readonly ${key(p.name)}${p.optional === true ? '?' : ''}: ${tsRef(p.type)};\n`).join('')}}`;
   }
 }
 
-/** Params as a handler sees them after validation: required and defaulted params are present. */
+/**
+ * Params as a handler sees them after validation: required and defaulted params are present; inside structures only
+ * the types of the properties present are checked (the engine omits many), hence Loose<>.
+ */
 function tsParams(verb) {
   if (verb.params.length === 0) return 'Record<string, never>';
   const fields = verb.params.map((p) => {
     const present = p.optional !== true || p.default !== undefined;
     const nullable = p.default === null ? ' | null' : '';
-    return `    readonly ${key(p.name)}${present ? '' : '?'}: ${tsRef(p.type)}${nullable};\n`;
+    return `    readonly ${key(p.name)}${present ? '' : '?'}: Loose<${tsRef(p.type)}>${nullable};\n`;
   });
   return `{\n${fields.join('')}  }`;
 }
 
 function emitTypes(file, schema, prefix) {
   const lines = [
-    "// Generated by vdsm/tools/convert-schema.mjs from upstream VDSM's interface facts. Do not edit.",
+    "// Generated by vdsm/tools/convert-schema.mjs from upstream VDSM's interface facts and vdsm/tools/schema-overlay.json.",
+    '// Do not edit.',
+    "import type { Loose } from './types.js';",
     '',
   ];
   for (const [name, t] of Object.entries(schema.types)) lines.push(tsType(name, t), '');
@@ -293,7 +319,7 @@ function emitTypes(file, schema, prefix) {
 const api = load('vdsm-api.yml');
 const apiTypes = convertTypes(api.types);
 const apiSchema = { types: apiTypes.out, verbs: convertVerbs(api, apiTypes.known, {}), events: {} };
-emit('api.generated.ts', 'API_SCHEMA', apiSchema);
+emitData('api.generated.json', apiSchema);
 emitTypes('api-types.generated.ts', apiSchema, 'Api');
 
 const gluster = load('vdsm-api-gluster.yml');
@@ -303,13 +329,17 @@ const glusterSchema = {
   verbs: convertVerbs(gluster, glusterTypes.known, { gluster: true }),
   events: {},
 };
-emit('gluster.generated.ts', 'GLUSTER_SCHEMA', glusterSchema);
+emitData('gluster.generated.json', glusterSchema);
 emitTypes('gluster-types.generated.ts', glusterSchema, 'Gluster');
 
 const events = load('vdsm-events.yml');
 const eventTypes = convertTypes(events.types);
-emit('events.generated.ts', 'EVENTS_SCHEMA', {
+emitData('events.generated.json', {
   types: eventTypes.out,
   verbs: {},
   events: convertEvents(events, eventTypes.known),
 });
+
+for (const name of [...Object.keys(OPTIONAL_PROPERTIES), ...Object.keys(EXTRA_UNION_MEMBERS)]) {
+  if (!OVERLAID.has(name) && !(name in api.types)) throw new Error(`overlay: no type ${name} in the schema`);
+}

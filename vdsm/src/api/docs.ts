@@ -1,40 +1,10 @@
-import { Writable } from 'node:stream';
-import { SupervdsmClient } from '../clients/supervdsm/client.js';
-import { defaultConfig } from '../common/config/index.js';
-import { Logging } from '../common/logging.js';
-import { HostStatsSampler } from '../host/stats.js';
-import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
-import { createStorageService } from '../storage/index.js';
-import type { VirtService } from '../virt/index.js';
-import { implementedHandlers } from './index.js';
+import { IMPLEMENTED_METHODS } from './implemented.js';
 import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
 
-/** A stand-in for a service whose handlers are only listed, never called: any use of it is a bug, and says so. */
-function listingOnly<T extends object>(name: string): T {
-  return new Proxy({} as T, {
-    get: (_target, key) => {
-      throw new Error(`the ${name} service is a listing stand-in (used ${String(key)})`);
-    },
-  });
-}
-
-/** The verbs that have a handler (the others answer code 44). */
-export function implementedMethods(): ReadonlySet<string> {
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const logging = new Logging({ name: 'docs', level: 'fatal' }, sink);
-  const table = implementedHandlers({
-    logging,
-    sampler: new HostStatsSampler({ intervalSeconds: 3600 }),
-    virt: listingOnly<VirtService>('virt'),
-    // Nothing is started: the service only has to exist for its verbs to be listed.
-    storage: createStorageService(
-      defaultConfig(),
-      new SupervdsmClient({ socketPath: '/nonexistent' }),
-      logging.get('docs'),
-    ),
-  });
-  return new Set(table.keys());
+export interface ApiDocFacts {
+  /** The dispatcher's bound on calls running at once (rpc owns it; gen-docs passes it in). */
+  readonly maxInFlight: number;
 }
 
 /** A code span, with `|` escaped so it cannot end a table cell. */
@@ -70,8 +40,8 @@ function typeSummary(file: SchemaFile, name: string): string {
 }
 
 /** Renders docs/api.md from the schema and the handler tables. */
-export function renderApiDoc(): string {
-  const implemented = implementedMethods();
+export function renderApiDoc(facts: ApiDocFacts): string {
+  const implemented = IMPLEMENTED_METHODS;
   const lines = [
     '# vdsm-ts API',
     '',
@@ -85,12 +55,13 @@ export function renderApiDoc(): string {
     '- Every request is checked against the schema before its handler runs. A missing required parameter, a',
     '  value of the wrong type or a value outside an enum is answered with -32602 `Invalid method parameter(s)`,',
     '  naming the verb, the parameter, the expected type and the value given. Parameters the schema does not list',
-    '  are ignored. Missing optional parameters take the default shown.',
+    '  are ignored. Missing optional parameters take the default shown. Parameters of type `UUID` must be UUIDs',
+    '  (8-4-4-4-12 hex digits).',
     '- String values are accepted for typed top-level parameters, because vdsm-client sends every `name=value` as',
     '  a string: `true`/`false` (any case) for booleans, decimal text for numbers, JSON text for lists and objects.',
     '  Inside structures, numbers may also arrive as numeric strings, and string fields that upstream fills with',
     '  numbers accept bare numbers (turned into strings); the types of the properties present are checked.',
-    `- At most ${DEFAULT_MAX_IN_FLIGHT} calls run at once (upstream: 8 workers × 10 queued tasks); beyond that a call is answered`,
+    `- At most ${facts.maxInFlight} calls run at once (upstream: 8 workers × 10 queued tasks); beyond that a call is answered`,
     '  with code 1100 `Not enough resources` at once.',
     '- While the daemon starts, every request is answered with code 99. Verbs marked "no" below answer code 44',
     '  `Not implemented`. Unknown verbs: -32601. Errors of a verb: its VDSM code and message.',

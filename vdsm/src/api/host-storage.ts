@@ -1,22 +1,19 @@
 /** The storage verbs of the Host namespace (Host.getStats' storage section is added in host.ts). */
 import type { StorageService } from '../storage/index.js';
-import type { HandlerTable } from './handler.js';
-import { implement } from './handler.js';
+import { type Handlers, wireShaped } from './handler.js';
+import type { TasksDetails } from './schema/api-types.generated.js';
 
-export function hostStorageHandlers(storage: StorageService): HandlerTable {
-  return new Map([
-    implement('Host.getStorageDomains', (p) =>
-      storage.listDomains({
-        spUUID: p.storagepoolID,
-        domainClass: p.domainClass,
-        storageType: p.storageType,
-        remotePath: p.remotePath,
-      }),
-    ),
-    implement('Host.getStorageRepoStats', (p) => storage.repoStats(p.domains ?? [])),
-    implement('Host.getConnectedStoragePools', () => storage.pools.connectedPools()),
-    implement('Host.getAllTasksStatuses', () => storage.tasks.allStatuses()),
-    implement('Host.getAllTasksInfo', () => storage.tasks.allInfo()),
-    implement('Host.getAllTasks', () => storage.tasks.allDetails()),
-  ]);
-}
+export const HOST_STORAGE_HANDLERS = {
+  'Host.getStorageDomains': (storage, p) =>
+    storage.listDomains({
+      spUUID: p.storagepoolID,
+      domainClass: p.domainClass,
+      storageType: p.storageType,
+      remotePath: p.remotePath,
+    }),
+  'Host.getStorageRepoStats': (storage, p) => storage.repoStats(p.domains ?? []),
+  'Host.getConnectedStoragePools': (storage) => storage.pools.connectedPools(),
+  'Host.getAllTasksStatuses': (storage) => storage.tasks.allStatuses(),
+  'Host.getAllTasksInfo': (storage) => storage.tasks.allInfo(),
+  'Host.getAllTasks': (storage) => wireShaped<TasksDetails>(storage.tasks.allDetails()),
+} as const satisfies Handlers<StorageService>;

@@ -4,8 +4,15 @@ import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import type { StorageService } from '../storage/index.js';
-import { type HandlerTable, implement } from './handler.js';
-import type { LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
+import { type Handlers, wireShaped } from './handler.js';
+import type {
+  HostStats,
+  LoggingLevel,
+  VdsmCapabilities,
+  VMFullInfo,
+  VmInfo,
+  VmStats,
+} from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {
@@ -30,45 +37,43 @@ const LEVELS: ReadonlyMap<LoggingLevel, string> = new Map([
   ['DEBUG', 'debug'],
 ]);
 
-export function hostHandlers(deps: HostDeps): HandlerTable {
-  return new Map([
-    implement('Host.ping', () => undefined),
-    implement('Host.ping2', () => undefined),
-    implement('Host.getCapabilities', async (_params, context) => {
-      const caps = await collectCapabilities(deps.capabilities);
-      const iface = interfaceFacing(context.peer);
-      return iface === undefined ? caps : { ...caps, lastClientIface: iface };
-    }),
-    implement('Host.getStats', async () => {
-      const stats = await deps.sampler.stats();
-      const vms = deps.virt?.vms;
-      return {
-        ...stats,
-        ...(vms === undefined ? {} : vms.counts()),
-        ...(deps.storage === undefined ? {} : { storageDomains: deps.storage.repoStats([]) }),
-      };
-    }),
-    implement('Host.getVMList', async (params) => {
-      if (deps.virt === undefined) return [];
-      const vms = vmManager({ virt: deps.virt });
-      if (params.fullStatus) return (await vms.fullList(params.vmList)) as VmInfo[];
-      const list = vms.list(params.vmList);
-      if (params.onlyUUID) return list.map((vm) => vm.id);
-      return list.map((vm) => ({ vmId: vm.id, status: vm.status() }));
-    }),
-    implement('Host.getVMFullList', async (params) =>
-      deps.virt === undefined ? [] : ((await vmManager({ virt: deps.virt }).fullList(params.vmList)) as VMFullInfo[]),
-    ),
-    // Pre-serialized: 1000 VMs' stats are joined once per change, not stringified per request.
-    implement('Host.getAllVmStats', () =>
-      deps.virt === undefined ? [] : new RawJson<VmStats[]>(vmManager({ virt: deps.virt }).allStatsJson()),
-    ),
-    implement('Host.setLogLevel', (params) => {
-      const level = LEVELS.get(params.level);
-      if (level === undefined) throw new VdsmError('InvalidParameter', `unknown log level ${params.level}`);
-      // '' (the default) means every module
-      deps.logging.setLevel(level, params.name === '' ? undefined : params.name);
-      return undefined;
-    }),
-  ]);
-}
+export const HOST_HANDLERS = {
+  'Host.ping': () => undefined,
+  'Host.ping2': () => undefined,
+  'Host.getCapabilities': async (deps, _params, context) => {
+    const caps = await collectCapabilities(deps.capabilities);
+    const iface = interfaceFacing(context.peer);
+    return wireShaped<VdsmCapabilities>(iface === undefined ? caps : { ...caps, lastClientIface: iface });
+  },
+  'Host.getStats': async (deps) => {
+    const stats = await deps.sampler.stats();
+    const vms = deps.virt?.vms;
+    return wireShaped<HostStats>({
+      ...stats,
+      ...(vms === undefined ? {} : vms.counts()),
+      ...(deps.storage === undefined ? {} : { storageDomains: deps.storage.repoStats([]) }),
+    });
+  },
+  'Host.getVMList': async (deps, params) => {
+    if (deps.virt === undefined) return [];
+    const vms = vmManager({ virt: deps.virt });
+    if (params.fullStatus) return wireShaped<VmInfo[]>(await vms.fullList(params.vmList));
+    const list = vms.list(params.vmList);
+    if (params.onlyUUID) return list.map((vm) => vm.id);
+    return list.map((vm) => ({ vmId: vm.id, status: vm.status() }));
+  },
+  'Host.getVMFullList': async (deps, params) =>
+    deps.virt === undefined
+      ? []
+      : wireShaped<VMFullInfo[]>(await vmManager({ virt: deps.virt }).fullList(params.vmList)),
+  // Pre-serialized: 1000 VMs' stats are joined once per change, not stringified per request.
+  'Host.getAllVmStats': (deps) =>
+    deps.virt === undefined ? [] : new RawJson<VmStats[]>(vmManager({ virt: deps.virt }).allStatsJson()),
+  'Host.setLogLevel': (deps, params) => {
+    const level = LEVELS.get(params.level);
+    if (level === undefined) throw new VdsmError('InvalidParameter', `unknown log level ${params.level}`);
+    // '' (the default) means every module
+    deps.logging.setLevel(level, params.name === '' ? undefined : params.name);
+    return undefined;
+  },
+} as const satisfies Handlers<HostDeps>;

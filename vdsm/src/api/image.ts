@@ -1,17 +1,14 @@
 /** Image namespace handlers (file domains). */
 import type { StorageService } from '../storage/index.js';
-import { type HandlerTable, implement } from './handler.js';
+import type { Handlers } from './handler.js';
 
-export function imageHandlers(storage: StorageService): HandlerTable {
-  return new Map([
-    implement('Image.delete', (p) => storage.deleteImage(p.storagepoolID, p.storagedomainID, p.imageID)),
-    implement('Image.getVolumes', (p) => storage.volumes(p.storagedomainID, p.imageID)),
-    implement('Image.prepare', (p) =>
-      storage.prepareImage(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, p.allowIllegal ?? false),
-    ),
-    implement('Image.teardown', async (p) => {
-      await storage.teardownImage(p.storagedomainID, p.imageID);
-      return undefined;
-    }),
-  ]);
-}
+export const IMAGE_HANDLERS = {
+  'Image.delete': (storage, p) => storage.deleteImage(p.storagepoolID, p.storagedomainID, p.imageID),
+  'Image.getVolumes': (storage, p) => storage.volumes(p.storagedomainID, p.imageID),
+  'Image.prepare': (storage, p) =>
+    storage.prepareImage(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, p.allowIllegal ?? false),
+  'Image.teardown': async (storage, p) => {
+    await storage.teardownImage(p.storagedomainID, p.imageID);
+    return undefined;
+  },
+} as const satisfies Handlers<StorageService>;

@@ -1,23 +1,29 @@
 /**
- * The API behind the transports: builds the method table from the schema (every verb, gluster included), compiles
- * each verb's parameter validator once, and plugs in the namespace handler tables. Verbs without a handler answer
- * VDSM code 44 (not implemented).
+ * The API behind the transports: the method table, built from the schema (every verb, gluster included) with each
+ * verb's parameter validator compiled once and the namespace handlers plugged in. Verbs without a handler answer
+ * VDSM code 44 (not implemented). main.ts hands the table to the JSON-RPC dispatcher; api never imports rpc.
+ *
+ * With `[devel] api_strict_mode` (on in the test harness), every result is checked against the verb's return type
+ * too, and a result that does not fit is answered with an error naming the verb and the field (upstream's strict
+ * mode does the same).
  */
 import type { SupervdsmClient } from '../clients/supervdsm/client.js';
 import type { Config } from '../common/config/index.js';
-import type { Logging } from '../common/logging.js';
+import type { Logger, Logging } from '../common/logging.js';
+import { RawJson } from '../common/raw-json.js';
+import type { MethodEntry } from '../common/rpc-method.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
-import type { JsonRpcEndpoint } from '../rpc/endpoint.js';
-import { Dispatcher, type MethodEntry } from '../rpc/jsonrpc/dispatcher.js';
 import type { StorageService } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
-import type { HandlerTable } from './handler.js';
-import { type HostDeps, hostHandlers } from './host.js';
-import { type SchemaFile, VERBS } from './schema/index.js';
-import { storageHandlers } from './storage-handlers.js';
-import { compileParams, ParamsError, SchemaCompiler } from './validate.js';
-import { vmHandlers } from './vm.js';
+import { type BoundHandler, bind } from './handler.js';
+import { HOST_HANDLERS, type HostDeps } from './host.js';
+import { IMPLEMENTED_METHODS, STORAGE_TABLES } from './implemented.js';
+import { type SchemaFile, VERBS, type VerbEntry } from './schema/index.js';
+import { CheckError, compileParams, ParamsError, SchemaCompiler } from './validate.js';
+import { VM_HANDLERS } from './vm.js';
+
+export { IMPLEMENTED_METHODS };
 
 export interface ApiDeps {
   readonly config: Config;
@@ -30,32 +36,68 @@ export interface ApiDeps {
   readonly storage?: StorageService;
 }
 
-export interface ApiEndpoint extends JsonRpcEndpoint {
-  /** Until called with true, every request is answered with code 99. */
-  setReady(ready: boolean): void;
+export interface Api {
+  /** Every verb of the schema, keyed by `Namespace.verb`, for the JSON-RPC dispatcher. */
+  readonly methods: ReadonlyMap<string, MethodEntry>;
   /** Stops the periodic samplers. */
   close(): void;
 }
 
-/** Every implemented verb, from the namespace handler tables; verbs missing here answer "not implemented". */
-export function implementedHandlers(deps: HostDeps & { readonly storage?: StorageService }): HandlerTable {
-  const table = new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
-  if (deps.storage === undefined) return table;
-  return new Map([...table, ...storageHandlers(deps.storage)]);
+/** The handlers whose services are present; verbs missing here answer "not implemented". */
+export function boundHandlers(
+  deps: HostDeps & { readonly storage?: StorageService },
+): ReadonlyMap<string, BoundHandler> {
+  const virt = deps.virt;
+  const storage = deps.storage;
+  return new Map([
+    ...bind(HOST_HANDLERS, deps),
+    ...(virt === undefined ? [] : bind(VM_HANDLERS, { virt })),
+    ...(storage === undefined ? [] : STORAGE_TABLES.flatMap((table) => bind(table, storage))),
+  ]);
+}
+
+/** Thrown (in strict mode) for a result that does not fit its verb's return type. */
+export class ResultSchemaError extends Error {
+  constructor(
+    readonly method: string,
+    readonly check: CheckError,
+  ) {
+    super(`${method} returned a result that does not fit the schema: ${check.message}`);
+    this.name = 'ResultSchemaError';
+  }
+}
+
+export interface MethodTableOptions {
+  /** Check every result against the schema (`[devel] api_strict_mode`); failures are logged here. */
+  readonly strict?: { readonly log: Logger };
 }
 
 /** Compiles the method table: validator, handler (or "not implemented") and reply shape per verb. */
-export function buildMethodTable(handlers: HandlerTable): Map<string, MethodEntry> {
-  const compilers = new Map<SchemaFile, SchemaCompiler>();
+export function buildMethodTable(
+  handlers: ReadonlyMap<string, BoundHandler>,
+  options: MethodTableOptions = {},
+): Map<string, MethodEntry> {
+  const compilers = new Map<SchemaFile, { request: SchemaCompiler; result: SchemaCompiler }>();
   const methods = new Map<string, MethodEntry>();
   for (const entry of VERBS.values()) {
     let compiler = compilers.get(entry.file);
     if (compiler === undefined) {
-      compiler = new SchemaCompiler(entry.file, 'request');
+      compiler = {
+        request: new SchemaCompiler(entry.file, 'request'),
+        result: new SchemaCompiler(entry.file, 'result'),
+      };
       compilers.set(entry.file, compiler);
     }
-    const check = compileParams(entry.method, entry.schema, compiler);
+    const check = compileParams(entry.method, entry.schema, compiler.request);
     const method = entry.method;
+    const handler = handlers.get(method);
+    let run: BoundHandler =
+      handler ??
+      (() => {
+        throw notImplemented(method);
+      });
+    if (handler !== undefined && options.strict !== undefined)
+      run = strictly(entry, handler, compiler.result, options.strict.log);
     methods.set(method, {
       validate: (params) => {
         try {
@@ -65,33 +107,42 @@ export function buildMethodTable(handlers: HandlerTable): Map<string, MethodEntr
           throw error;
         }
       },
-      run:
-        handlers.get(method) ??
-        (() => {
-          throw notImplemented(method);
-        }),
+      run,
       reply: entry.schema.result === true ? true : 'value',
     });
   }
   return methods;
 }
 
-export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
+/** The handler with its result checked against the verb's return type (verbs that answer `true` are not checked). */
+function strictly(entry: VerbEntry, handler: BoundHandler, compiler: SchemaCompiler, log: Logger): BoundHandler {
+  const returns = entry.schema.returns;
+  if (returns === undefined || entry.schema.result === true) return handler;
+  const check = compiler.compile(returns);
+  return async (args, context) => {
+    const result = await handler(args, context);
+    try {
+      check(result instanceof RawJson ? JSON.parse(result.text) : result, 'result');
+    } catch (error) {
+      if (!(error instanceof CheckError)) throw error;
+      const failure = new ResultSchemaError(entry.method, error);
+      log.error({ method: entry.method, path: error.path, expected: error.expected }, failure.message);
+      throw failure;
+    }
+    return result;
+  };
+}
+
+export function createApi(deps: ApiDeps): Api {
   const log = deps.logging.get('api');
   const sampler = new HostStatsSampler({
     intervalSeconds: deps.config.vars.host_sample_stats_interval,
     onError: (err) => log.warn({ err }, 'host statistics sample failed'),
   });
   void sampler.start();
-  const dispatcher = new Dispatcher({
-    methods: buildMethodTable(
-      implementedHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt), storage: deps.storage }),
-    ),
-    logger: deps.logging.get('jsonrpc'),
-  });
+  const handlers = boundHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt), storage: deps.storage });
   return {
-    handle: (body, context) => dispatcher.handle(body, context),
-    setReady: (ready) => dispatcher.setReady(ready),
+    methods: buildMethodTable(handlers, deps.config.devel.api_strict_mode ? { strict: { log } } : {}),
     close: () => sampler.stop(),
   };
 }

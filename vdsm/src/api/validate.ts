@@ -9,8 +9,11 @@
  *   also accepted as numeric strings (upstream sends many numbers that way). Object properties the schema does not
  *   list, and missing object properties, are let through: upstream marks nearly every property required and the
  *   engine sends extras, so only the types of the properties present are checked.
- * - 'result' (the test suite, on handler results): no coercion, and properties the schema does not list are
- *   refused, so a misspelt field name is caught.
+ * - 'result' (strict mode and the test suite, on handler results): no coercion, properties the schema does not list
+ *   are refused (a misspelt field name is caught), and required properties must be present.
+ *
+ * Top-level parameters whose type is a UUID alias (upstream's `UUID`) must be canonical UUIDs in request mode,
+ * or one of the field's exact exceptions (the overlay's record of what ovirt-engine sends there).
  */
 import type { Field, NamedType, SchemaFile, TypeRef, VerbSchema } from './schema/types.js';
 
@@ -30,6 +33,7 @@ export class CheckError extends Error {
 type Checker = (value: unknown, path: string) => unknown;
 
 export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
@@ -51,6 +55,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const NUMBER_TEXT = /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Compiles checkers for one schema file; named types are compiled on first use and cached. */
 export class SchemaCompiler {
@@ -94,6 +100,14 @@ export class SchemaCompiler {
     if (type === undefined) return false;
     if (type.kind === 'alias') return this.isStructured(type.of);
     return type.kind === 'object' || type.kind === 'map' || type.kind === 'union';
+  }
+
+  /** Whether values of this type are UUIDs: a UUID alias, or a list of them (`list` then says so). */
+  uuidShape(ref: TypeRef): 'uuid' | 'list' | undefined {
+    if (typeof ref !== 'string') return 'list' in ref && this.uuidShape(ref.list) === 'uuid' ? 'list' : undefined;
+    const type = this.schema.types[ref];
+    if (type?.kind !== 'alias') return undefined;
+    return type.format === 'uuid' ? 'uuid' : this.uuidShape(type.of);
   }
 
   private primitiveOrNamed(name: string): Checker {
@@ -194,13 +208,14 @@ export class SchemaCompiler {
     // Compiled lazily: object types refer to each other.
     let compiled = false;
     const strict = this.mode === 'result';
+    const required = strict ? props.filter((p) => p.optional !== true).map((p) => p.name) : [];
     return (input, path) => {
       if (!compiled) {
         for (const p of props) fields.set(p.name, this.compileField(p));
         compiled = true;
       }
       if (!isPlainObject(input)) throw new CheckError(path, `${name} (an object)`, input);
-      return Object.fromEntries(
+      const checked = Object.fromEntries(
         Object.entries(input).map(([k, v]) => {
           const check = fields.get(k);
           if (check !== undefined) return [k, check(v, `${path}.${k}`)];
@@ -208,6 +223,10 @@ export class SchemaCompiler {
           return [k, v];
         }),
       );
+      for (const p of required) {
+        if (input[p] === undefined) throw new CheckError(`${path}.${p}`, `${name}.${p} (required)`, undefined);
+      }
+      return checked;
     };
   }
 }
@@ -226,7 +245,7 @@ export class ParamsError extends Error {
 export function compileParams(method: string, verb: VerbSchema, compiler: SchemaCompiler): ParamsValidator {
   const fields = verb.params.map((field) => ({
     field,
-    check: compiler.compileField(field),
+    check: uuidChecked(field, compiler, compiler.compileField(field)),
     coerce: coercer(field, compiler),
   }));
   const names = verb.params.map((p) => p.name);
@@ -259,6 +278,27 @@ export function compileParams(method: string, verb: VerbSchema, compiler: Schema
       }
     }
     return args;
+  };
+}
+
+/** A top-level UUID parameter's check: the type's, then the UUID form (or one of the field's exact exceptions). */
+function uuidChecked(field: Field, compiler: SchemaCompiler, check: Checker): Checker {
+  const shape = compiler.mode === 'request' ? compiler.uuidShape(field.type) : undefined;
+  if (shape === undefined) return check;
+  const exceptions = new Set(field.acceptAlso ?? []);
+  const expected = `${typeName(field.type)} (8-4-4-4-12 hex digits)`;
+  const one = (value: unknown, path: string): void => {
+    if (typeof value === 'string' && !UUID_TEXT.test(value) && !exceptions.has(value))
+      throw new CheckError(path, expected, value);
+  };
+  return (value, path) => {
+    const checked = check(value, path);
+    if (shape === 'uuid') one(checked, path);
+    else if (Array.isArray(checked))
+      checked.forEach((v, i) => {
+        one(v, `${path}[${i}]`);
+      });
+    return checked;
   };
 }
 

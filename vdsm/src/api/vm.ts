@@ -1,7 +1,7 @@
 /** VM namespace handlers: thin wrappers over the VM manager (vdsm/src/virt). Verbs not listed answer "not implemented". */
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { VmManager } from '../virt/vm-manager.js';
-import { type HandlerTable, implement } from './handler.js';
+import { type Handlers, wireShaped } from './handler.js';
 import type {
   HotplugDiskParams,
   HotplugNicParams,
@@ -9,6 +9,7 @@ import type {
   VmDiskDeviceTuneParams,
   VmStats,
 } from './schema/api-types.generated.js';
+import type { Loose } from './schema/types.js';
 
 /** What the handlers need: the VM manager once the virt layer has started (undefined while recovering). */
 export interface VmDeps {
@@ -22,142 +23,134 @@ export function vmManager(deps: VmDeps): VmManager {
   return vms;
 }
 
-/** Our records are plain dictionaries with upstream's field names; the schema types them as unions of interfaces. */
-function asStats(record: Readonly<Record<string, unknown>>): VmStats {
-  return record as VmStats;
-}
-
 function shortDefinition(vms: VmManager, vmId: string): VmDefinition {
   const vm = vms.get(vmId);
   return { vmId: vm.id, status: vm.status() };
 }
 
-export function vmHandlers(deps: VmDeps): HandlerTable {
-  return new Map([
-    implement('VM.create', async (params) => {
-      const created = await vmManager(deps).create(params.vmID, params.vmParams as Readonly<Record<string, unknown>>);
-      const definition: VmDefinition = { vmId: created.vmId, vmName: created.vmName, status: 'WaitForLaunch' };
-      return { ...definition, statusTime: created.statusTime, xml: created.xml } as VmDefinition;
-    }),
-    implement('VM.destroy', async (params) => {
-      await vmManager(deps).destroy(params.vmID, params.gracefulAttempts);
-      return undefined;
-    }),
-    implement('VM.shutdown', (params) => {
-      vmManager(deps).shutdown(params.vmID, {
-        ...(params.delay === null ? {} : { delay: params.delay }),
-        ...(params.message === null ? {} : { message: params.message }),
-        ...(params.timeout === null ? {} : { timeout: params.timeout }),
-        reboot: params.reboot,
-        force: params.force,
-      });
-      return undefined;
-    }),
-    implement('VM.pause', async (params) => {
-      const vms = vmManager(deps);
-      await vms.pause(params.vmID);
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.cont', async (params) => {
-      const vms = vmManager(deps);
-      await vms.cont(params.vmID);
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.getStats', (params) => [asStats(vmManager(deps).stats(params.vmID))]),
-    implement('VM.setTicket', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.setTicket(vms.get(params.vmID), {
-        password: params.password,
-        ttl: params.ttl,
-        existingConnAction: params.existingConnAction,
-      });
-      return undefined;
-    }),
-    implement('VM.hotplugDisk', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.hotplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.hotunplugDisk', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.hotunplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.hotplugNic', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.hotplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.hotunplugNic', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.hotunplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.setBalloonTarget', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.setBalloonTarget(vms.get(params.vmID), params.target);
-      return undefined;
-    }),
-    implement('VM.setNumberOfCpus', async (params) => {
-      if (params.cpusets !== null && params.cpusets.length > 0) {
-        throw new VdsmError('NotImplemented', 'VM.setNumberOfCpus with cpusets (CPU pinning) is not implemented');
-      }
-      const vms = vmManager(deps);
-      await vms.devices.setNumberOfCpus(vms.get(params.vmID), params.numberOfCpus);
-      return { vmId: params.vmID, smp: params.numberOfCpus };
-    }),
-    implement('VM.updateDevice', async (params) => {
-      const vms = vmManager(deps);
-      const vm = vms.get(params.vmID);
-      const p = params.params as Readonly<Record<string, unknown>>;
-      switch (p.deviceType) {
-        case 'interface':
-          await vms.devices.updateNic(vm, {
-            ...(typeof p.alias === 'string' ? { alias: p.alias } : {}),
-            ...(typeof p.linkActive === 'boolean' ? { linkActive: p.linkActive } : {}),
-            ...(typeof p.network === 'string' ? { network: p.network } : {}),
-          });
-          break;
-        case 'graphics':
-          await vms.devices.setTicket(vm, {
-            password: typeof p.password === 'string' ? p.password : '',
-            ttl: typeof p.ttl === 'number' ? p.ttl : 0,
-            existingConnAction: typeof p.existingConnAction === 'string' ? p.existingConnAction : 'disconnect',
-            ...(typeof p.graphicsType === 'string' ? { graphicsType: p.graphicsType } : {}),
-          });
-          break;
-        default:
-          throw new VdsmError('NotImplemented', `VM.updateDevice for deviceType ${String(p.deviceType)}`);
-      }
-      return shortDefinition(vms, params.vmID);
-    }),
-    implement('VM.snapshot', async (params) => {
-      await vmManager(deps).snapshot(params.vmID, {
-        snapDrives: params.snapDrives as ReadonlyArray<Readonly<Record<string, unknown>>>,
-        snapMemory: params.snapMemory,
-      });
-      return undefined;
-    }),
-    implement('VM.setIoTune', async (params) => {
-      const vms = vmManager(deps);
-      await vms.devices.setIoTune(vms.get(params.vmID), params.tunables);
-      // The schema's TaskStatus: upstream's doneCode.
-      return { code: 0, message: 'Done' };
-    }),
-    implement('VM.getIoTune', (params) => {
-      const vms = vmManager(deps);
-      return vms.devices.ioTune(vms.get(params.vmID)) as VmDiskDeviceTuneParams[];
-    }),
-  ]);
-}
+export const VM_HANDLERS = {
+  'VM.create': async (deps, params) => {
+    const created = await vmManager(deps).create(params.vmID, params.vmParams as Readonly<Record<string, unknown>>);
+    const definition: VmDefinition = { vmId: created.vmId, vmName: created.vmName, status: 'WaitForLaunch' };
+    return { ...definition, statusTime: created.statusTime, xml: created.xml } as VmDefinition;
+  },
+  'VM.destroy': async (deps, params) => {
+    await vmManager(deps).destroy(params.vmID, params.gracefulAttempts);
+    return undefined;
+  },
+  'VM.shutdown': (deps, params) => {
+    vmManager(deps).shutdown(params.vmID, {
+      ...(params.delay === null ? {} : { delay: params.delay }),
+      ...(params.message === null ? {} : { message: params.message }),
+      ...(params.timeout === null ? {} : { timeout: params.timeout }),
+      reboot: params.reboot,
+      force: params.force,
+    });
+    return undefined;
+  },
+  'VM.pause': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.pause(params.vmID);
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.cont': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.cont(params.vmID);
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.getStats': (deps, params) => [wireShaped<VmStats>(vmManager(deps).stats(params.vmID))],
+  'VM.setTicket': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.setTicket(vms.get(params.vmID), {
+      password: params.password,
+      ttl: params.ttl,
+      existingConnAction: params.existingConnAction,
+    });
+    return undefined;
+  },
+  'VM.hotplugDisk': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.hotplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.hotunplugDisk': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.hotunplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.hotplugNic': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.hotplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.hotunplugNic': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.hotunplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.setBalloonTarget': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.setBalloonTarget(vms.get(params.vmID), params.target);
+    return undefined;
+  },
+  'VM.setNumberOfCpus': async (deps, params) => {
+    if (params.cpusets !== null && params.cpusets.length > 0) {
+      throw new VdsmError('NotImplemented', 'VM.setNumberOfCpus with cpusets (CPU pinning) is not implemented');
+    }
+    const vms = vmManager(deps);
+    await vms.devices.setNumberOfCpus(vms.get(params.vmID), params.numberOfCpus);
+    return { ...shortDefinition(vms, params.vmID), smp: params.numberOfCpus };
+  },
+  'VM.updateDevice': async (deps, params) => {
+    const vms = vmManager(deps);
+    const vm = vms.get(params.vmID);
+    const p = params.params as Readonly<Record<string, unknown>>;
+    switch (p.deviceType) {
+      case 'interface':
+        await vms.devices.updateNic(vm, {
+          ...(typeof p.alias === 'string' ? { alias: p.alias } : {}),
+          ...(typeof p.linkActive === 'boolean' ? { linkActive: p.linkActive } : {}),
+          ...(typeof p.network === 'string' ? { network: p.network } : {}),
+        });
+        break;
+      case 'graphics':
+        await vms.devices.setTicket(vm, {
+          password: typeof p.password === 'string' ? p.password : '',
+          ttl: typeof p.ttl === 'number' ? p.ttl : 0,
+          existingConnAction: typeof p.existingConnAction === 'string' ? p.existingConnAction : 'disconnect',
+          ...(typeof p.graphicsType === 'string' ? { graphicsType: p.graphicsType } : {}),
+        });
+        break;
+      default:
+        throw new VdsmError('NotImplemented', `VM.updateDevice for deviceType ${String(p.deviceType)}`);
+    }
+    return shortDefinition(vms, params.vmID);
+  },
+  'VM.snapshot': async (deps, params) => {
+    await vmManager(deps).snapshot(params.vmID, {
+      snapDrives: params.snapDrives as ReadonlyArray<Readonly<Record<string, unknown>>>,
+      snapMemory: params.snapMemory,
+    });
+    return undefined;
+  },
+  'VM.setIoTune': async (deps, params) => {
+    const vms = vmManager(deps);
+    await vms.devices.setIoTune(vms.get(params.vmID), params.tunables);
+    // upstream's doneCode (the overlay's return type of VM.setIoTune)
+    return { code: 0, message: 'Done' };
+  },
+  'VM.getIoTune': (deps, params) => {
+    const vms = vmManager(deps);
+    return wireShaped<VmDiskDeviceTuneParams[]>(vms.devices.ioTune(vms.get(params.vmID)));
+  },
+} as const satisfies Handlers<VmDeps>;
 
 function hotplugArgs(
-  params: HotplugDiskParams | HotplugNicParams,
+  params: Loose<HotplugDiskParams> | Loose<HotplugNicParams>,
   legacyKey: 'drive' | 'nic',
 ): { xml?: string; drive?: Readonly<Record<string, unknown>>; nic?: Readonly<Record<string, unknown>> } {
   if (typeof params.xml === 'string') return { xml: params.xml };
-  const legacy = (params as Readonly<Record<string, unknown>>)[legacyKey];
-  if (legacy !== null && typeof legacy === 'object')
-    return { [legacyKey]: legacy as Readonly<Record<string, unknown>> };
+  const legacy = legacyKey === 'drive' ? 'drive' in params && params.drive : 'nic' in params && params.nic;
+  if (typeof legacy === 'object' && legacy !== null) return { [legacyKey]: legacy };
   throw new VdsmError('MissingParameter', `params.xml or params.${legacyKey}`);
 }

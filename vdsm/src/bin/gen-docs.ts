@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { renderApiDoc } from '../api/docs.js';
 import { renderConfigDoc } from '../common/config/docs.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
 
 const docs = fileURLToPath(new URL('../../../../docs/', import.meta.url));
 await writeFile(`${docs}config.md`, renderConfigDoc());
-await writeFile(`${docs}api.md`, renderApiDoc());
+await writeFile(`${docs}api.md`, renderApiDoc({ maxInFlight: DEFAULT_MAX_IN_FLIGHT }));

@@ -3,15 +3,9 @@
  * routing; the endpoint owns JSON-RPC semantics. Neither side imports the other's internals.
  */
 
-export type Transport = 'stomp' | 'websocket';
+import type { RequestContext } from '../common/rpc-method.js';
 
-export interface RequestContext {
-  readonly transport: Transport;
-  /** Remote address:port, for logs. */
-  readonly peer: string;
-  /** STOMP `ovirtCorrelationId` header (the engine's flow id), for logs only. */
-  readonly flowId?: string;
-}
+export type { RequestContext, Transport } from '../common/rpc-method.js';
 
 export interface JsonRpcEndpoint {
   /**

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { createApiEndpoint } from '../../src/api/index.js';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 
@@ -31,7 +31,7 @@ function capture() {
 function setup() {
   const out = capture();
   const logging = new Logging({ name: 'vdsmd', level: 'info' }, out.stream);
-  const api = createApiEndpoint({ config: defaultConfig(), logging });
+  const api = apiDispatcher({ config: defaultConfig(), logging });
   api.setReady(true);
   t.teardown(() => api.close());
   const call = async (method: string, params: unknown = {}) => {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import t from 'tap';
-import { createApiEndpoint } from '../../src/api/index.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { defaultConfig } from '../../src/common/config/index.js';
@@ -19,7 +19,7 @@ function quietLogging(): Logging {
 }
 
 function endpoint(ready = true) {
-  const api = createApiEndpoint({ config: defaultConfig(), logging: quietLogging() });
+  const api = apiDispatcher({ config: defaultConfig(), logging: quietLogging() });
   api.setReady(ready);
   t.teardown(() => api.close());
   return api;
@@ -155,7 +155,7 @@ t.test(
     const api = endpoint();
     const list = JSON.parse((await api.handle(req('Host.getVMList', { fullStatus: 'True', onlyUUID: 'false' }), ctx))!);
     t.same(list.result, []);
-    const structured = JSON.parse((await api.handle(req('Host.getVMList', { vmList: '["a"]' }), ctx))!);
+    const structured = JSON.parse((await api.handle(req('Host.getVMList', { vmList: '["5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6"]' }), ctx))!);
     t.same(structured.result, []);
     const notBool = JSON.parse((await api.handle(req('Host.getVMList', { fullStatus: 'yes' }), ctx))!);
     t.equal(notBool.error.code, -32602);

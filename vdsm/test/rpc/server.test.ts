@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
-import { createApiEndpoint } from '../../src/api/index.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { notifyTime, startRpcServer } from '../../src/rpc/server/index.js';
 import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
 
@@ -54,10 +54,10 @@ t.test('section 3: the vdsm-client Host.ping2 exchange, byte for byte', async (t
   t.equal(peer.received.toString(), CONNECTED + REPLY, 'exactly CONNECTED then the MESSAGE');
 });
 
-t.test('section 3 through the real API endpoint (createApiEndpoint)', async (t) => {
+t.test('section 3 through the real API endpoint (apiDispatcher)', async (t) => {
   const config = testConfig();
   const logging = quietLogging();
-  const api = createApiEndpoint({ config, logging });
+  const api = apiDispatcher({ config, logging });
   t.teardown(() => api.close());
   const { port } = await startTestServer(t, api);
   const peer = await RawPeer.connect(port);

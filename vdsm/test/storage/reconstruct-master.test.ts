@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
 import t from 'tap';
-import { createApiEndpoint } from '../../src/api/index.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
@@ -56,7 +56,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   await service.pools.create({ spUUID, name: 'dc', masterSdUUID: sdA, masterVersion: 1, domainList: [sdA, sdB] });
   const both = { [sdA]: 'active', [sdB]: 'active' };
   // the verbs are also called through the JSON-RPC dispatcher (parameter names as the schema has them)
-  const api = createApiEndpoint({
+  const api = apiDispatcher({
     config: defaultConfig(),
     logging: new Logging({ name: 'test', level: 'fatal' }, new Writable({ write: (_c, _e, cb) => cb() })),
     storage: service,

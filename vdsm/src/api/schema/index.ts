@@ -1,11 +1,15 @@
-/** Our API schema: the generated files, joined into one verb table. Read once at start-up. */
-import { API_SCHEMA } from './api.generated.js';
-import { EVENTS_SCHEMA } from './events.generated.js';
-import { GLUSTER_SCHEMA } from './gluster.generated.js';
+/** Our API schema: the generated data files, checked and joined into one verb table. Read once at start-up. */
+import apiData from './api.generated.json' with { type: 'json' };
+import eventsData from './events.generated.json' with { type: 'json' };
+import glusterData from './gluster.generated.json' with { type: 'json' };
+import { readSchemaFile } from './read.js';
 import type { SchemaFile, VerbSchema } from './types.js';
 
 export type * from './types.js';
-export { API_SCHEMA, EVENTS_SCHEMA, GLUSTER_SCHEMA };
+
+export const API_SCHEMA: SchemaFile = readSchemaFile('api.generated.json', apiData);
+export const GLUSTER_SCHEMA: SchemaFile = readSchemaFile('gluster.generated.json', glusterData);
+export const EVENTS_SCHEMA: SchemaFile = readSchemaFile('events.generated.json', eventsData);
 
 export interface VerbEntry {
   /** `Namespace.verb`, as on the wire. */

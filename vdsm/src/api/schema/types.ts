@@ -1,6 +1,7 @@
 /**
- * The shape of our API schema (the *.generated.ts files next to this one, written by vdsm/tools/convert-schema.mjs).
- * Facts only: names, types, enum values, optionality, defaults, and the result field upstream puts on the wire.
+ * The shape of our API schema (the *.generated.json files next to this one, written by vdsm/tools/convert-schema.mjs
+ * from upstream's YAML and vdsm/tools/schema-overlay.json). Facts only: names, types, enum values, optionality,
+ * defaults, and the result field upstream puts on the wire.
  */
 
 export type Primitive = 'string' | 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'boolean' | 'dict' | 'any';
@@ -16,10 +17,12 @@ export interface Field {
   readonly optional?: boolean;
   /** The value a missing optional parameter takes (absent when upstream gives none or a placeholder). */
   readonly default?: unknown;
+  /** Exact values accepted besides the type's format (what ovirt-engine sends there; see the overlay). */
+  readonly acceptAlso?: readonly string[];
 }
 
 export type NamedType =
-  | { readonly kind: 'alias'; readonly of: TypeRef }
+  | { readonly kind: 'alias'; readonly of: TypeRef; readonly format?: 'uuid' }
   | { readonly kind: 'enum'; readonly values: ReadonlyArray<string | number> }
   | { readonly kind: 'object'; readonly props: readonly Field[] }
   | { readonly kind: 'map'; readonly key: TypeRef; readonly value: TypeRef }
@@ -49,3 +52,16 @@ export interface SchemaFile {
   readonly verbs: Readonly<Record<string, VerbSchema>>;
   readonly events: Readonly<Record<string, EventSchema>>;
 }
+
+/**
+ * What request validation guarantees inside structures: the types of the properties present, not their presence
+ * (upstream marks nearly every property required and the engine omits many). Results use the types as they are.
+ */
+export type Loose<T> =
+  T extends ReadonlyArray<infer I>
+    ? ReadonlyArray<Loose<I>>
+    : T extends object
+      ? string extends keyof T
+        ? { readonly [key: string]: Loose<T[keyof T]> }
+        : { readonly [K in keyof T]?: Loose<T[K]> }
+      : T;

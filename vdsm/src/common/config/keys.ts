@@ -139,6 +139,13 @@ export const CONFIG_KEYS = {
       doc: 'Log file (JSON lines); empty logs to stderr, pretty-printed when stderr is a terminal.',
     },
   },
+  devel: {
+    api_strict_mode: {
+      type: 'bool',
+      default: false,
+      doc: "Check every API result against the schema; a result that does not fit is answered with an error naming the verb and the field, and logged (for tests and development, as upstream's key of the same name).",
+    },
+  },
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
 type ValueOf<S extends KeySpec> = S extends { type: 'bool' }

@@ -7,6 +7,7 @@
  * an id are not run and get no reply, as upstream.
  */
 import type { Logger } from '../../common/logging.js';
+import type { CallContext, MethodEntry } from '../../common/rpc-method.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import {
@@ -19,18 +20,7 @@ import {
   resultReply,
 } from './envelope.js';
 
-/** Context a method receives besides its arguments. */
-export interface CallContext extends RequestContext {
-  readonly method: string;
-}
-
-export interface MethodEntry {
-  /** Checks and defaults the params; throws VdsmError (e.g. InvalidParams) on a bad request. */
-  readonly validate: (params: unknown) => Record<string, unknown>;
-  readonly run: (args: Record<string, unknown>, context: CallContext) => unknown;
-  /** `true` for verbs that answer `true` whatever the method returns; 'value' to send what it returns. */
-  readonly reply: true | 'value';
-}
+export type { CallContext, MethodEntry } from '../../common/rpc-method.js';
 
 export interface DispatcherOptions {
   readonly methods: ReadonlyMap<string, MethodEntry>;

@@ -1,0 +1,26 @@
+/** The implemented verbs, as a constant: the keys of the static handler tables (docs read it; nothing is built). */
+import type { StorageService } from '../storage/index.js';
+import type { Handlers } from './handler.js';
+import { HOST_HANDLERS } from './host.js';
+import { HOST_STORAGE_HANDLERS } from './host-storage.js';
+import { IMAGE_HANDLERS } from './image.js';
+import { STORAGE_DOMAIN_HANDLERS } from './storage-domain.js';
+import { STORAGE_POOL_HANDLERS } from './storage-pool.js';
+import { TASK_HANDLERS } from './task.js';
+import { VM_HANDLERS } from './vm.js';
+import { VOLUME_HANDLERS } from './volume.js';
+
+/** The storage namespaces' tables; their handlers need the storage service. */
+export const STORAGE_TABLES: ReadonlyArray<Handlers<StorageService>> = [
+  HOST_STORAGE_HANDLERS,
+  STORAGE_DOMAIN_HANDLERS,
+  STORAGE_POOL_HANDLERS,
+  TASK_HANDLERS,
+  VOLUME_HANDLERS,
+  IMAGE_HANDLERS,
+];
+
+/** Every verb that has a handler (the others answer code 44). */
+export const IMPLEMENTED_METHODS: ReadonlySet<string> = new Set(
+  [HOST_HANDLERS, VM_HANDLERS, ...STORAGE_TABLES].flatMap((table) => Object.keys(table)),
+);
