@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { apiDispatcher } from '../src/testing/api-dispatcher.js';
 import { defaultConfig } from '../src/common/config/index.js';
 import { Logging } from '../src/common/logging.js';
 import { DomainFinder } from '../src/storage/domain/domain-finder.js';
@@ -22,6 +21,7 @@ import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
 import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
 import type { StorageService } from '../src/storage/storage-service.js';
+import { apiDispatcher } from '../src/testing/api-dispatcher.js';
 import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;

@@ -1,5 +1,6 @@
 /** VM namespace handlers: thin wrappers over the VM manager (vdsm/src/virt). Verbs not listed answer "not implemented". */
 import { VdsmError } from '../errors/vdsm-error.js';
+import type { VmStatus as VirtVmStatus } from '../virt/vm/status.js';
 import type { VmManager } from '../virt/vm-manager.js';
 import { type Handlers, wireShaped } from './handler.js';
 import type {
@@ -8,6 +9,7 @@ import type {
   VmDefinition,
   VmDiskDeviceTuneParams,
   VmStats,
+  VmStatus,
 } from './schema/api-types.generated.js';
 import type { Loose } from './schema/types.js';
 
@@ -15,6 +17,10 @@ import type { Loose } from './schema/types.js';
 export interface VmDeps {
   readonly virt: { readonly vms: VmManager | undefined };
 }
+
+/** virt's status names and the schema's VmStatus are the same set (this fails to compile when they drift apart). */
+type SameStatuses = [VirtVmStatus] extends [VmStatus] ? ([VmStatus] extends [VirtVmStatus] ? true : false) : false;
+export const STATUS_NAMES_MATCH: SameStatuses = true;
 
 /** The manager, or code 99 while vdsmd is still connecting to libvirt / recovering VMs. */
 export function vmManager(deps: VmDeps): VmManager {

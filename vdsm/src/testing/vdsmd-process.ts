@@ -32,7 +32,10 @@ export async function freeLoopbackPort(): Promise<number> {
 export type ConfigSections = Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
 
 export interface VdsmdProcessOptions {
-  /** Merged over the defaults: `[vars] ssl = false, libvirt_uri = test:///default` and the loopback address. */
+  /**
+   * Merged over the defaults: `[vars] ssl = false, libvirt_uri = test:///default`, the loopback address and
+   * `[devel] api_strict_mode = true`.
+   */
   readonly config?: ConfigSections;
   /** The API port; a free loopback port when absent. */
   readonly port?: number;
@@ -80,6 +83,8 @@ export async function startVdsmdProcess(options: VdsmdProcessOptions = {}): Prom
     {
       vars: { ssl: false, libvirt_uri: 'test:///default' },
       addresses: { management_ip: '127.0.0.1', management_port: port },
+      // every result a test gets from this daemon was checked against the schema
+      devel: { api_strict_mode: true },
     },
     options.config ?? {},
   );

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import t from 'tap';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { defaultConfig } from '../../src/common/config/index.js';
@@ -10,6 +9,7 @@ import { RawJson } from '../../src/common/raw-json.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../../src/rpc/jsonrpc/dispatcher.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 
@@ -155,7 +155,9 @@ t.test(
     const api = endpoint();
     const list = JSON.parse((await api.handle(req('Host.getVMList', { fullStatus: 'True', onlyUUID: 'false' }), ctx))!);
     t.same(list.result, []);
-    const structured = JSON.parse((await api.handle(req('Host.getVMList', { vmList: '["5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6"]' }), ctx))!);
+    const structured = JSON.parse(
+      (await api.handle(req('Host.getVMList', { vmList: '["5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6"]' }), ctx))!,
+    );
     t.same(structured.result, []);
     const notBool = JSON.parse((await api.handle(req('Host.getVMList', { fullStatus: 'yes' }), ctx))!);
     t.equal(notBool.error.code, -32602);

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { notifyTime, startRpcServer } from '../../src/rpc/server/index.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
 
 const REPLY_Q = '4b0f1c2e-9a7d-4c55-8e21-6f3a9d0b7c11';

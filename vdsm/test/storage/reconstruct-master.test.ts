@@ -7,10 +7,10 @@ import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
 import t from 'tap';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
+import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 import { factSheetRead } from './fact-sheet.js';
 import { diskDir, makeService, startSanlock } from './helpers.js';
 

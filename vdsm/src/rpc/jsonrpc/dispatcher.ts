@@ -7,7 +7,7 @@
  * an id are not run and get no reply, as upstream.
  */
 import type { Logger } from '../../common/logging.js';
-import type { CallContext, MethodEntry } from '../../common/rpc-method.js';
+import type { MethodEntry } from '../../common/rpc-method.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import {

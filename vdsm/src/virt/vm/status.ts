@@ -1,8 +1,4 @@
 /** VDSM's VM statuses, exit reasons and the Down record, with upstream's exact strings and numbers. */
-import type { VmStatus } from '../../api/schema/api-types.generated.js';
-
-export type { VmStatus };
-
 /** Statuses vdsmd keeps internally; the guest-derived ones (Powering up/down, RebootInProgress) refine `Up`. */
 export type InternalStatus =
   | 'WaitForLaunch'
@@ -13,6 +9,12 @@ export type InternalStatus =
   | 'Migration Destination'
   | 'Saving State'
   | 'Restoring state';
+
+/**
+ * Every status on the wire (upstream's VmStatus). virt does not import the API schema; api/vm.ts checks at compile
+ * time that this list and the schema's enum are the same.
+ */
+export type VmStatus = InternalStatus | 'Powering up' | 'Powering down' | 'RebootInProgress';
 
 export const ExitReason = {
   SUCCESS: 0,
