@@ -1501,7 +1501,7 @@ export interface VdsmCapabilities {
   readonly clusterLevels?: ReadonlyArray<string>;
   readonly cpuCores: string;
   readonly cpuSockets: string;
-  readonly lastClientIface: string;
+  readonly lastClientIface?: string;
   readonly uuid?: string;
   readonly operatingSystem: OsVersion;
   readonly vlans?: NetInfoVlanMap;
