@@ -36,6 +36,7 @@ const EXTRA_UNION_MEMBERS = section('extraUnionMembers');
 const UUID_TYPES = new Set(Object.keys(section('uuidTypes')));
 const UUID_EXCEPTIONS = section('uuidExceptions');
 const RETURN_TYPES = section('returnTypes');
+const EXTRA_PROPERTIES = section('extraProperties');
 /** Properties optional in our types and result checks: those upstream does not always send, and our gaps. */
 const OPTIONAL_PROPERTIES = {};
 for (const [name, facts] of [
@@ -150,12 +151,20 @@ function convertTypes(types) {
             .map((p) => {
               const field = param(p, known, where);
               return loose.has(field.name) && field.optional !== true ? { ...field, optional: true } : field;
-            }),
+            })
+            .concat(EXTRA_PROPERTIES[name]?.props ?? []),
         };
         break;
       }
       default:
         throw new Error(`${where}: unknown kind ${kind}`);
+    }
+  }
+  for (const [name, facts] of Object.entries(EXTRA_PROPERTIES)) {
+    const props = out[name]?.props?.map((p) => p.name) ?? [];
+    for (const p of facts.props) {
+      if (props.indexOf(p.name) !== props.lastIndexOf(p.name))
+        throw new Error(`overlay: ${name}.${p.name} already exists`);
     }
   }
   for (const [name, facts] of Object.entries(OPTIONAL_PROPERTIES)) {
@@ -340,6 +349,10 @@ emitData('events.generated.json', {
   events: convertEvents(events, eventTypes.known),
 });
 
-for (const name of [...Object.keys(OPTIONAL_PROPERTIES), ...Object.keys(EXTRA_UNION_MEMBERS)]) {
+for (const name of [
+  ...Object.keys(OPTIONAL_PROPERTIES),
+  ...Object.keys(EXTRA_UNION_MEMBERS),
+  ...Object.keys(EXTRA_PROPERTIES),
+]) {
   if (!OVERLAID.has(name) && !(name in api.types)) throw new Error(`overlay: no type ${name} in the schema`);
 }

@@ -37,8 +37,15 @@ function shortDefinition(vms: VmManager, vmId: string): VmDefinition {
 export const VM_HANDLERS = {
   'VM.create': async (deps, params) => {
     const created = await vmManager(deps).create(params.vmID, params.vmParams as Readonly<Record<string, unknown>>);
-    const definition: VmDefinition = { vmId: created.vmId, vmName: created.vmName, status: 'WaitForLaunch' };
-    return { ...definition, statusTime: created.statusTime, xml: created.xml } as VmDefinition;
+    // statusTime as a string, as upstream's vm.status() and our VM stats send it
+    const definition: VmDefinition = {
+      vmId: created.vmId,
+      vmName: created.vmName,
+      status: 'WaitForLaunch',
+      statusTime: String(created.statusTime),
+      xml: created.xml,
+    };
+    return definition;
   },
   'VM.destroy': async (deps, params) => {
     await vmManager(deps).destroy(params.vmID, params.gracefulAttempts);

@@ -1637,6 +1637,8 @@ export interface VmDefinition {
   readonly exitCode?: number;
   readonly status: VmStatus;
   readonly vmType?: VmType;
+  readonly statusTime?: string;
+  readonly xml?: string;
 }
 
 export type VmDevice = VmDiskDevice | VmInterfaceDevice | VmVideoDevice | VmSoundDevice | VmControllerDevice | VmBalloonDevice | VmChannelDevice | VmWatchdogDevice | VmConsoleDevice | VmSmartcardDevice | VmGraphicsDevice | VmHostDevice | VmRngDevice | VmTpmDevice | VmLeaseDevice;
