@@ -37,6 +37,7 @@ const UUID_TYPES = new Set(Object.keys(section('uuidTypes')));
 const UUID_EXCEPTIONS = section('uuidExceptions');
 const RETURN_TYPES = section('returnTypes');
 const EXTRA_PROPERTIES = section('extraProperties');
+const PROPERTY_TYPES = section('propertyTypes');
 /** Properties optional in our types and result checks: those upstream does not always send, and our gaps. */
 const OPTIONAL_PROPERTIES = {};
 for (const [name, facts] of [
@@ -149,7 +150,8 @@ function convertTypes(types) {
           props: (t.properties ?? [])
             .filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i)
             .map((p) => {
-              const field = param(p, known, where);
+              const retyped = PROPERTY_TYPES[name]?.props?.[p.name];
+              const field = { ...param(p, known, where), ...retyped };
               return loose.has(field.name) && field.optional !== true ? { ...field, optional: true } : field;
             })
             .concat(EXTRA_PROPERTIES[name]?.props ?? []),
@@ -158,6 +160,12 @@ function convertTypes(types) {
       }
       default:
         throw new Error(`${where}: unknown kind ${kind}`);
+    }
+  }
+  for (const [name, facts] of Object.entries(PROPERTY_TYPES)) {
+    if (out[name] === undefined) continue;
+    for (const p of Object.keys(facts.props)) {
+      if (!out[name].props.some((q) => q.name === p)) throw new Error(`overlay: ${name}.${p} is not in the schema`);
     }
   }
   for (const [name, facts] of Object.entries(EXTRA_PROPERTIES)) {
@@ -353,6 +361,7 @@ for (const name of [
   ...Object.keys(OPTIONAL_PROPERTIES),
   ...Object.keys(EXTRA_UNION_MEMBERS),
   ...Object.keys(EXTRA_PROPERTIES),
+  ...Object.keys(PROPERTY_TYPES),
 ]) {
   if (!OVERLAID.has(name) && !(name in api.types)) throw new Error(`overlay: no type ${name} in the schema`);
 }

@@ -180,14 +180,19 @@ export class SchemaCompiler {
         const alternatives = type.of.map((ref) => this.compile(ref));
         const expected = `${name} (one of ${type.of.map(typeName).join(', ')})`;
         return (value, path) => {
-          for (const alternative of alternatives) {
+          // The alternative that failed deepest is the one the value was meant to be: its failure names the field.
+          let closest: { error: CheckError; as: TypeRef } | undefined;
+          for (const [i, alternative] of alternatives.entries()) {
             try {
               return alternative(value, path);
             } catch (error) {
               if (!(error instanceof CheckError)) throw error;
+              if (error.path.length > (closest?.error.path.length ?? path.length)) closest = { error, as: type.of[i]! };
             }
           }
-          throw new CheckError(path, expected, value);
+          if (closest === undefined) throw new CheckError(path, expected, value);
+          const { error, as } = closest;
+          throw new CheckError(error.path, `${error.expected} (as ${typeName(as)}, of ${name})`, error.actual);
         };
       }
       case 'object':

@@ -112,7 +112,7 @@ export const VM_HANDLERS = {
     }
     const vms = vmManager(deps);
     await vms.devices.setNumberOfCpus(vms.get(params.vmID), params.numberOfCpus);
-    return { ...shortDefinition(vms, params.vmID), smp: params.numberOfCpus };
+    return { ...shortDefinition(vms, params.vmID), smp: String(params.numberOfCpus) };
   },
   'VM.updateDevice': async (deps, params) => {
     const vms = vmManager(deps);

@@ -194,7 +194,7 @@ export function vmFullInfo(vm: Vm, xml: string | undefined): VmStatsRecord {
     vmId: vm.id,
     vmName: d.name,
     status: vm.status(),
-    statusTime: vm.statusTime,
+    statusTime: String(vm.statusTime),
     memSize: Math.floor(d.memoryKiB / 1024),
     smp: String(d.vcpus),
     maxVCpus: String(d.maxVcpus),
