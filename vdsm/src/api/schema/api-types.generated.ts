@@ -1035,10 +1035,10 @@ export type QemuImageFormat = "raw" | "qcow2";
 export interface QemuImageInfo {
   readonly format: QemuImageFormat;
   readonly virtualsize: number;
-  readonly clustersize: number;
-  readonly backingfile: string;
-  readonly compat: Qcow2Compat;
-  readonly bitmaps: Qcow2Bitmaps;
+  readonly clustersize?: number;
+  readonly backingfile?: string;
+  readonly compat?: Qcow2Compat;
+  readonly bitmaps?: Qcow2Bitmaps;
 }
 
 export interface RunningVmStats {
@@ -1238,14 +1238,14 @@ export type StorageDomainImageClass = "Backup" | "Data" | "Iso" | "Unknown";
 
 export interface StorageDomainInfo {
   readonly role: StorageDomainRole;
-  readonly lver: number;
+  readonly lver?: number;
   readonly version: number;
   readonly type: StorageDomainType;
   readonly name: string;
   readonly pool: ReadonlyArray<UUID>;
-  readonly master_ver: number;
+  readonly master_ver?: number;
   readonly class: StorageDomainImageClass;
-  readonly spm_id: number;
+  readonly spm_id?: number;
   readonly uuid: UUID;
   readonly metadataDevice?: string;
   readonly vgMetadataDevice?: string;
@@ -1295,12 +1295,12 @@ export interface StoragePoolDomainAlert {
 }
 
 export interface StoragePoolDomainInfo {
-  readonly diskfree: string;
+  readonly diskfree?: string;
   readonly alerts: ReadonlyArray<StoragePoolDomainAlert>;
-  readonly disktotal: string;
+  readonly disktotal?: string;
   readonly isoprefix: string;
   readonly status: StorageDomainStatus;
-  readonly version: number;
+  readonly version?: number;
 }
 
 export type StoragePoolDomainInfoMap = Readonly<Record<string, StoragePoolDomainInfo>>;
