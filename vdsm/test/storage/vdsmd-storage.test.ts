@@ -204,6 +204,9 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   });
   t.match(await waitTask(volTask), { taskResult: 'success' });
   t.match(await call('Host.getAllTasksStatuses'), { [volTask]: { taskID: volTask, taskState: 'finished' } });
+  // checked against the schema by the daemon's strict mode, like every result here
+  t.match(await call('Host.getAllTasks'), { [volTask]: { id: volTask, state: 'finished' } });
+  t.match(await call('Host.getAllTasksInfo'), { [volTask]: { id: volTask } });
   const vol = await call<Record<string, unknown>>('Volume.getInfo', {
     volumeID: volUUID,
     storagepoolID: spUUID,

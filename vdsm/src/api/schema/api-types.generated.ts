@@ -1344,13 +1344,14 @@ export type SupportedBlockSizeMap = Readonly<Record<string, ReadonlyArray<number
 export type THPStates = "always" | "madvise" | "never";
 
 export interface TaskDetails {
-  readonly taskResult: TaskResult;
+  readonly taskResult?: TaskResult;
   readonly message: string;
   readonly id: UUID;
   readonly code: number;
   readonly tag: string;
   readonly state: TaskState;
   readonly verb: string;
+  readonly result?: unknown;
 }
 
 export interface TaskInfo {
