@@ -38,6 +38,7 @@ const UUID_EXCEPTIONS = section('uuidExceptions');
 const RETURN_TYPES = section('returnTypes');
 const EXTRA_PROPERTIES = section('extraProperties');
 const PROPERTY_TYPES = section('propertyTypes');
+const EXTRA_ENUM_VALUES = section('extraEnumValues');
 /** Properties optional in our types and result checks: those upstream does not always send, and our gaps. */
 const OPTIONAL_PROPERTIES = {};
 for (const [name, facts] of [
@@ -127,7 +128,13 @@ function convertTypes(types) {
         out[name] = { kind: 'alias', of: typeRef(t.type, known, where) };
         break;
       case 'enum':
-        out[name] = { kind: 'enum', values: Object.keys(t.values).map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)) };
+        out[name] = {
+          kind: 'enum',
+          values: [
+            ...Object.keys(t.values).map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)),
+            ...(EXTRA_ENUM_VALUES[name]?.values ?? []),
+          ],
+        };
         break;
       case 'map':
         out[name] = {
@@ -362,6 +369,7 @@ for (const name of [
   ...Object.keys(EXTRA_UNION_MEMBERS),
   ...Object.keys(EXTRA_PROPERTIES),
   ...Object.keys(PROPERTY_TYPES),
+  ...Object.keys(EXTRA_ENUM_VALUES),
 ]) {
   if (!OVERLAID.has(name) && !(name in api.types)) throw new Error(`overlay: no type ${name} in the schema`);
 }

@@ -1,7 +1,6 @@
 /** The storage verbs of the Host namespace (Host.getStats' storage section is added in host.ts). */
 import type { StorageService } from '../storage/index.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type { TasksDetails } from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
 
 export const HOST_STORAGE_HANDLERS = {
   'Host.getStorageDomains': (storage, p) =>
@@ -15,5 +14,5 @@ export const HOST_STORAGE_HANDLERS = {
   'Host.getConnectedStoragePools': (storage) => storage.pools.connectedPools(),
   'Host.getAllTasksStatuses': (storage) => storage.tasks.allStatuses(),
   'Host.getAllTasksInfo': (storage) => storage.tasks.allInfo(),
-  'Host.getAllTasks': (storage) => wireShaped<TasksDetails>(storage.tasks.allDetails()),
+  'Host.getAllTasks': (storage) => storage.tasks.allDetails(),
 } as const satisfies Handlers<StorageService>;

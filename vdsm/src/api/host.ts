@@ -5,14 +5,7 @@ import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import type { StorageService } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
-import type {
-  HostStats,
-  LoggingLevel,
-  VdsmCapabilities,
-  VMFullInfo,
-  VmInfo,
-  VmStats,
-} from './schema/api-types.generated.js';
+import type { HostStats, LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {
@@ -43,7 +36,7 @@ export const HOST_HANDLERS = {
   'Host.getCapabilities': async (deps, _params, context) => {
     const caps = await collectCapabilities(deps.capabilities);
     const iface = interfaceFacing(context.peer);
-    return wireShaped<VdsmCapabilities>(iface === undefined ? caps : { ...caps, lastClientIface: iface });
+    return iface === undefined ? caps : { ...caps, lastClientIface: iface };
   },
   'Host.getStats': async (deps) => {
     const stats = await deps.sampler.stats();

@@ -3,11 +3,7 @@
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { StorageService } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
-import type {
-  StorageDomainCreateArguments,
-  StorageDomainInfo,
-  StorageDomainStats,
-} from './schema/api-types.generated.js';
+import type { StorageDomainCreateArguments, StorageDomainStats } from './schema/api-types.generated.js';
 import type { Loose } from './schema/types.js';
 
 /** ovirt-engine sends the bare connection string; the schema's object forms carry it as remotePath. */
@@ -30,9 +26,7 @@ export const STORAGE_DOMAIN_HANDLERS = {
     });
     return undefined;
   },
-  // POSIXFS domains report TYPE=POSIXFS as upstream does, a name the schema's enum lacks.
-  'StorageDomain.getInfo': async (storage, p) =>
-    wireShaped<StorageDomainInfo>(await storage.domainInfo(p.storagedomainID)),
+  'StorageDomain.getInfo': (storage, p) => storage.domainInfo(p.storagedomainID),
   'StorageDomain.getStats': async (storage, p) =>
     wireShaped<StorageDomainStats>(await storage.domainStats(p.storagedomainID)),
   'StorageDomain.setDescription': async (storage, p) => {

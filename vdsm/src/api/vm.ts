@@ -7,7 +7,6 @@ import type {
   HotplugDiskParams,
   HotplugNicParams,
   VmDefinition,
-  VmDiskDeviceTuneParams,
   VmStats,
   VmStatus,
 } from './schema/api-types.generated.js';
@@ -154,7 +153,7 @@ export const VM_HANDLERS = {
   },
   'VM.getIoTune': (deps, params) => {
     const vms = vmManager(deps);
-    return wireShaped<VmDiskDeviceTuneParams[]>(vms.devices.ioTune(vms.get(params.vmID)));
+    return vms.devices.ioTune(vms.get(params.vmID));
   },
 } as const satisfies Handlers<VmDeps>;
 

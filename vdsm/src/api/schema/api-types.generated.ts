@@ -1092,6 +1092,10 @@ export interface RunningVmStats {
   readonly nvramHash?: string;
   readonly status: VmStatus;
   readonly pci_devices?: ReadonlyArray<GuestPCIDevice>;
+  readonly guestName?: string;
+  readonly guestOs?: string;
+  readonly guestOsInfo?: VMGuestOsInfo;
+  readonly guestTimezone?: VMGuestTimezone;
 }
 
 export interface SCSIAddress {
@@ -1273,7 +1277,7 @@ export type StorageDomainStatus = "active" | "Active" | "attached" | "Attached" 
 
 export type StorageDomainStatusMap = Readonly<Record<string, StorageDomainStatus>>;
 
-export type StorageDomainType = "CIFS" | "FCP" | "ISCSI" | "LOCALFS" | "NFS" | "SHAREDFS" | "GLUSTERFS" | "UNKNOWN";
+export type StorageDomainType = "CIFS" | "FCP" | "ISCSI" | "LOCALFS" | "NFS" | "SHAREDFS" | "GLUSTERFS" | "UNKNOWN" | "POSIXFS";
 
 export type StorageDomainTypeId = 0 | 1 | 2 | 3 | 4 | 6 | 7;
 
