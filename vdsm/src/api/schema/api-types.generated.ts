@@ -266,6 +266,7 @@ export interface ExitedVmStats {
   readonly timeOffset?: number;
   readonly status: VmStatus;
   readonly exitReason: VmExitReason;
+  readonly statusTime: string;
 }
 
 export interface ExternalDiskInfo {
@@ -381,10 +382,10 @@ export interface GuestMemoryStats {
 }
 
 export interface GuestMountInfo {
-  readonly used: number;
+  readonly used: string;
   readonly path: string;
   readonly fs: string;
-  readonly total: number;
+  readonly total: string;
 }
 
 export interface GuestNetworkDeviceInfo {
