@@ -261,11 +261,11 @@ export interface ErrorInfo {
 
 export interface ExitedVmStats {
   readonly exitMessage: string;
-  readonly exitCode: VmExitCode;
+  readonly exitCode: number;
   readonly vmId: UUID;
-  readonly timeOffset?: number;
+  readonly timeOffset?: string;
   readonly status: VmStatus;
-  readonly exitReason: VmExitReason;
+  readonly exitReason: number;
   readonly statusTime: string;
 }
 
