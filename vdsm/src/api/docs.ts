@@ -27,7 +27,7 @@ function typeSummary(file: SchemaFile, name: string): string {
   const t = file.types[name]!;
   switch (t.kind) {
     case 'alias':
-      return `alias of ${typeName(t.of)}`;
+      return `alias of ${typeName(t.of)}${t.format === 'uuid' ? ' (a UUID: 8-4-4-4-12 hex digits)' : ''}`;
     case 'enum':
       return `enum: ${t.values.map((v) => code(String(v))).join(', ')}`;
     case 'map':
@@ -69,6 +69,12 @@ export function renderApiDoc(facts: ApiDocFacts): string {
     '  not run and get no reply; `[]` gets -32600.',
     '- Result column: the value sent as `result` (upstream name of the field it comes from; `true` for verbs',
     '  without a return value).',
+    '- Results are typed from the schema. With `[devel] api_strict_mode = true` (the test harness sets it), every',
+    '  result is also checked against the return type at run time: one that does not fit is answered with -32603',
+    '  naming the verb and the path of the field, and logged at error level.',
+    '- The schema: `vdsm/src/api/schema/*.generated.json`, converted from upstream\'s interface YAML by',
+    '  `vdsm/tools/convert-schema.mjs` with the facts of `vdsm/tools/schema-overlay.json` (where upstream sends',
+    '  otherwise than its YAML says, with the source named, and which required fields vdsm-ts does not send yet).',
     '',
   ];
   for (const [ns, verbs] of namespaces()) {
