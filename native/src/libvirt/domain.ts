@@ -224,3 +224,8 @@ export class Domain implements DomainHandle {
     return this.native.getGuestInfo(types, flags);
   }
 }
+
+/** The addon object behind a handle; undefined for another implementation's handle (the addon refuses those). */
+export function nativeDomain(handle: DomainHandle): NativeDomain | undefined {
+  return (handle as Partial<Domain>).native;
+}

@@ -1,4 +1,11 @@
+export { type CallSpec, type CallTable, call, type FacadeOf, forwardingClass } from './call-table.js';
 export { Connection, type OpenOptions } from './connection.js';
+export {
+  CONNECTION_CALLS,
+  CONNECTION_NATIVE_EXTRAS,
+  type ConnectionCalls,
+  type DomainCapabilitiesQuery,
+} from './connection-calls.js';
 export * from './constants.js';
 export { Domain } from './domain.js';
 export { isLibvirtError, LibvirtError } from './errors.js';

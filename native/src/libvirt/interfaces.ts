@@ -3,6 +3,7 @@
  * domain.ts implement them on top of the native addon; every call returns a Promise that rejects with a
  * LibvirtError.
  */
+import type { ConnectionCalls } from './connection-calls.js';
 import type { EventIdCode } from './constants.js';
 import type { ConnectionClosedEvent, EventById } from './events.js';
 import type { MigrateOptions, MigrateParams } from './migration.js';
@@ -14,16 +15,10 @@ import type {
   BlockStats,
   DomainInfo,
   DomainStateInfo,
-  DomainStatsRecord,
   InterfaceStats,
   JobInfo,
   JobStats,
   MemoryStats,
-  NetworkInfo,
-  NodeCpuStats,
-  NodeInfo,
-  NodeMemoryStats,
-  SecretInfo,
   TypedParams,
 } from './types.js';
 
@@ -100,53 +95,16 @@ export interface DomainHandle {
   getGuestInfo(types?: number, flags?: number): Promise<TypedParams>;
 }
 
-export interface Hypervisor {
+/** A hypervisor connection: the calls of CONNECTION_CALLS plus the connection's own life and events. */
+export interface Hypervisor extends ConnectionCalls {
   close(): Promise<void>;
   isAlive(): boolean;
   isReadOnly(): boolean;
   setKeepAlive(interval: number, count: number): Promise<number>;
   onClose(listener: (e: ConnectionClosedEvent) => void): () => void;
-  getHostname(): Promise<string>;
-  getURI(): Promise<string>;
-  getLibVersion(): Promise<number>;
-  getVersion(): Promise<number>;
-  getCapabilities(): Promise<string>;
-  getDomainCapabilities(
-    q?: { emulator?: string; arch?: string; machine?: string; virtType?: string },
-    flags?: number,
-  ): Promise<string>;
-  getNodeInfo(): Promise<NodeInfo>;
-  getNodeCPUStats(cpuNum?: number, flags?: number): Promise<NodeCpuStats>;
-  getNodeMemoryStats(cellNum?: number, flags?: number): Promise<NodeMemoryStats>;
-  getCPUModelNames(arch: string, flags?: number): Promise<string[]>;
-  baselineCPU(xmlCpus: string[], flags?: number): Promise<string>;
-  compareCPU(xml: string, flags?: number): Promise<number>;
-  listAllDomains(flags?: number): Promise<DomainHandle[]>;
-  lookupByUUID(uuid: string): Promise<DomainHandle>;
-  lookupByName(name: string): Promise<DomainHandle>;
-  lookupByID(id: number): Promise<DomainHandle>;
-  defineXML(xml: string, flags?: number): Promise<DomainHandle>;
-  createXML(xml: string, flags?: number): Promise<DomainHandle>;
-  getAllDomainStats(stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
-  domainListGetStats(domains: DomainHandle[], stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
   subscribe<K extends EventIdCode>(
     eventId: K,
     listener: (event: EventById[K]) => void,
     domain?: DomainHandle,
   ): Promise<Subscription>;
-  listNetworks(flags?: number): Promise<NetworkInfo[]>;
-  networkDefineXML(xml: string): Promise<string>;
-  networkCreateXML(xml: string): Promise<string>;
-  networkCreate(name: string): Promise<void>;
-  networkDestroy(name: string): Promise<void>;
-  networkUndefine(name: string): Promise<void>;
-  networkSetAutostart(name: string, on: boolean): Promise<void>;
-  networkGetXMLDesc(name: string, flags?: number): Promise<string>;
-  listSecrets(flags?: number): Promise<SecretInfo[]>;
-  secretDefineXML(xml: string, flags?: number): Promise<string>;
-  secretSetValue(uuid: string, value: Buffer | string): Promise<void>;
-  secretGetValue(uuid: string): Promise<Buffer>;
-  secretUndefine(uuid: string): Promise<void>;
-  secretGetXMLDesc(uuid: string): Promise<string>;
-  secretLookupByUsage(usageType: number, usageID: string): Promise<string>;
 }

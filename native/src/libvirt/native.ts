@@ -1,6 +1,5 @@
 /** The raw shape of the compiled addon (build/Release/libvirt.node). Only the facade uses these. */
 import type { RawEvent } from './events.js';
-import type { PackedStats } from './stats.js';
 import type {
   BlockInfo,
   BlockJobInfo,
@@ -11,11 +10,6 @@ import type {
   JobInfo,
   JobStats,
   MemoryStats,
-  NetworkInfo,
-  NodeCpuStats,
-  NodeInfo,
-  NodeMemoryStats,
-  SecretInfo,
   TypedParams,
 } from './types.js';
 
@@ -78,48 +72,14 @@ export interface NativeDomain {
   blockJobAbort(disk: string, flags: number): Promise<number>;
 }
 
+/** The addon's connection methods outside CONNECTION_CALLS (those are reached by name through the table). */
 export interface NativeConnection {
   close(): Promise<void>;
   isAlive(): boolean;
   isReadOnly(): boolean;
   setKeepAlive(interval: number, count: number): Promise<number>;
-  getHostname(): Promise<string>;
-  getURI(): Promise<string>;
-  getLibVersion(): Promise<number>;
-  getVersion(): Promise<number>;
-  getCapabilities(): Promise<string>;
-  getDomainCapabilities(emulator: Opt, arch: Opt, machine: Opt, virttype: Opt, flags: number): Promise<string>;
-  getNodeInfo(): Promise<NodeInfo>;
-  getNodeCPUStats(cpuNum: number, flags: number): Promise<NodeCpuStats>;
-  getNodeMemoryStats(cellNum: number, flags: number): Promise<NodeMemoryStats>;
-  getCPUModelNames(arch: string, flags: number): Promise<string[]>;
-  baselineCPU(xmls: string[], flags: number): Promise<string>;
-  compareCPU(xml: string, flags: number): Promise<number>;
-  listAllDomains(flags: number): Promise<NativeDomain[]>;
-  lookupByUUID(uuid: string): Promise<NativeDomain>;
-  lookupByName(name: string): Promise<NativeDomain>;
-  lookupByID(id: number): Promise<NativeDomain>;
-  defineXML(xml: string, flags: number): Promise<NativeDomain>;
-  createXML(xml: string, flags: number): Promise<NativeDomain>;
-  getAllDomainStats(stats: number, flags: number): Promise<PackedStats>;
-  domainListGetStats(domains: NativeDomain[], stats: number, flags: number): Promise<PackedStats>;
   domainEventRegister(eventId: number, domain: NativeDomain | null, token: number): Promise<number>;
   domainEventDeregister(callbackId: number): Promise<void>;
-  listNetworks(flags: number): Promise<NetworkInfo[]>;
-  networkDefineXML(xml: string): Promise<string>;
-  networkCreateXML(xml: string): Promise<string>;
-  networkCreate(name: string): Promise<void>;
-  networkDestroy(name: string): Promise<void>;
-  networkUndefine(name: string): Promise<void>;
-  networkSetAutostart(name: string, on: boolean): Promise<void>;
-  networkGetXMLDesc(name: string, flags: number): Promise<string>;
-  listSecrets(flags: number): Promise<SecretInfo[]>;
-  secretDefineXML(xml: string, flags: number): Promise<string>;
-  secretSetValue(uuid: string, value: Buffer | string): Promise<void>;
-  secretGetValue(uuid: string): Promise<Buffer>;
-  secretUndefine(uuid: string): Promise<void>;
-  secretGetXMLDesc(uuid: string): Promise<string>;
-  secretLookupByUsage(usageType: number, usageID: string): Promise<string>;
 }
 
 export interface LibvirtAddon {
