@@ -1,5 +1,5 @@
 /** The few DOM helpers the virt layer needs on top of @xmldom/xmldom: strict parsing and element walking. */
-import { DOMParser, type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
+import { DOMImplementation, DOMParser, type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
 
 export type { Document, Element };
 
@@ -26,6 +26,13 @@ export function parseXml(text: string): Document {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new XmlError(message ?? 'invalid XML');
   }
+}
+
+const implementation = new DOMImplementation();
+
+/** A document with no root yet (for nodes imported from another document). */
+export function emptyDocument(): Document {
+  return implementation.createDocument(null, '', null);
 }
 
 export function serializeXml(node: Document | Element): string {
