@@ -8,6 +8,7 @@ export {
 } from './connection-calls.js';
 export * from './constants.js';
 export { Domain } from './domain.js';
+export { DOMAIN_CALLS, DOMAIN_NATIVE_EXTRAS, type DomainCalls } from './domain-calls.js';
 export { isLibvirtError, LibvirtError } from './errors.js';
 export type * from './events.js';
 export type { DomainHandle, Hypervisor, Subscription } from './interfaces.js';
