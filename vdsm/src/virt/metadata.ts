@@ -4,7 +4,7 @@
  * by namespace URI, never by prefix. vdsmd reads the engine's keys and writes its own (startTime, exit info,
  * balloonTarget, ...) back through libvirt's metadata API, leaving everything else as it found it.
  */
-import { attr, children, type Document, type Element, emptyDocument, parseXml, serializeXml, text } from './xml.js';
+import { attr, children, type Document, documentOf, type Element, parseXml, serializeXml, text } from './xml.js';
 
 export const OVIRT_VM_NS = 'http://ovirt.org/vm/1.0';
 export const OVIRT_VM_PREFIX = 'ovirt-vm';
@@ -57,9 +57,7 @@ export class VmMetadata {
     if (metadata === undefined) return undefined;
     const vm = children(metadata).find((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === 'vm');
     if (vm === undefined) return undefined;
-    const doc = emptyDocument();
-    const root = doc.importNode(vm, true);
-    doc.appendChild(root);
+    const { doc, root } = documentOf(vm);
     return new VmMetadata(doc, root);
   }
 
