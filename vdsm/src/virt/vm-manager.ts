@@ -29,7 +29,7 @@ import {
 import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
 import { type SampledStatsSource, statsJson, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
 import type { VmStatus } from './vm/status.js';
-import { DEFAULT_VM_TIMING, Vm, type VmTiming } from './vm/vm.js';
+import { DEFAULT_VM_TIMING, Vm, type VmTiming, type VmView } from './vm/vm.js';
 
 /** A hypervisor that survives reconnection (HypervisorConnection). */
 export interface ManagedHypervisor extends Hypervisor {
@@ -235,15 +235,19 @@ export class VmManager {
     return { vmId: id, vmName: description.name, status: 'WaitForLaunch', statusTime: vm.statusTime, xml: prepared };
   }
 
-  /** The VM, or NoSuchVM (code 1). */
-  get(vmId: string): Vm {
+  /** The VM, read-only (its state changes through this manager's verbs), or NoSuchVM (code 1). */
+  get(vmId: string): VmView {
+    return this.vm(vmId);
+  }
+
+  private vm(vmId: string): Vm {
     const vm = this.vms.get(vmId.toLowerCase());
     if (vm === undefined) throw new VdsmError('NoSuchVM', vmId);
     return vm;
   }
 
   async destroy(vmId: string, gracefulAttempts: number): Promise<void> {
-    const vm = this.get(vmId);
+    const vm = this.vm(vmId);
     if (vm.destroying) throw new VdsmError('NoSuchVM', `${vmId} is being destroyed`);
     try {
       await this.lifecycle.destroy(vm, gracefulAttempts);
@@ -254,7 +258,7 @@ export class VmManager {
   }
 
   shutdown(vmId: string, o: Partial<ShutdownOptions> & { reboot: boolean; force: boolean }): void {
-    const vm = this.get(vmId);
+    const vm = this.vm(vmId);
     this.lifecycle.shutdown(vm, {
       delay: o.delay ?? 30,
       message: o.message ?? (o.reboot ? 'VM is rebooting!' : 'VM is shutting down!'),
@@ -265,20 +269,20 @@ export class VmManager {
   }
 
   pause(vmId: string): Promise<void> {
-    return this.lifecycle.pause(this.get(vmId));
+    return this.lifecycle.pause(this.vm(vmId));
   }
 
   cont(vmId: string): Promise<void> {
-    return this.lifecycle.cont(this.get(vmId));
+    return this.lifecycle.cont(this.vm(vmId));
   }
 
   /** VM.snapshot: live external snapshot of the given disks, with memory when `snapMemory` names its volumes. */
   snapshot(vmId: string, o: Omit<SnapshotRequest, 'repository'>): Promise<void> {
-    return this.snapshots.snapshot(this.get(vmId), { ...o, repository: this.o.repository ?? '/rhev/data-center' });
+    return this.snapshots.snapshot(this.vm(vmId), { ...o, repository: this.o.repository ?? '/rhev/data-center' });
   }
 
   stats(vmId: string): VmStatsRecord {
-    return vmStats(this.get(vmId), this.o.sampler);
+    return vmStats(this.vm(vmId), this.o.sampler);
   }
 
   allStats(): VmStatsRecord[] {
@@ -301,8 +305,12 @@ export class VmManager {
     return json;
   }
 
-  /** VMs in creation order, optionally filtered by id. */
-  list(filter: readonly string[] = []): Vm[] {
+  /** VMs in creation order, optionally filtered by id, read-only. */
+  list(filter: readonly string[] = []): VmView[] {
+    return this.selected(filter);
+  }
+
+  private selected(filter: readonly string[]): Vm[] {
     if (filter.length === 0) return [...this.vms.values()];
     const wanted = new Set(filter.map((id) => id.toLowerCase()));
     return [...this.vms.values()].filter((vm) => wanted.has(vm.id));
@@ -311,7 +319,7 @@ export class VmManager {
   /** Full definitions with the live XML (what Host.getVMFullList returns). */
   async fullList(filter: readonly string[] = []): Promise<VmStatsRecord[]> {
     return Promise.all(
-      this.list(filter).map(async (vm) => {
+      this.selected(filter).map(async (vm) => {
         const xml = vm.handle === undefined ? undefined : await vm.handle.getXMLDesc(0).catch(() => undefined);
         return vmFullInfo(vm, xml);
       }),
@@ -337,49 +345,49 @@ export class VmManager {
 
   /** `{ vmId, status }`: what most VM verbs answer. */
   definition(vmId: string): { readonly vmId: string; readonly status: VmStatus } {
-    const vm = this.get(vmId);
+    const vm = this.vm(vmId);
     return { vmId: vm.id, status: vm.status() };
   }
 
   setTicket(vmId: string, o: TicketOptions): Promise<void> {
-    return this.devices.setTicket(this.get(vmId), o);
+    return this.devices.setTicket(this.vm(vmId), o);
   }
 
   hotplugDisk(vmId: string, params: HotplugParams<'drive'>): Promise<void> {
-    return this.devices.hotplugDisk(this.get(vmId), params);
+    return this.devices.hotplugDisk(this.vm(vmId), params);
   }
 
   hotunplugDisk(vmId: string, params: HotplugParams<'drive'>): Promise<void> {
-    return this.devices.hotunplugDisk(this.get(vmId), params);
+    return this.devices.hotunplugDisk(this.vm(vmId), params);
   }
 
   hotplugNic(vmId: string, params: HotplugParams<'nic'>): Promise<void> {
-    return this.devices.hotplugNic(this.get(vmId), params);
+    return this.devices.hotplugNic(this.vm(vmId), params);
   }
 
   hotunplugNic(vmId: string, params: HotplugParams<'nic'>): Promise<void> {
-    return this.devices.hotunplugNic(this.get(vmId), params);
+    return this.devices.hotunplugNic(this.vm(vmId), params);
   }
 
   setBalloonTarget(vmId: string, targetKiB: number): Promise<void> {
-    return this.devices.setBalloonTarget(this.get(vmId), targetKiB);
+    return this.devices.setBalloonTarget(this.vm(vmId), targetKiB);
   }
 
   setNumberOfCpus(vmId: string, count: number): Promise<void> {
-    return this.devices.setNumberOfCpus(this.get(vmId), count);
+    return this.devices.setNumberOfCpus(this.vm(vmId), count);
   }
 
   /** VM.updateDevice of an interface (link state, network). */
   updateNic(vmId: string, o: { alias?: string; linkActive?: boolean; network?: string }): Promise<void> {
-    return this.devices.updateNic(this.get(vmId), o);
+    return this.devices.updateNic(this.vm(vmId), o);
   }
 
   setIoTune(vmId: string, tunables: unknown): Promise<void> {
-    return this.devices.setIoTune(this.get(vmId), tunables);
+    return this.devices.setIoTune(this.vm(vmId), tunables);
   }
 
   ioTune(vmId: string): IoTuneEntry[] {
-    return this.devices.ioTune(this.get(vmId));
+    return this.devices.ioTune(this.vm(vmId));
   }
 
   /** After a reconnection: fresh handles, and states the missed events would have set. */

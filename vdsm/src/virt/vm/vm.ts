@@ -110,6 +110,32 @@ export interface VmOptions {
   readonly onStatus: (vm: Vm) => void;
 }
 
+/** What callers outside the virt layer see of a VM: reads only (VmManager's verbs change its state). */
+export type VmView = Pick<
+  Vm,
+  | 'id'
+  | 'name'
+  | 'metadata'
+  | 'state'
+  | 'handle'
+  | 'description'
+  | 'agent'
+  | 'qga'
+  | 'startTime'
+  | 'pauseCode'
+  | 'timeOffset'
+  | 'clientIp'
+  | 'expectedExit'
+  | 'destroying'
+  | 'forcedReboot'
+  | 'internalStatus'
+  | 'downInfo'
+  | 'statusTime'
+  | 'isDown'
+  | 'status'
+  | 'isTransient'
+>;
+
 /** A new VM is launching (WaitForLaunch); recovery moves it on with recoveredRunning() or restoreDown(). */
 export class Vm {
   readonly id: string;
