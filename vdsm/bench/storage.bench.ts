@@ -7,8 +7,10 @@
 //   for 10 checks each (100 ms interval, no host ids): CPU of this process plus its reaped children (the dd
 //   processes; /proc/self/stat utime+stime+cutime+cstime) and storage reads (/proc/self/io read_bytes, which also
 //   counts reaped children) per check, against the same number of bare `dd iflag=direct` reads of the same
-//   metadata files.
+//   metadata files. The -hostid results: the same with our host id joined on every domain (each check also asks
+//   sanlock whether the lockspace is still held), and the processes started per check.
 import { randomUUID } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -98,6 +100,48 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
   const baseline = `bare dd iflag=direct of the same metadata file (${MONITORED_DOMAINS} domains x ${CHECKS_PER_DOMAIN} checks)`;
   line('storage.monitor.cpu-per-check', monitorCpu, 'ms CPU', baseline, monitorCpu / bareCpu);
   line('storage.monitor.read-bytes-per-check', monitorBytes, 'bytes', baseline, monitorBytes / bareBytes);
+
+  // The same domains with our host id joined: every check also asks sanlock whether the lockspace is still held.
+  const joined = new CountingFinder(repository);
+  const withIds = new DomainMonitor({ finder: joined, sanlock: storage.sanlock, intervalMs: 100 });
+  for (const d of domains) withIds.start(d.sdUUID, 1);
+  await until(
+    () => Object.values(withIds.allVitals()).filter((v) => v.acquired).length === domains.length,
+    'host id 1 joined on every monitored domain',
+    300_000,
+  );
+  const spawned = countSpawns();
+  const startLookups = joined.lookups;
+  before = await usage();
+  await until(() => joined.lookups - startLookups >= checks, 'the monitor checks with host ids', 120_000);
+  const countedWithIds = joined.lookups - startLookups;
+  after = await usage();
+  const spawns = spawned.stop();
+  await withIds.stopAll();
+  const idsCpu = (after.cpuMs - before.cpuMs) / countedWithIds;
+  line('storage.monitor.cpu-per-check-hostid', idsCpu, 'ms CPU', baseline, idsCpu / bareCpu);
+  line(
+    'storage.monitor.spawns-per-check-hostid',
+    spawns / countedWithIds,
+    'processes',
+    'one dd per check',
+    spawns / countedWithIds,
+  );
+}
+
+/** Counts the child processes this process starts until stop() (node:diagnostics_channel `child_process`). */
+function countSpawns(): { stop(): number } {
+  let count = 0;
+  const onSpawn = () => {
+    count++;
+  };
+  diagnostics.subscribe('child_process', onSpawn);
+  return {
+    stop: () => {
+      diagnostics.unsubscribe('child_process', onSpawn);
+      return count;
+    },
+  };
 }
 
 const teardowns: Array<() => unknown> = [];
