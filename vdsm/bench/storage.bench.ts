@@ -22,7 +22,7 @@ import { Logging } from '../src/common/logging.js';
 import { DomainFinder } from '../src/storage/domain/domain-finder.js';
 import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
-import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
+import { Sanlock } from '../src/storage/sanlock/sanlock.js';
 import type { StorageService } from '../src/storage/storage-service.js';
 import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
 

@@ -168,7 +168,7 @@ export class StorageService {
         remotePath: conn.remotePath,
         blockSize: req.blockSize,
       },
-      this.sanlock.cli,
+      this.sanlock.client,
     );
   }
 
@@ -256,7 +256,7 @@ export class StorageService {
             legal: req.legal,
             sequence: req.sequence,
           },
-          this.sanlock.cli,
+          this.sanlock.client,
         );
       },
       { persistDir: tasksDir },

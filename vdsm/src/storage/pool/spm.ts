@@ -7,7 +7,7 @@ import { VdsmError } from '../../errors/vdsm-error.js';
 import { ALIGNMENT_1M, SDM_LEASE_NAME, SDM_LEASE_SLOT } from '../constants.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
 import type { DomainMonitor } from '../monitor/domain-monitor.js';
-import { resourceSpec, SanlockError } from '../sanlock/sanlock-cli.js';
+import { type Lease, SanlockError } from '../sanlock/sanlock.js';
 import type { SanlockSession } from '../sanlock/session.js';
 import type { TaskManager } from '../task/task-manager.js';
 
@@ -27,13 +27,13 @@ export interface SpmOptions {
   readonly log: (level: 'info' | 'error', msg: string, err?: unknown) => void;
 }
 
-export function sdmResource(master: FileStorageDomain): string {
-  return resourceSpec(
-    master.sdUUID,
-    SDM_LEASE_NAME,
-    master.layout.leases,
-    SDM_LEASE_SLOT * master.alignment || ALIGNMENT_1M,
-  );
+export function sdmResource(master: FileStorageDomain): Lease {
+  return {
+    lockspace: master.sdUUID,
+    name: SDM_LEASE_NAME,
+    path: master.layout.leases,
+    offset: SDM_LEASE_SLOT * master.alignment || ALIGNMENT_1M,
+  };
 }
 
 export class Spm {
@@ -71,13 +71,12 @@ export class Spm {
         await this.options.monitor.acquireHostId(master, this.hostId);
         await this.options.sanlock.ensureRegistered();
         try {
-          await this.options.sanlock.cli.acquire(sdmResource(master), this.options.sanlock.pid);
+          await this.options.sanlock.client.acquire(sdmResource(master), this.options.sanlock.pid);
         } catch (error) {
           const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
           throw new VdsmError('AcquireLockFailure', detail, { cause: error });
         }
-        const leader = await this.options.sanlock.cli.readLeader(sdmResource(master));
-        this.lver = leader.lver;
+        this.lver = (await this.options.sanlock.client.owner(sdmResource(master))).lver;
         this.leaseDomain = master;
         await master.ensureMasterDirs();
         this.role = 'SPM';
@@ -107,7 +106,7 @@ export class Spm {
     const held = this.leaseDomain ?? this.master();
     this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
+      await this.options.sanlock.client.release(sdmResource(held), this.options.sanlock.pid);
     } catch (error) {
       throw new VdsmError('ReleaseLockFailure', (error as Error).message, { cause: error });
     }
@@ -126,11 +125,11 @@ export class Spm {
     this.checking = true;
     try {
       const master = this.leaseDomain ?? this.master();
-      const cli = this.options.sanlock.cli;
-      const hasSpace = await cli.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
+      const client = this.options.sanlock.client;
+      const hasSpace = await client.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
       let hasLease = hasSpace;
       if (hasSpace) {
-        const held = await cli.inquire(this.options.sanlock.pid).catch(() => null);
+        const held = await client.inquire(this.options.sanlock.pid).catch(() => null);
         hasLease = held === null || held.some((r) => r.startsWith(`${master.sdUUID}:${SDM_LEASE_NAME}:`));
       }
       if (!hasLease)
@@ -151,7 +150,7 @@ export class Spm {
     const held = this.leaseDomain ?? this.master();
     this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
+      await this.options.sanlock.client.release(sdmResource(held), this.options.sanlock.pid);
     } catch {
       // sanlock frees the lease itself once the lockspace is gone
     }
@@ -165,10 +164,10 @@ export class Spm {
   async moveLease(next: FileStorageDomain, change: () => Promise<void>): Promise<void> {
     this.assertSpm();
     const previous = this.leaseDomain ?? this.master();
-    const cli = this.options.sanlock.cli;
+    const client = this.options.sanlock.client;
     await this.options.monitor.acquireHostId(next, this.hostId);
     try {
-      await cli.acquire(sdmResource(next), this.options.sanlock.pid);
+      await client.acquire(sdmResource(next), this.options.sanlock.pid);
     } catch (error) {
       const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
       throw new VdsmError('AcquireLockFailure', detail, { cause: error });
@@ -176,12 +175,12 @@ export class Spm {
     try {
       await change();
     } catch (error) {
-      await cli.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
+      await client.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
       throw error;
     }
     this.leaseDomain = next;
-    this.lver = (await cli.readLeader(sdmResource(next))).lver;
-    await cli.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
+    this.lver = (await client.owner(sdmResource(next))).lver;
+    await client.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
       this.options.log('error', `cannot release the SDM lease of the old master ${previous.sdUUID}`, error);
     });
   }
@@ -190,10 +189,8 @@ export class Spm {
   async status(): Promise<SpmStatus> {
     if (this.role === 'SPM') return { spmStatus: 'SPM', spmLver: this.lver, spmId: this.hostId };
     try {
-      const leader = await this.options.sanlock.cli.readLeader(sdmResource(this.master()));
-      // A released lease keeps its owner id but has timestamp 0.
-      const held = leader.timestamp !== 0 && leader.ownerId > 0;
-      return { spmStatus: this.role, spmLver: leader.lver > 0 ? leader.lver : -1, spmId: held ? leader.ownerId : -1 };
+      const owner = await this.options.sanlock.client.owner(sdmResource(this.master()));
+      return { spmStatus: this.role, spmLver: owner.lver, spmId: owner.hostId ?? -1 };
     } catch {
       return { spmStatus: this.role, spmLver: -1, spmId: -1 };
     }
