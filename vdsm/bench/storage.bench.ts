@@ -23,7 +23,8 @@ import { DomainFinder } from '../src/storage/domain/domain-finder.js';
 import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
 import { Sanlock } from '../src/storage/sanlock/sanlock.js';
-import type { StorageService } from '../src/storage/storage-service.js';
+import { SanlockSession } from '../src/storage/sanlock/session.js';
+import type { StorageServices } from '../src/storage/storage-service.js';
 import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
@@ -54,11 +55,14 @@ class CountingFinder extends DomainFinder {
   }
 }
 
-async function monitorBench(dir: string, storage: StorageService): Promise<void> {
+async function monitorBench(dir: string, sanlockRunDir: string): Promise<void> {
+  // the monitor's own session with the bench's daemon (the service's is internal to it)
+  const monitorSession = new SanlockSession({ runDir: sanlockRunDir, ioTimeout: 1 });
+  teardowns.push(() => monitorSession.close());
   const repository = join(dir, 'monitor-repo');
   const exported = join(repository, 'mnt', 'bench-export');
   await mkdir(exported, { recursive: true });
-  const sanlockCli = new Sanlock({ ioTimeout: 1 });
+  const formatter = new Sanlock({ ioTimeout: 1 });
   const domains: FileStorageDomain[] = [];
   for (let i = 0; i < MONITORED_DOMAINS; i++) {
     const params = {
@@ -71,12 +75,12 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
       remotePath: exported,
       blockSize: 512,
     } as const;
-    domains.push(await FileStorageDomain.create(params, sanlockCli));
+    domains.push(await FileStorageDomain.create(params, formatter));
   }
   const checks = MONITORED_DOMAINS * CHECKS_PER_DOMAIN;
 
   const finder = new CountingFinder(repository);
-  const monitor = new DomainMonitor({ finder, sanlock: storage.sanlock, intervalMs: 100 });
+  const monitor = new DomainMonitor({ finder, sanlock: monitorSession, intervalMs: 100 });
   let before = await usage();
   for (const d of domains) monitor.start(d.sdUUID, null);
   await until(() => finder.lookups >= checks, 'the monitor checks', 120_000);
@@ -103,7 +107,7 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
 
   // The same domains with our host id joined: every check also asks sanlock whether the lockspace is still held.
   const joined = new CountingFinder(repository);
-  const withIds = new DomainMonitor({ finder: joined, sanlock: storage.sanlock, intervalMs: 100 });
+  const withIds = new DomainMonitor({ finder: joined, sanlock: monitorSession, intervalMs: 100 });
   for (const d of domains) withIds.start(d.sdUUID, 1);
   await until(
     () => Object.values(withIds.allVitals()).filter((v) => v.acquired).length === domains.length,
@@ -176,15 +180,15 @@ async function main(): Promise<void> {
 
   const shared = join(dir, 'data');
   await mkdir(shared);
-  const storage: StorageService = makeService(t, {
+  const storage: StorageServices = makeService(t, {
     repository: join(dir, 'repo'),
     runDir: join(dir, 'run'),
     sanlockRunDir: sanlock.runDir,
   });
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await storage.connectStorageServer(4, [{ id: 'c', connection: shared }]);
-  await storage.createDomain({
+  await storage.connections.connect(4, [{ id: 'c', connection: shared }]);
+  await storage.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: shared,
@@ -279,8 +283,8 @@ async function main(): Promise<void> {
   }
   const apiMs = performance.now() - started;
   line('storage.volumes.create-delete', apiMs / VOLUMES, 'ms/volume', 'qemu-img create + unlink', apiMs / bareMs);
-  await storage.pools.spm(spUUID).stop();
-  await monitorBench(dir, storage);
+  await storage.pools.spmStop(spUUID);
+  await monitorBench(dir, sanlock.runDir);
 }
 
 try {

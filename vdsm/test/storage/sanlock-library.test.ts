@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
+import { Sanlock } from '../../src/storage/sanlock/sanlock.js';
 import { diskDir, makeService, startSanlock, until } from './helpers.js';
 
 t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async (t) => {
@@ -22,11 +23,12 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
     sanlockRunDir: sanlock.runDir,
     watchdogMs: 200,
   });
-  t.equal(service.sanlock.client.usesLibrary, true, 'the first daemon of this process is reached through libsanlock');
+  const client = new Sanlock({ runDir: sanlock.runDir, ioTimeout: 1 });
+  t.equal(client.usesLibrary, true, 'the first daemon of this process is reached through libsanlock');
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await service.connectStorageServer(4, [{ id: 'c', connection: shared }]);
-  await service.createDomain({
+  await service.connections.connect(4, [{ id: 'c', connection: shared }]);
+  await service.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: shared,
@@ -37,15 +39,15 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
   });
   await service.pools.create({ spUUID, name: 'dc', masterSdUUID: sdUUID, masterVersion: 1, domainList: [sdUUID] });
   await service.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdUUID, masterVersion: 1, domainDict: null });
-  const taskID = await service.pools.spm(spUUID).start();
+  const taskID = await service.pools.spmStart(spUUID);
   await service.tasks.wait(taskID);
   t.equal(service.tasks.status(taskID).taskResult, 'success', 'SPM started');
-  await until(() => service.repoStats([sdUUID])[sdUUID]?.acquired === true, 'host id joined by the monitor');
+  await until(() => service.domains.repoStats([sdUUID])[sdUUID]?.acquired === true, 'host id joined by the monitor');
 
   const started: ChildProcess[] = [];
   const onSpawn = (message: unknown) => started.push((message as { process: ChildProcess }).process);
   diagnostics.subscribe('child_process', onSpawn);
-  const firstCheck = service.repoStats([sdUUID])[sdUUID]!.lastCheck;
+  const firstCheck = service.domains.repoStats([sdUUID])[sdUUID]!.lastCheck;
   const windowStart = Date.now();
   // monitor interval 500 ms, watchdog 200 ms: about 4 checks and 10 watchdog rounds
   await new Promise((r) => setTimeout(r, 2000));
@@ -59,7 +61,7 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
     [],
     'no other process: lockspace and lease checks went through the library',
   );
-  t.equal((await service.spmStatus(spUUID)).spmStatus, 'SPM');
+  t.equal((await service.pools.spmStatus(spUUID)).spmStatus, 'SPM');
 
   // the SDM lease released behind the SPM's back (as spm.test.ts does): the watchdog, now through the library,
   // still notices and drops the role
@@ -67,7 +69,10 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
     env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
   });
-  await until(async () => (await service.spmStatus(spUUID)).spmStatus === 'Free', 'the watchdog to drop the role');
+  await until(
+    async () => (await service.pools.spmStatus(spUUID)).spmStatus === 'Free',
+    'the watchdog to drop the role',
+  );
   t.pass('SPM role dropped once the lease was gone');
   await service.pools.disconnect(spUUID);
 });

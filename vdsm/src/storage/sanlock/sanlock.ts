@@ -44,16 +44,21 @@ export const leaseText = (lease: ResourceSpec): string =>
   resourceSpec(lease.lockspace, lease.name, lease.path, lease.offset);
 
 export class Sanlock {
-  private readonly library: SanlockLibrary | null;
+  private bound: SanlockLibrary | null | undefined;
   private readonly cli: SanlockCli;
   private readonly long = new Gate(LONG_CALLS);
 
   constructor(readonly options: SanlockOptions) {
-    this.library = SanlockLibrary.for(options.runDir);
     this.cli = new SanlockCli(options);
   }
 
-  /** True when calls go through libsanlock (false: the `sanlock` command for a daemon the library is not bound to). */
+  /** Resolved at the first daemon call, so an instance used only for formatting binds the process to no daemon. */
+  private get library(): SanlockLibrary | null {
+    if (this.bound === undefined) this.bound = SanlockLibrary.for(this.options.runDir);
+    return this.bound;
+  }
+
+  /** True when daemon calls go through libsanlock (false: the `sanlock` command, for a daemon it is not bound to). */
   get usesLibrary(): boolean {
     return this.library !== null;
   }
