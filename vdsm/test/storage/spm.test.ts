@@ -162,7 +162,7 @@ t.test('one SPM at a time over shared storage', async (t) => {
   mark('a took over');
   t.equal((await a.service.pools.spmStatus(spUUID)).spmId, 1);
 
-  mark('await a.service.pools.spm(spUU');
+  mark('lease taken away');
   // the lease taken away behind our back (released through sanlock by someone else): the watchdog notices
   const leases = join(shared, sdUUID, 'dom_md', 'leases');
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
