@@ -27,10 +27,13 @@ export interface LeaseOwner {
 }
 
 /**
- * Calls that block a libuv pool thread for seconds (joining a lockspace waits for its delta lease, an acquire for
- * the paxos round): at most this many at once, so file system work and libvirt calls keep pool threads.
+ * Each library call holds a libuv pool thread (4 by default) until the daemon answers, and libsanlock has no
+ * timeout. Calls that wait on disk (add/rem_lockspace, acquire/release, reading a leader record) run at most two at
+ * once, the quick ones (inq_lockspace, inquire: answered from the daemon's memory) one at a time: even a hung
+ * daemon leaves file system work and libvirt calls a pool thread.
  */
 const LONG_CALLS = 2;
+const QUICK_CALLS = 1;
 
 function converted(error: unknown): never {
   if (error instanceof SanlockLibraryError) throw new SanlockError(error.call, error.rc, error.message);
@@ -47,6 +50,7 @@ export class Sanlock {
   private bound: SanlockLibrary | null | undefined;
   private readonly cli: SanlockCli;
   private readonly long = new Gate(LONG_CALLS);
+  private readonly quick = new Gate(QUICK_CALLS);
 
   constructor(readonly options: SanlockOptions) {
     this.cli = new SanlockCli(options);
@@ -88,8 +92,9 @@ export class Sanlock {
 
   /** True when this daemon holds the host id in the lockspace. */
   hasLockspace(name: string, hostId: number, path: string): Promise<boolean> {
-    if (this.library === null) return this.cli.hasLockspace(name, hostId, path);
-    return this.library.hasLockspace(lockspace(name, hostId, path)).catch(() => false);
+    const lib = this.library;
+    if (lib === null) return this.cli.hasLockspace(name, hostId, path);
+    return this.quick.run(() => lib.hasLockspace(lockspace(name, hostId, path))).catch(() => false);
   }
 
   /** Acquires the lease for `pid` (registered with the daemon). */
@@ -100,24 +105,28 @@ export class Sanlock {
   }
 
   release(lease: ResourceSpec, pid: number): Promise<void> {
-    if (this.library === null) return this.cli.release(leaseText(lease), pid);
-    return this.library.release(lease, pid).catch(converted);
+    const lib = this.library;
+    if (lib === null) return this.cli.release(leaseText(lease), pid);
+    return this.long.run(() => lib.release(lease, pid)).catch(converted);
   }
 
   /** The leases `pid` holds, as `lockspace:name:path:offset:lver` strings. */
   inquire(pid: number): Promise<string[]> {
-    if (this.library === null) return this.cli.inquire(pid);
-    return this.library.inquire(pid).catch(converted);
+    const lib = this.library;
+    if (lib === null) return this.cli.inquire(pid);
+    return this.quick.run(() => lib.inquire(pid)).catch(converted);
   }
 
   /** The lease's version and current owner. */
   async owner(lease: ResourceSpec): Promise<LeaseOwner> {
-    if (this.library === null) {
+    const lib = this.library;
+    if (lib === null) {
       const leader = await this.cli.readLeader(leaseText(lease));
       const held = leader.timestamp !== 0 && leader.ownerId > 0;
       return { lver: leader.lver > 0 ? leader.lver : -1, hostId: held ? leader.ownerId : null };
     }
-    const { lver, owners } = await this.library.readResourceOwners(lease).catch(converted);
+    // the daemon reads the leader record from disk: a long call
+    const { lver, owners } = await this.long.run(() => lib.readResourceOwners(lease)).catch(converted);
     const live = owners.find((o) => o.timestamp !== 0 && o.hostId > 0);
     return { lver: lver > 0 ? lver : -1, hostId: live?.hostId ?? null };
   }
