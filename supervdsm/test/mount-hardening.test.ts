@@ -149,6 +149,12 @@ t.test('a symlink or a foreign mount in the repository leads neither a mount nor
     message: /crosses the mount/,
   });
   t.same((await mountsUnder(foreign)).length, 1, 'nothing mounted inside the foreign mount');
+  await t.rejects(
+    ops.umount({ target: foreign, lazy: true }),
+    { code: 'INVALID_PARAMS', message: /tmpfs mount supervdsmd did not make/ },
+    'a foreign mount is not unmounted',
+  );
+  t.same((await mountsUnder(foreign)).length, 1, 'and is still there');
   const plain = join(d.repository, 'plain');
   await mkdir(plain);
   await sh(['mount', dev, plain]);

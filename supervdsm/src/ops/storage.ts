@@ -136,9 +136,18 @@ export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'se
     const held = await openUnder(root, pathUnder(p, 'target', root), 'target', { directory: true });
     try {
       await oneAtATime(held.realPath, async () => {
-        const entry = (await readMountinfo()).find((m) => m.id === held.mountIds.at(-1));
+        const mounts = await readMountinfo();
+        const entry = mounts.find((m) => m.id === held.mountIds.at(-1));
         if (entry === undefined || entry.mountPoint !== held.realPath)
           throw new SupervdsmError('INVALID_PARAMS', `${held.realPath} is not a mount point`);
+        // Only what supervdsmd mounts: a FUSE mount of the vdsm user's own could vanish under this call and leave
+        // a symlink where the mount point was.
+        const top = await realRoot(root);
+        if (!(await isOwnMount(entry, mounts, top, ctx.config.irs.posixfs_allowed_types)))
+          throw new SupervdsmError(
+            'INVALID_PARAMS',
+            `${held.realPath} is a ${entry.fsType} mount supervdsmd did not make; it is not unmounted`,
+          );
         // Named through the held parent: a descriptor on the mount itself would keep it busy. The name cannot be
         // renamed or replaced while it is a mount point, and only this queue unmounts it.
         await held.closeObject();
