@@ -220,7 +220,9 @@ export async function canonicalSource(
   const path = await realpath(spec).catch((err: NodeJS.ErrnoException) => {
     throw invalid(`spec ${JSON.stringify(spec)} cannot be resolved: ${err.code ?? err.message}`);
   });
-  const st = await stat(path);
+  const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw invalid(`spec ${JSON.stringify(spec)} cannot be resolved: ${err.code ?? err.message}`);
+  });
   if (!path.startsWith('/dev/') || !st.isBlockDevice())
     throw invalid(`spec ${JSON.stringify(spec)} (${path}) is not a block device under /dev`);
   return { spec: path, block: { path, dev: devString(st.rdev) } };

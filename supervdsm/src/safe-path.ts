@@ -158,6 +158,8 @@ export async function openUnder(
   } catch (err) {
     for (const c of created.reverse()) await rmdir(`${fdPath(c.parent)}/${c.name}`).catch(() => {});
     await closeAll();
-    throw err;
+    // A race with the vdsm user's own changes (EEXIST, ENOENT, ENOTDIR) is bad input, not a daemon failure.
+    if (err instanceof SupervdsmError) throw err;
+    throw invalid(`${key} ${JSON.stringify(path)} cannot be opened: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
 }
