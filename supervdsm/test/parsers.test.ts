@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseIscsiLs, parseSendtargets } from '../src/ops/iscsi.js';
 import { lvmConfig } from '../src/ops/lvm-command.js';
-import { mountArgv } from '../src/ops/storage.js';
+import { mountArgv } from '../src/ops/mount-command.js';
 
 /** Output formats of tools this host cannot run for real (kernel initiator, NFS), checked against samples. */
 

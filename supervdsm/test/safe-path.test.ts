@@ -4,7 +4,7 @@ import { chown, mkdir, rename, stat, symlink, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import t from 'tap';
 import { run } from '../src/exec.js';
-import { mountArgv } from '../src/ops/storage.js';
+import { mountArgv } from '../src/ops/mount-command.js';
 import { openUnder } from '../src/safe-path.js';
 import { ext4Loop, mountsUnder, sh, tempDir } from './helpers.js';
 

@@ -7,6 +7,7 @@ import { isAtOrUnder, readMountinfo } from '../mountinfo.js';
 import { type HeldPath, openUnder, realRoot } from '../safe-path.js';
 import { fields, int, MOUNT_OPTION, optBool, optInt, pathUnder, str, strList, VFS_TYPE } from '../validate.js';
 import type { HandlerSet, OpContext } from './handler.js';
+import { mountOnHeld } from './mount-command.js';
 
 /**
  * Mounts under the repository, file ownership of images, and the host's block devices. What may be mounted and
@@ -14,8 +15,6 @@ import type { HandlerSet, OpContext } from './handler.js';
  * swaps in can lead a mount, an unmount or a chown out of the repository (README: threat model).
  */
 
-/** Upstream's [irs] nfs_mount_options default; the engine's timeo/retrans/vers come in `options`. */
-const NFS_DEFAULT_OPTIONS = ['soft', 'nosharecache'];
 const MAX_ID = 0xfffffffe;
 
 interface FindmntRow {
@@ -42,23 +41,6 @@ async function findmnt(args: readonly string[], ctx: OpContext): Promise<MountIn
     fstype: r.fstype ?? '',
     options: r.options ?? '',
   }));
-}
-
-/**
- * The mount(8) command line for one mount (exported for the NFS/gluster cases no test host can mount). `target`
- * is a /proc/PID/fd/N name of the held directory, so mount(8) must not canonicalise it back into a path string.
- */
-export function mountArgv(vfsType: string, spec: string, target: string, options: readonly string[]): string[] {
-  const opts = vfsType === 'nfs' || vfsType === 'nfs4' ? [...new Set([...NFS_DEFAULT_OPTIONS, ...options])] : options;
-  return [
-    'mount',
-    '--no-canonicalize',
-    '-t',
-    vfsType,
-    ...(opts.length > 0 ? ['-o', opts.join(',')] : []),
-    spec,
-    target,
-  ];
 }
 
 /** One mount or unmount at a time per target: the check that a directory is a mount point holds until it runs. */
@@ -115,7 +97,7 @@ export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'se
         if (mounts.some((m) => m.mountPoint === held.realPath))
           throw new SupervdsmError('INVALID_PARAMS', `target ${held.realPath} is already a mount point`);
         await refuseForeignMounts(held, 'target', ctx);
-        await run(mountArgv(vfsType, spec, held.procPath, options), { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+        await mountOnHeld(kind, vfsType, spec, options, held.procPath, ctx);
         const [info] = await findmnt(['--mountpoint', held.realPath], ctx);
         if (info === undefined)
           throw new SupervdsmError('COMMAND_FAILED', `mount succeeded but ${held.realPath} is not mounted`);
