@@ -1,4 +1,4 @@
-import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { clientFor, ext4Loop, mountsUnder, sh, startDaemon, tempDir } from './helpers.js';
@@ -81,4 +81,28 @@ t.test("a failed mount leaves no directory of its own behind, and one that didn'
     'a missing device is refused before anything runs',
   );
   await t.rejects(stat(join(d.repository, 'mnt')), { code: 'ENOENT' }, 'and leaves no directory either');
+});
+
+t.test('a network mount that fails leaves neither its staging directory nor a mount behind', async (t) => {
+  const d = await startDaemon(t);
+  const ops = clientFor(t, d.socket).ops;
+  const prefix = `supervdsmd-stage-${d.child.pid}-`;
+  // Nothing serves NFS on this port (and this kernel may lack the client): mount.nfs fails in the staging directory.
+  await t.rejects(
+    ops.mount({
+      spec: '127.0.0.1:/nothing/here',
+      target: join(d.repository, 'mnt', '127.0.0.1:_nothing_here'),
+      vfsType: 'nfs',
+      options: ['timeo=1', 'retrans=1', 'port=1', 'retry=0'],
+    }),
+    { code: /COMMAND_FAILED|TIMEOUT/ },
+  );
+  t.same(
+    (await readdir('/run')).filter((n) => n.startsWith(prefix)),
+    [],
+    'no staging directory left in /run',
+  );
+  t.notOk((await readFile('/proc/self/mountinfo', 'utf8')).includes(` /run/${prefix}`), 'no staging mount left');
+  t.same(await mountsUnder(d.repository), [], 'nothing mounted in the repository');
+  await t.rejects(stat(join(d.repository, 'mnt')), { code: 'ENOENT' }, 'the target made for it removed');
 });

@@ -47,7 +47,8 @@ export async function mountOnHeld(
     await run(mountArgv(vfsType, spec, heldTarget, options), limits);
     return;
   }
-  const stage = await mkdtemp(join(STAGING_PARENT, 'supervdsmd-stage-'));
+  // Named by the daemon's pid, so that what one daemon leaves behind can be told from another's.
+  const stage = await mkdtemp(join(STAGING_PARENT, `supervdsmd-stage-${process.pid}-`));
   const inner = join(stage, 'm');
   await mkdir(inner, { mode: 0o700 });
   let bound = false;
