@@ -80,25 +80,41 @@ export async function writeConf(
 /** Runs the real supervdsmd on a private socket and repository; waits until it listens. */
 export async function startDaemon(
   t: Tap,
-  options: { dir?: string; args?: string[]; env?: Record<string, string>; irs?: string } = {},
+  options: { dir?: string; args?: string[]; env?: Record<string, string>; irs?: string; wrapper?: string[] } = {},
 ): Promise<Daemon> {
   const dir = options.dir ?? (await tempDir(t, 'svdsm-'));
   const { conf, socket, repository } = await writeConf(dir, '', options.irs ?? '');
-  return spawnDaemon(t, { dir, conf, socket, repository, args: options.args ?? [], env: options.env ?? {} });
+  return spawnDaemon(t, {
+    dir,
+    conf,
+    socket,
+    repository,
+    args: options.args ?? [],
+    env: options.env ?? {},
+    ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper }),
+  });
 }
 
 export async function spawnDaemon(
   t: Tap,
-  d: { dir: string; conf: string; socket: string; repository: string; args: string[]; env?: Record<string, string> },
+  d: {
+    dir: string;
+    conf: string;
+    socket: string;
+    repository: string;
+    args: string[];
+    env?: Record<string, string>;
+    /** A command that execs the daemon given as its trailing arguments (e.g. unshare into a mount namespace). */
+    wrapper?: string[];
+  },
 ): Promise<Daemon> {
-  const child = execaNode(SUPERVDSMD, ['--config', d.conf, ...d.args], {
-    nodeOptions: [],
-    env: d.env ?? {},
-    reject: false,
-    buffer: false,
-    stdout: 'ignore',
-    timeout: 300_000,
-  });
+  const argv = ['--config', d.conf, ...d.args];
+  const options = { env: d.env ?? {}, reject: false, buffer: false, stdout: 'ignore', timeout: 300_000 } as const;
+  const [wrapper, ...wrapperArgs] = d.wrapper ?? [];
+  const child =
+    wrapper === undefined
+      ? execaNode(SUPERVDSMD, argv, { ...options, nodeOptions: [] })
+      : execa(wrapper, [...wrapperArgs, process.execPath, SUPERVDSMD, ...argv], options);
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
   child.stderr?.on('data', (b: Buffer) => {

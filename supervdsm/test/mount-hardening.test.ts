@@ -1,6 +1,6 @@
 // Issue #14: what the vdsm user must never get through supervdsmd's storage operations. Each request is refused
 // and the test checks that its effect did not happen: nothing mounted, no directory created, ownership unchanged.
-import { link, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpParams } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
 import t from 'tap';
@@ -182,4 +182,45 @@ t.test('netns and interface names "." and ".." are refused, and nothing is writt
     await t.rejects(ops.netPersist({ name: netns }), { code: 'INVALID_PARAMS' }, `netPersist of link ${netns}`);
   }
   await t.rejects(stat(join(d.dir, 'netconf')), { code: 'ENOENT' }, 'nothing persisted');
+});
+
+t.test("a filesystem /etc/fstab names is the host's, mounted or not", async (t) => {
+  const dir = await tempDir(t, 'svdsm-fstab-');
+  const byUuid = await ext4Loop(t, dir, 'by-uuid.img');
+  const byPath = await ext4Loop(t, dir, 'by-path.img');
+  const unlisted = await ext4Loop(t, dir, 'unlisted.img');
+  const uuid = (await sh(['blkid', '-c', '/dev/null', '-o', 'value', '-s', 'UUID', byUuid])).trim();
+  const fstab = join(dir, 'fstab');
+  await writeFile(fstab, `# the host's\nUUID=${uuid} /boot ext4 noauto 0 2\n${byPath}\t/backup ext4 noauto 0 0\n`);
+  // The daemon sees this fstab in a mount namespace of its own; the host's /etc/fstab is not touched.
+  const d = await startDaemon(t, {
+    wrapper: [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind "$0" /etc/fstab && exec "$@"',
+      fstab,
+    ],
+  });
+  const ops = clientFor(t, d.socket).ops;
+  const daemonMounts = async (): Promise<string[]> =>
+    (await readFile(`/proc/${d.child.pid}/mountinfo`, 'utf8')).split('\n').filter((l) => l.includes(d.repository));
+  for (const [what, spec, entry] of [
+    ['by UUID', byUuid, `UUID=${uuid}`],
+    ['by path', byPath, byPath],
+  ] as const) {
+    await t.rejects(
+      ops.mount({ spec, target: join(d.repository, 'mnt', 'boot'), vfsType: 'ext4' }),
+      { code: 'INVALID_PARAMS', message: new RegExp(`host's own filesystem ${entry} in /etc/fstab`) },
+      `a device fstab names ${what} is refused`,
+    );
+    t.same(await daemonMounts(), [], `${what}: nothing mounted`);
+  }
+  const target = join(d.repository, 'mnt', 'data');
+  await ops.mount({ spec: unlisted, target, vfsType: 'ext4' });
+  t.equal((await daemonMounts()).length, 1, 'a device fstab does not name is mounted');
+  await ops.umount({ target });
 });

@@ -2,6 +2,7 @@ import { chmod, chown } from 'node:fs/promises';
 import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import type { BlockDevice, MountInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
 import { run } from '../exec.js';
+import { FSTAB, fstabEntryFor } from '../host-filesystems.js';
 import { canonicalSource, checkOptions, isOwnMount, mountKind, mountsOutside } from '../mount-policy.js';
 import { isAtOrUnder, readMountinfo } from '../mountinfo.js';
 import { type HeldPath, openUnder, realRoot } from '../safe-path.js';
@@ -88,6 +89,12 @@ export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'se
         throw new SupervdsmError(
           'INVALID_PARAMS',
           `spec ${JSON.stringify(str(p, 'spec'))} (${block.path}) is mounted at ${elsewhere.mountPoint}, outside the repository`,
+        );
+      const named = await fstabEntryFor(block.path, block.dev, ctx.timeoutMs);
+      if (named !== undefined)
+        throw new SupervdsmError(
+          'INVALID_PARAMS',
+          `spec ${JSON.stringify(str(p, 'spec'))} (${block.path}) is the host's own filesystem ${named} in ${FSTAB}`,
         );
     }
     const held = await openUnder(root, target, 'target', { createDirs: true });
