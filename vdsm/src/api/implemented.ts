@@ -1,5 +1,5 @@
 /** The implemented verbs, as a constant: the keys of the static handler tables (docs read it; nothing is built). */
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import type { Handlers } from './handler.js';
 import { HOST_HANDLERS } from './host.js';
 import { HOST_STORAGE_HANDLERS } from './host-storage.js';
@@ -11,7 +11,7 @@ import { VM_HANDLERS } from './vm.js';
 import { VOLUME_HANDLERS } from './volume.js';
 
 /** The storage namespaces' tables; their handlers need the storage service. */
-export const STORAGE_TABLES: ReadonlyArray<Handlers<StorageService>> = [
+export const STORAGE_TABLES: ReadonlyArray<Handlers<StorageServices>> = [
   HOST_STORAGE_HANDLERS,
   STORAGE_DOMAIN_HANDLERS,
   STORAGE_POOL_HANDLERS,

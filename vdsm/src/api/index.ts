@@ -14,7 +14,7 @@ import { RawJson } from '../common/raw-json.js';
 import type { MethodEntry } from '../common/rpc-method.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
 import { type BoundHandler, bind } from './handler.js';
 import { HOST_HANDLERS, type HostDeps } from './host.js';
@@ -33,7 +33,7 @@ export interface ApiDeps {
   /** supervdsmd, for everything privileged (mounts, LVM, iSCSI, links); services that need it take it from here. */
   readonly supervdsm?: SupervdsmClient;
   /** The storage layer (domains, pools, SPM, tasks, volumes); without it the storage verbs answer "not implemented". */
-  readonly storage?: StorageService;
+  readonly storage?: StorageServices;
 }
 
 export interface Api {
@@ -45,12 +45,12 @@ export interface Api {
 
 /** The handlers whose services are present; verbs missing here answer "not implemented". */
 export function boundHandlers(
-  deps: HostDeps & { readonly storage?: StorageService },
+  deps: Omit<HostDeps, 'storage'> & { readonly storage?: StorageServices },
 ): ReadonlyMap<string, BoundHandler> {
   const virt = deps.virt;
   const storage = deps.storage;
   return new Map([
-    ...bind(HOST_HANDLERS, deps),
+    ...bind(HOST_HANDLERS, { ...deps, storage: storage?.domains }),
     ...(virt === undefined ? [] : bind(VM_HANDLERS, { virt })),
     ...(storage === undefined ? [] : STORAGE_TABLES.flatMap((table) => bind(table, storage))),
   ]);

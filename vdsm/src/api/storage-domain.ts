@@ -1,7 +1,7 @@
 /** StorageDomain namespace handlers: thin wrappers over the storage service. */
 
 import { VdsmError } from '../errors/vdsm-error.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
 import type { StorageDomainCreateArguments, StorageDomainStats } from './schema/api-types.generated.js';
 import type { Loose } from './schema/types.js';
@@ -14,8 +14,8 @@ function remotePathOf(typeArgs: Loose<StorageDomainCreateArguments>): string {
 }
 
 export const STORAGE_DOMAIN_HANDLERS = {
-  'StorageDomain.create': async (storage, p) => {
-    await storage.createDomain({
+  'StorageDomain.create': async ({ domains }, p) => {
+    await domains.create({
       sdUUID: p.storagedomainID,
       domainType: p.domainType,
       remotePath: remotePathOf(p.typeArgs),
@@ -26,37 +26,37 @@ export const STORAGE_DOMAIN_HANDLERS = {
     });
     return undefined;
   },
-  'StorageDomain.getInfo': (storage, p) => storage.domainInfo(p.storagedomainID),
-  'StorageDomain.getStats': async (storage, p) =>
-    wireShaped<StorageDomainStats>(await storage.domainStats(p.storagedomainID)),
-  'StorageDomain.setDescription': async (storage, p) => {
-    await storage.setDomainDescription(p.storagedomainID, p.description);
+  'StorageDomain.getInfo': ({ domains }, p) => domains.info(p.storagedomainID),
+  'StorageDomain.getStats': async ({ domains }, p) =>
+    wireShaped<StorageDomainStats>(await domains.stats(p.storagedomainID)),
+  'StorageDomain.setDescription': async ({ domains }, p) => {
+    await domains.setDescription(p.storagedomainID, p.description);
     return undefined;
   },
-  'StorageDomain.validate': async (storage, p) => {
-    await storage.domainInfo(p.storagedomainID);
+  'StorageDomain.validate': async ({ domains }, p) => {
+    await domains.info(p.storagedomainID);
     return undefined;
   },
-  'StorageDomain.getImages': (storage, p) => storage.images(p.storagedomainID),
-  'StorageDomain.getVolumes': (storage, p) => storage.volumes(p.storagedomainID, p.imageID),
-  'StorageDomain.attach': async (storage, p) => {
-    await storage.pools.attach(p.storagepoolID, p.storagedomainID);
+  'StorageDomain.getImages': ({ domains }, p) => domains.images(p.storagedomainID),
+  'StorageDomain.getVolumes': ({ domains }, p) => domains.volumes(p.storagedomainID, p.imageID),
+  'StorageDomain.attach': async ({ pools }, p) => {
+    await pools.attach(p.storagepoolID, p.storagedomainID);
     return undefined;
   },
-  'StorageDomain.activate': async (storage, p) => {
-    await storage.pools.activate(p.storagepoolID, p.storagedomainID);
+  'StorageDomain.activate': async ({ pools }, p) => {
+    await pools.activate(p.storagepoolID, p.storagedomainID);
     return undefined;
   },
-  'StorageDomain.deactivate': async (storage, p) => {
-    await storage.pools.deactivate(p.storagepoolID, p.storagedomainID, p.masterSdUUID);
+  'StorageDomain.deactivate': async ({ pools }, p) => {
+    await pools.deactivate(p.storagepoolID, p.storagedomainID, p.masterSdUUID);
     return undefined;
   },
-  'StorageDomain.detach': async (storage, p) => {
-    await storage.pools.detach(p.storagepoolID, p.storagedomainID, p.force ?? false);
+  'StorageDomain.detach': async ({ pools }, p) => {
+    await pools.detach(p.storagepoolID, p.storagedomainID, p.force ?? false);
     return undefined;
   },
-  'StorageDomain.format': async (storage, p) => {
-    await storage.formatDomain(p.storagedomainID, p.autoDetach ?? false);
+  'StorageDomain.format': async ({ domains }, p) => {
+    await domains.format(p.storagedomainID, p.autoDetach ?? false);
     return undefined;
   },
-} as const satisfies Handlers<StorageService>;
+} as const satisfies Handlers<Pick<StorageServices, 'domains' | 'pools'>>;

@@ -1,16 +1,16 @@
 /** StoragePool namespace handlers: connections, pool lifecycle and the SPM role. */
 import type { ConnectionParams } from '../storage/connection/storage-server.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
 import type { StoragePoolFullInfo } from './schema/api-types.generated.js';
 
 export const STORAGE_POOL_HANDLERS = {
-  'StoragePool.connectStorageServer': (storage, p) =>
-    storage.connectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
-  'StoragePool.disconnectStorageServer': (storage, p) =>
-    storage.disconnectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
-  'StoragePool.create': async (storage, p) => {
-    await storage.pools.create({
+  'StoragePool.connectStorageServer': ({ connections }, p) =>
+    connections.connect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+  'StoragePool.disconnectStorageServer': ({ connections }, p) =>
+    connections.disconnect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+  'StoragePool.create': async ({ pools }, p) => {
+    await pools.create({
       spUUID: p.storagepoolID,
       name: p.name,
       masterSdUUID: p.masterSdUUID,
@@ -25,8 +25,8 @@ export const STORAGE_POOL_HANDLERS = {
     });
     return undefined;
   },
-  'StoragePool.connect': async (storage, p) => {
-    await storage.pools.connect({
+  'StoragePool.connect': async ({ pools }, p) => {
+    await pools.connect({
       spUUID: p.storagepoolID,
       hostId: p.hostID,
       masterSdUUID: p.masterSdUUID,
@@ -35,16 +35,16 @@ export const STORAGE_POOL_HANDLERS = {
     });
     return undefined;
   },
-  'StoragePool.disconnect': async (storage, p) => {
-    await storage.pools.disconnect(p.storagepoolID);
+  'StoragePool.disconnect': async ({ pools }, p) => {
+    await pools.disconnect(p.storagepoolID);
     return undefined;
   },
-  'StoragePool.refresh': async (storage, p) => {
-    await storage.pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
+  'StoragePool.refresh': async ({ pools }, p) => {
+    await pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
     return undefined;
   },
-  'StoragePool.reconstructMaster': async (storage, p) => {
-    await storage.pools.reconstructMaster({
+  'StoragePool.reconstructMaster': async ({ pools }, p) => {
+    await pools.reconstructMaster({
       spUUID: p.storagepoolID,
       hostId: p.hostId,
       name: p.name,
@@ -60,19 +60,18 @@ export const STORAGE_POOL_HANDLERS = {
     });
     return undefined;
   },
-  'StoragePool.switchMaster': (storage, p) =>
-    storage.pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
-  'StoragePool.getInfo': async (storage, p) =>
-    wireShaped<StoragePoolFullInfo>(await storage.pools.info(p.storagepoolID)),
-  'StoragePool.spmStart': (storage, p) => storage.pools.spm(p.storagepoolID).start(),
-  'StoragePool.spmStop': async (storage, p) => {
-    await storage.pools.spm(p.storagepoolID).stop();
+  'StoragePool.switchMaster': ({ pools }, p) =>
+    pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
+  'StoragePool.getInfo': async ({ pools }, p) => wireShaped<StoragePoolFullInfo>(await pools.info(p.storagepoolID)),
+  'StoragePool.spmStart': ({ pools }, p) => pools.spmStart(p.storagepoolID),
+  'StoragePool.spmStop': async ({ pools }, p) => {
+    await pools.spmStop(p.storagepoolID);
     return undefined;
   },
-  'StoragePool.setDescription': async (storage, p) => {
-    await storage.pools.setDescription(p.storagepoolID, p.description);
+  'StoragePool.setDescription': async ({ pools }, p) => {
+    await pools.setDescription(p.storagepoolID, p.description);
     return undefined;
   },
-  'StoragePool.getDomainsContainingImage': (storage, p) => storage.domainsContainingImage(p.storagepoolID, p.imageID),
-  'StoragePool.getSpmStatus': (storage, p) => storage.spmStatus(p.storagepoolID),
-} as const satisfies Handlers<StorageService>;
+  'StoragePool.getDomainsContainingImage': ({ pools }, p) => pools.domainsContainingImage(p.storagepoolID, p.imageID),
+  'StoragePool.getSpmStatus': ({ pools }, p) => pools.spmStatus(p.storagepoolID),
+} as const satisfies Handlers<Pick<StorageServices, 'pools' | 'connections'>>;

@@ -29,8 +29,7 @@ export function vmManager(deps: VmDeps): VmManager {
 }
 
 function shortDefinition(vms: VmManager, vmId: string): VmDefinition {
-  const vm = vms.get(vmId);
-  return { vmId: vm.id, status: vm.status() };
+  return vms.definition(vmId);
 }
 
 export const VM_HANDLERS = {
@@ -73,7 +72,7 @@ export const VM_HANDLERS = {
   'VM.getStats': (deps, params) => [wireShaped<VmStats>(vmManager(deps).stats(params.vmID))],
   'VM.setTicket': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.setTicket(vms.get(params.vmID), {
+    await vms.setTicket(params.vmID, {
       password: params.password,
       ttl: params.ttl,
       existingConnAction: params.existingConnAction,
@@ -82,27 +81,27 @@ export const VM_HANDLERS = {
   },
   'VM.hotplugDisk': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.hotplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+    await vms.hotplugDisk(params.vmID, hotplugArgs(params.params, 'drive'));
     return shortDefinition(vms, params.vmID);
   },
   'VM.hotunplugDisk': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.hotunplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+    await vms.hotunplugDisk(params.vmID, hotplugArgs(params.params, 'drive'));
     return shortDefinition(vms, params.vmID);
   },
   'VM.hotplugNic': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.hotplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+    await vms.hotplugNic(params.vmID, hotplugArgs(params.params, 'nic'));
     return shortDefinition(vms, params.vmID);
   },
   'VM.hotunplugNic': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.hotunplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+    await vms.hotunplugNic(params.vmID, hotplugArgs(params.params, 'nic'));
     return shortDefinition(vms, params.vmID);
   },
   'VM.setBalloonTarget': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.setBalloonTarget(vms.get(params.vmID), params.target);
+    await vms.setBalloonTarget(params.vmID, params.target);
     return undefined;
   },
   'VM.setNumberOfCpus': async (deps, params) => {
@@ -110,23 +109,22 @@ export const VM_HANDLERS = {
       throw new VdsmError('NotImplemented', 'VM.setNumberOfCpus with cpusets (CPU pinning) is not implemented');
     }
     const vms = vmManager(deps);
-    await vms.devices.setNumberOfCpus(vms.get(params.vmID), params.numberOfCpus);
+    await vms.setNumberOfCpus(params.vmID, params.numberOfCpus);
     return { ...shortDefinition(vms, params.vmID), smp: String(params.numberOfCpus) };
   },
   'VM.updateDevice': async (deps, params) => {
     const vms = vmManager(deps);
-    const vm = vms.get(params.vmID);
     const p = params.params as Readonly<Record<string, unknown>>;
     switch (p.deviceType) {
       case 'interface':
-        await vms.devices.updateNic(vm, {
+        await vms.updateNic(params.vmID, {
           ...(typeof p.alias === 'string' ? { alias: p.alias } : {}),
           ...(typeof p.linkActive === 'boolean' ? { linkActive: p.linkActive } : {}),
           ...(typeof p.network === 'string' ? { network: p.network } : {}),
         });
         break;
       case 'graphics':
-        await vms.devices.setTicket(vm, {
+        await vms.setTicket(params.vmID, {
           password: typeof p.password === 'string' ? p.password : '',
           ttl: typeof p.ttl === 'number' ? p.ttl : 0,
           existingConnAction: typeof p.existingConnAction === 'string' ? p.existingConnAction : 'disconnect',
@@ -147,13 +145,13 @@ export const VM_HANDLERS = {
   },
   'VM.setIoTune': async (deps, params) => {
     const vms = vmManager(deps);
-    await vms.devices.setIoTune(vms.get(params.vmID), params.tunables);
+    await vms.setIoTune(params.vmID, params.tunables);
     // upstream's doneCode (the overlay's return type of VM.setIoTune)
     return { code: 0, message: 'Done' };
   },
   'VM.getIoTune': (deps, params) => {
     const vms = vmManager(deps);
-    return vms.devices.ioTune(vms.get(params.vmID));
+    return vms.ioTune(params.vmID);
   },
 } as const satisfies Handlers<VmDeps>;
 

@@ -1,14 +1,22 @@
 /** Volume namespace handlers (file domains). */
 import { VdsmError } from '../errors/vdsm-error.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
 import type { QemuImageInfo as QemuImageInfoWire, VolumeInfoResponse } from './schema/api-types.generated.js';
 
+/** The volume a Volume verb names. */
+const ref = (p: { storagepoolID: string; storagedomainID: string; imageID: string; volumeID: string }) => ({
+  spUUID: p.storagepoolID,
+  sdUUID: p.storagedomainID,
+  imgUUID: p.imageID,
+  volUUID: p.volumeID,
+});
+
 export const VOLUME_HANDLERS = {
-  'Volume.create': (storage, p) => {
+  'Volume.create': ({ volumes }, p) => {
     const size = Number(p.size);
     if (!Number.isSafeInteger(size)) throw new VdsmError('InvalidParameterException', `size=${p.size}`);
-    return storage.createVolume({
+    return volumes.create({
       spUUID: p.storagepoolID,
       sdUUID: p.storagedomainID,
       imgUUID: p.imageID,
@@ -23,27 +31,23 @@ export const VOLUME_HANDLERS = {
       sequence: p.sequence ?? 0,
     });
   },
-  'Volume.setDescription': async (storage, p) => {
-    await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, {
+  'Volume.setDescription': async ({ volumes }, p) => {
+    await volumes.update(ref(p), {
       description: p.description,
     });
     return undefined;
   },
-  'Volume.setLegality': async (storage, p) => {
-    await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, { legality: p.legality });
+  'Volume.setLegality': async ({ volumes }, p) => {
+    await volumes.update(ref(p), { legality: p.legality });
     return undefined;
   },
-  'Volume.extendSize': (storage, p) => {
+  'Volume.extendSize': ({ volumes }, p) => {
     const newSize = Number(p.newSize);
     if (!Number.isSafeInteger(newSize)) throw new VdsmError('InvalidParameterException', `newSize=${p.newSize}`);
-    return storage.extendVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, newSize);
+    return volumes.extend(ref(p), newSize);
   },
-  'Volume.getQemuImageInfo': async (storage, p) =>
-    wireShaped<QemuImageInfoWire>(
-      await storage.volumeQemuInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID),
-    ),
-  'Volume.getSize': (storage, p) => storage.volumeSize(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID),
-  'Volume.delete': (storage, p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID),
-  'Volume.getInfo': async (storage, p) =>
-    wireShaped<VolumeInfoResponse>(await storage.volumeInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
-} as const satisfies Handlers<StorageService>;
+  'Volume.getQemuImageInfo': async ({ volumes }, p) => wireShaped<QemuImageInfoWire>(await volumes.qemuInfo(ref(p))),
+  'Volume.getSize': ({ volumes }, p) => volumes.size(ref(p)),
+  'Volume.delete': ({ volumes }, p) => volumes.delete(ref(p)),
+  'Volume.getInfo': async ({ volumes }, p) => wireShaped<VolumeInfoResponse>(await volumes.info(ref(p))),
+} as const satisfies Handlers<Pick<StorageServices, 'volumes'>>;

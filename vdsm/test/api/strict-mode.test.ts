@@ -53,7 +53,11 @@ t.test('strict mode answers a result that does not fit with an error naming the 
   t.match(stats.error?.message, /no such property in HostStats/);
 
   const list = await call('Host.getVMList');
-  t.match(list.error?.message, /Host\.getVMList .*result\[0\]/, 'the path reaches into lists');
+  t.match(
+    list.error?.message,
+    /Host\.getVMList .*result\[0\]\.status: expected VmStatus .*\(as \w+, of VmInfo\)/,
+    'the path reaches into lists and unions',
+  );
 
   const raw = await call('Host.getAllVmStats');
   t.match(raw.error?.message, /Host\.getAllVmStats .*result\[0\]/, 'pre-serialized results are checked too');
@@ -63,8 +67,8 @@ t.test('strict mode answers a result that does not fit with an error naming the 
     logged.map((l) => [l.method, l.path]),
     [
       ['Host.getStats', 'result.cpuUsr'],
-      ['Host.getVMList', 'result[0]'],
-      ['Host.getAllVmStats', 'result[0]'],
+      ['Host.getVMList', 'result[0].status'],
+      ['Host.getAllVmStats', 'result[0].elapsedTime'],
     ],
     'one error line per bad result, naming the verb and the path',
   );
