@@ -1,14 +1,12 @@
 /** StoragePool namespace handlers: connections, pool lifecycle and the SPM role. */
-import type { ConnectionParams } from '../storage/connection/storage-server.js';
 import type { StorageServices } from '../storage/index.js';
 import { type Handlers, wireShaped } from './handler.js';
 import type { StoragePoolFullInfo } from './schema/api-types.generated.js';
 
 export const STORAGE_POOL_HANDLERS = {
-  'StoragePool.connectStorageServer': ({ connections }, p) =>
-    connections.connect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+  'StoragePool.connectStorageServer': ({ connections }, p) => connections.connect(p.domainType, p.connectionParams),
   'StoragePool.disconnectStorageServer': ({ connections }, p) =>
-    connections.disconnect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+    connections.disconnect(p.domainType, p.connectionParams),
   'StoragePool.create': async ({ pools }, p) => {
     await pools.create({
       spUUID: p.storagepoolID,

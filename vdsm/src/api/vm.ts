@@ -34,7 +34,7 @@ function shortDefinition(vms: VmManager, vmId: string): VmDefinition {
 
 export const VM_HANDLERS = {
   'VM.create': async (deps, params) => {
-    const created = await vmManager(deps).create(params.vmID, params.vmParams as Readonly<Record<string, unknown>>);
+    const created = await vmManager(deps).create(params.vmID, params.vmParams);
     // statusTime as a string, as upstream's vm.status() and our VM stats send it
     const definition: VmDefinition = {
       vmId: created.vmId,
@@ -114,7 +114,7 @@ export const VM_HANDLERS = {
   },
   'VM.updateDevice': async (deps, params) => {
     const vms = vmManager(deps);
-    const p = params.params as Readonly<Record<string, unknown>>;
+    const p: Readonly<Record<string, unknown>> = params.params;
     switch (p.deviceType) {
       case 'interface':
         await vms.updateNic(params.vmID, {
@@ -138,7 +138,7 @@ export const VM_HANDLERS = {
   },
   'VM.snapshot': async (deps, params) => {
     await vmManager(deps).snapshot(params.vmID, {
-      snapDrives: params.snapDrives as ReadonlyArray<Readonly<Record<string, unknown>>>,
+      snapDrives: params.snapDrives,
       snapMemory: params.snapMemory,
     });
     return undefined;
