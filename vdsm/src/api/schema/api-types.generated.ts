@@ -1097,6 +1097,9 @@ export interface RunningVmStats {
   readonly guestOs?: string;
   readonly guestOsInfo?: VMGuestOsInfo;
   readonly guestTimezone?: VMGuestTimezone;
+  readonly lastLogin?: number;
+  readonly lastLogout?: number;
+  readonly lastUser?: string;
 }
 
 export interface SCSIAddress {
