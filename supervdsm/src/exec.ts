@@ -1,4 +1,4 @@
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { execa } from 'execa';
 
 export interface RunOptions {

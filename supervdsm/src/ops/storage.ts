@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { BlockDevice, MountInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { BlockDevice, MountInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { run } from '../exec.js';
 import {
   absolutePath,

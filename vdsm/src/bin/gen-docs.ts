@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { renderApiDoc } from '../api/docs.js';
-import { renderConfigDoc } from '../common/config/docs.js';
+import { renderConfigDoc } from '@vdsm-ts/common/config/docs';
 
 const docs = fileURLToPath(new URL('../../../../docs/', import.meta.url));
 await writeFile(`${docs}config.md`, renderConfigDoc());

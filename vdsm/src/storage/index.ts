@@ -1,7 +1,7 @@
 /** The storage layer's entry: the service the API uses, built from the configuration. */
-import type { SupervdsmClient } from '../clients/supervdsm/client.js';
-import type { Config } from '../common/config/index.js';
-import type { Logger } from '../common/logging.js';
+import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { StorageService } from './storage-service.js';
 
 export { StorageService } from './storage-service.js';

@@ -23,7 +23,7 @@ import {
   type SecretInfo,
   type Subscription,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 
 export interface HypervisorConnectionOptions {
   readonly uri: string;

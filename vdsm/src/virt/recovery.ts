@@ -11,7 +11,7 @@ import {
   type Hypervisor,
   StatsGroup,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { type DomainDescription, describeDomain } from './domain-xml.js';
 import { VmMetadata } from './metadata.js';
 import { PausedReason, shutoffDown } from './vm/libvirt-events.js';

@@ -4,7 +4,7 @@
  * vm/lifecycle.ts and vm/devices.ts, restart recovery in recovery.ts.
  */
 import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
 import { type DomainDescription, DomainXmlError, describeDomain, withDomainType } from './domain-xml.js';

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 
 type Tap = { teardown(fn: () => unknown): void };
 
-import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
 import { StorageService } from '../../src/storage/storage-service.js';
 

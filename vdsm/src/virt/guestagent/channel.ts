@@ -16,7 +16,7 @@ import {
   DISABLED_API_VERSION,
   MAX_API_VERSION,
 } from '@vdsm-ts/guest-agent/protocol/version';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { negotiateOnHeartbeat } from './api-version.js';
 import { ChannelConnection } from './connection.js';
 import { GuestInfo } from './guest-info.js';

@@ -6,7 +6,7 @@
  */
 import type { DiskMapping } from '@vdsm-ts/guest-agent/protocol/messages';
 import { type DomainHandle, GuestInfoTypes, type TypedParams } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { GuestDiskUsage, GuestNetIface, GuestTimezone } from './guest-info.js';
 import {
   disksMapping,

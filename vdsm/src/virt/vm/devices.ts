@@ -5,7 +5,7 @@
  * the ovirt-vm device metadata in step.
  */
 import { Affect, DeviceModify } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { deviceElements } from '../domain-xml.js';
 import { OVIRT_VM_NS } from '../metadata.js';

@@ -16,7 +16,7 @@ import {
   UndefineFlags,
   XmlFlags,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
 import {
