@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { SupervdsmErrorCode } from '@vdsm-ts/supervdsm-protocol/errors';
 import {
   encodeFrame,
@@ -8,7 +9,6 @@ import {
   MAX_REQUEST_BYTES,
   type Response,
 } from '@vdsm-ts/supervdsm-protocol/protocol';
-import type { Logger } from '@vdsm-ts/common/logging';
 import type { Dispatcher } from './dispatcher.js';
 import type { PeerCred } from './peer.js';
 

@@ -1,8 +1,8 @@
-import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
-import { createApiEndpoint } from './api/index.js';
-import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { parseDaemonArgs } from '@vdsm-ts/common/daemon-args';
 import { Logging } from '@vdsm-ts/common/logging';
+import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import { createApiEndpoint } from './api/index.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
 import { createStorageService } from './storage/index.js';
 import { createVirt } from './virt/index.js';

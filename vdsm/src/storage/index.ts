@@ -1,7 +1,8 @@
 /** The storage layer's entry: the service the API uses, built from the configuration. */
-import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logger } from '@vdsm-ts/common/logging';
+import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { StorageService } from './storage-service.js';
 
 export { StorageService } from './storage-service.js';

@@ -7,6 +7,7 @@
  * One connection per daemon also matters on test:///default, where each connection is a fresh fake host.
  */
 
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   Connection,
   type ConnectionClosedEvent,
@@ -23,7 +24,6 @@ import {
   type SecretInfo,
   type Subscription,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '@vdsm-ts/common/logging';
 
 export interface HypervisorConnectionOptions {
   readonly uri: string;

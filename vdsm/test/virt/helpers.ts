@@ -1,7 +1,7 @@
 // Shared by the virt tests: an engine-style domain XML (type kvm, ovirt-vm metadata), a silent logger and waits.
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import type { Logger } from '@vdsm-ts/common/logging';
+import pino from 'pino';
 
 export const OVIRT_VM_NS = 'http://ovirt.org/vm/1.0';
 
