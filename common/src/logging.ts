@@ -76,3 +76,8 @@ function pickDestination(options: LoggingOptions): DestinationStream {
   }
   return pino.destination({ dest: 2, sync: false });
 }
+
+/** A logger that drops everything, for code under test whose log lines are not what the test checks. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -16,6 +16,6 @@ export function createStorageService(config: Config, supervdsm: SupervdsmClient,
     sanlockIoTimeout: config.sanlock.io_timeout,
     monitorIntervalMs: config.irs.sd_health_check_delay * 1000,
     spmWatchdogIntervalMs: config.spm.watchdog_interval * 1000,
-    log: (level, msg, err) => log[level]({ err }, msg),
+    log,
   });
 }

@@ -5,6 +5,7 @@
  */
 import { lstat, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../errors/vdsm-error.js';
 import {
   type ConnectionParams,
@@ -58,7 +59,7 @@ export interface StorageServiceOptions {
   readonly sanlockIoTimeout: number;
   readonly monitorIntervalMs: number;
   readonly spmWatchdogIntervalMs: number;
-  readonly log: (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
+  readonly log: Logger;
 }
 
 export interface CreateDomainRequest {
@@ -105,14 +106,13 @@ export class StorageService {
     this.connections = new StorageServerConnections(options.repository, options.mounter);
     this.finder = new DomainFinder(options.repository);
     this.sanlock = new SanlockSession({ runDir: options.sanlockRunDir, ioTimeout: options.sanlockIoTimeout });
-    const onError = (err: unknown, msg: string) => options.log('warn', msg, err);
     this.monitor = new DomainMonitor({
       finder: this.finder,
       sanlock: this.sanlock,
       intervalMs: options.monitorIntervalMs,
-      onError,
+      log: options.log,
     });
-    this.tasks = new TaskManager({ onError });
+    this.tasks = new TaskManager({ log: options.log });
     this.pools = new PoolService({
       repository: options.repository,
       finder: this.finder,
@@ -122,7 +122,7 @@ export class StorageService {
         monitor: this.monitor,
         tasks: this.tasks,
         watchdogIntervalMs: options.spmWatchdogIntervalMs,
-        log: (level, msg, err) => options.log(level, msg, err),
+        log: options.log,
       },
     });
     this.tasks.registerRecovery('volume.remove', async (p) => {

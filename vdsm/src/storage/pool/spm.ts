@@ -3,6 +3,7 @@
  * the SDM lease (slot 1 of dom_md/leases) through sanlock. Only one host holds it at a time; if the lease is lost
  * (sanlock revokes it, or the watchdog no longer finds it) the role is dropped at once.
  */
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { ALIGNMENT_1M, SDM_LEASE_NAME, SDM_LEASE_SLOT } from '../constants.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
@@ -24,7 +25,7 @@ export interface SpmOptions {
   readonly monitor: DomainMonitor;
   readonly tasks: TaskManager;
   readonly watchdogIntervalMs: number;
-  readonly log: (level: 'info' | 'error', msg: string, err?: unknown) => void;
+  readonly log: Logger;
 }
 
 export function sdmResource(master: FileStorageDomain): string {
@@ -86,7 +87,7 @@ export class Spm {
           () => void this.loseLease('sanlock is revoking our leases (kill path)'),
         );
         this.watchdog = setInterval(() => void this.verifyLease(), this.options.watchdogIntervalMs).unref();
-        this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${this.lver})`);
+        this.options.log.info({ hostId: this.hostId, spUUID: this.spUUID, lver: this.lver }, 'became SPM');
         await this.options.tasks.loadPersisted(master.layout.tasks);
       } catch (error) {
         if (this.role === 'Contend') this.role = 'Free';
@@ -137,7 +138,7 @@ export class Spm {
         await this.loseLease(hasSpace ? 'SDM lease is no longer held' : 'lockspace of the master domain is gone');
     } catch (error) {
       // a watchdog round that cannot tell must not take vdsmd down; the next round asks again
-      this.options.log('error', `SPM lease check of ${this.spUUID} failed`, error);
+      this.options.log.error({ err: error, spUUID: this.spUUID }, 'SPM lease check failed');
     } finally {
       this.checking = false;
     }
@@ -147,7 +148,7 @@ export class Spm {
     if (this.role !== 'SPM') return;
     this.role = 'Free';
     this.stopWatching();
-    this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
+    this.options.log.error({ spUUID: this.spUUID, reason }, 'lost the SPM role');
     const held = this.leaseDomain ?? this.master();
     this.leaseDomain = null;
     try {
@@ -182,7 +183,7 @@ export class Spm {
     this.leaseDomain = next;
     this.lver = (await cli.readLeader(sdmResource(next))).lver;
     await cli.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
-      this.options.log('error', `cannot release the SDM lease of the old master ${previous.sdUUID}`, error);
+      this.options.log.error({ err: error, sdUUID: previous.sdUUID }, 'cannot release the SDM lease of the old master');
     });
   }
 
