@@ -26,7 +26,7 @@ export interface ExecOptions {
   readonly signal?: AbortSignal;
   /** Exit codes that count as success (default: only 0); `any` hands every exit code back to the caller. */
   readonly okExitCodes?: readonly number[] | 'any';
-  /** Also return stdout and stderr interleaved in the order printed, as `all`. */
+  /** Also return stdout and stderr together, chunks in the order they arrived, as `all`. */
   readonly interleave?: boolean;
 }
 
