@@ -8,6 +8,8 @@ export interface RunOptions {
   readonly maxBuffer?: number;
   readonly input?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Exit codes that are an answer, not a failure (default: only 0). */
+  readonly okExitCodes?: readonly number[];
 }
 
 /** What the caller of an operation is told when its command failed in this way. */
@@ -30,6 +32,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       ...(options.input === undefined ? {} : { input: options.input }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.okExitCodes === undefined ? {} : { okExitCodes: options.okExitCodes }),
     });
     return result.stdout;
   } catch (error) {
