@@ -15,16 +15,6 @@ export type ExecFailureKind =
   /** It could not be started for another reason (EACCES, bad cwd, ...). */
   | 'spawn';
 
-export const EXEC_FAILURE_KINDS: readonly ExecFailureKind[] = [
-  'exit',
-  'signal',
-  'timeout',
-  'canceled',
-  'output-limit',
-  'not-found',
-  'spawn',
-];
-
 /** The most of stderr an error message carries: enough to diagnose, never a whole log. */
 const STDERR_IN_MESSAGE = 2000;
 
@@ -62,10 +52,6 @@ export class ExecError extends Error {
   get program(): string {
     return this.argv[0] ?? '';
   }
-}
-
-export function isExecError(value: unknown): value is ExecError {
-  return value instanceof ExecError;
 }
 
 function describe(f: ExecFailure): string {

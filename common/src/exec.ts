@@ -5,10 +5,10 @@
 import { execa } from 'execa';
 import { ExecError, type ExecFailureKind } from './exec-error.js';
 
-export { EXEC_FAILURE_KINDS, ExecError, type ExecFailureKind, isExecError } from './exec-error.js';
+export { ExecError, type ExecFailureKind } from './exec-error.js';
 
 /** Per stream, unless the call asks for another bound. */
-export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** After the timeout's SIGTERM, how long a program gets before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 

@@ -41,7 +41,7 @@ t.test('concurrent writers to one file: every read sees one whole version, no te
   const dir = await tempDir(t);
   const path = join(dir, 'shared');
   const SIZE = 256 * 1024;
-  const versions = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26)).repeat(SIZE) + `#${i}\n`);
+  const versions = Array.from({ length: 40 }, (_, i) => `${String.fromCharCode(65 + (i % 26)).repeat(SIZE)}#${i}\n`);
   await writeFileAtomic(path, versions[0] ?? '');
   let writing = true;
   let reads = 0;

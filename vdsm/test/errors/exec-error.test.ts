@@ -4,10 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { ExecError, exec } from '@vdsm-ts/common/exec';
-import { Logging } from '@vdsm-ts/common/logging';
+import { silentLogging } from '@vdsm-ts/common/logging';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { ERRORS } from '../../src/errors/codes.js';
@@ -114,7 +113,7 @@ t.test('Volume.getQemuImageInfo through the dispatcher answers a storage error c
 
   const api = createApiEndpoint({
     config: defaultConfig(),
-    logging: new Logging({ name: 'test', level: 'fatal' }, new Writable({ write: (_c, _e, cb) => cb() })),
+    logging: silentLogging(),
     storage: service,
   });
   api.setReady(true);
