@@ -1,14 +1,23 @@
-/** The storage layer's entry: the service the API uses, built from the configuration. */
+/** The storage layer's entry: the services the API uses, built from the configuration. */
 
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logger } from '@vdsm-ts/common/logging';
 import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
-import { StorageService } from './storage-service.js';
+import type { StorageServices } from './services.js';
+import { createStorageServices } from './storage-service.js';
 
-export { StorageService } from './storage-service.js';
+export type {
+  StorageConnections,
+  StorageDomains,
+  StoragePools,
+  StorageServices,
+  StorageTasks,
+  StorageVolumes,
+} from './services.js';
+export { createStorageServices } from './storage-service.js';
 
-export function createStorageService(config: Config, supervdsm: SupervdsmClient, log: Logger): StorageService {
-  return new StorageService({
+export function createStorageService(config: Config, supervdsm: SupervdsmClient, log: Logger): StorageServices {
+  return createStorageServices({
     repository: config.irs.repository,
     runDir: config.irs.storage_run_dir,
     mounter: supervdsm.ops,

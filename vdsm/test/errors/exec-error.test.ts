@@ -69,10 +69,10 @@ t.test('Volume.getQemuImageInfo through the dispatcher answers a storage error c
   const service = makeService(t, { repository, runDir: join(dir, 'run'), sanlockRunDir: sanlock.runDir });
   const exported = join(dir, 'export');
   await mkdir(exported);
-  await service.connectStorageServer(4, [{ id: randomUUID(), connection: exported }]);
+  await service.connections.connect(4, [{ id: randomUUID(), connection: exported }]);
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await service.createDomain({
+  await service.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: exported,

@@ -11,7 +11,7 @@ type Tap = { teardown(fn: () => unknown): void };
 import { silentLogger } from '@vdsm-ts/common/logging';
 import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
-import { StorageService } from '../../src/storage/storage-service.js';
+import { createStorageServices, type StorageServices } from '../../src/storage/storage-service.js';
 
 export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,8 +70,8 @@ export const NO_MOUNTS: Mounter = {
 export function makeService(
   t: Tap,
   options: { repository: string; runDir: string; sanlockRunDir: string; mounter?: Mounter; watchdogMs?: number },
-): StorageService {
-  const service = new StorageService({
+): StorageServices {
+  const service = createStorageServices({
     repository: options.repository,
     runDir: options.runDir,
     mounter: options.mounter ?? NO_MOUNTS,

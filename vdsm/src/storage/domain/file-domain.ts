@@ -22,7 +22,7 @@ import {
   SUPPORTED_DOMAIN_VERSIONS,
 } from '../constants.js';
 import { formatMetadata, type MetadataMap, parseMetadata } from '../metadata/domain-metadata.js';
-import type { Sanlock } from '../sanlock/sanlock-cli.js';
+import type { Sanlock } from '../sanlock/sanlock.js';
 import { FileDomainLayout } from './layout.js';
 import { formatXleases } from './xleases.js';
 
