@@ -36,7 +36,7 @@ export interface ImportGraph {
 }
 
 /** The folders of a workspace whose sources count. */
-const SOURCE_DIRS = ['src', 'test', 'bench'];
+const SOURCE_DIRS = ['src', 'test', 'bench', 'fuzz'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'fixtures-data']);
 
 // static imports and re-exports (possibly spanning lines), side-effect imports, dynamic import('...')

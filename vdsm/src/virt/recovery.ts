@@ -17,7 +17,7 @@ import { type DomainDescription, describeDomain } from './domain-xml.js';
 import { VmMetadata } from './metadata.js';
 import { PausedReason, shutoffDown } from './vm/libvirt-events.js';
 import type { SamplerHooks, VmLifecycle } from './vm/lifecycle.js';
-import { downInfo, ExitCode, type InternalStatus, isExitReason } from './vm/status.js';
+import { downInfo, ExitCode, isExitReason } from './vm/status.js';
 import type { Vm } from './vm/vm.js';
 
 const GUESTFS_CHANNEL = 'org.libguestfs.channel.0';
@@ -30,7 +30,7 @@ export interface RecoveryOptions {
   readonly lifecycle: VmLifecycle;
   readonly logger: Logger;
   readonly sampler?: SamplerHooks;
-  readonly makeVm: (description: DomainDescription, metadata: VmMetadata, status: InternalStatus) => Vm;
+  readonly makeVm: (description: DomainDescription, metadata: VmMetadata) => Vm;
 }
 
 export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
@@ -77,8 +77,8 @@ async function recoverOne(
   const exitReason = metadata.getNumber('exitReason');
   const startTime = metadata.getNumber('startTime');
   if (exitReason !== undefined && isExitReason(exitReason)) {
-    const vm = o.makeVm(description, metadata, 'Down');
-    vm.handle = handle;
+    const vm = o.makeVm(description, metadata);
+    vm.bindDomain(handle);
     vm.restoreDown(
       downInfo(
         metadata.getNumber('exitCode') === 1 ? ExitCode.ERROR : ExitCode.NORMAL,
@@ -88,18 +88,20 @@ async function recoverOne(
     );
     return vm;
   }
-  const vm = o.makeVm(description, metadata, 'WaitForLaunch');
-  vm.handle = handle;
+  const vm = o.makeVm(description, metadata);
+  vm.bindDomain(handle);
   switch (state.state) {
     case DomainState.RUNNING:
     case DomainState.BLOCKED:
     case DomainState.SHUTDOWN:
-      vm.recoveredRunning('Up', startTime);
+      vm.recoveredRunning({ kind: 'running' }, startTime);
       break;
     case DomainState.PAUSED:
     case DomainState.PMSUSPENDED:
-      vm.recoveredRunning('Paused', startTime);
-      vm.pauseCode = state.reason === PausedReason.IOERROR ? 'EIO' : 'NOERR';
+      vm.recoveredRunning(
+        { kind: 'paused', pauseCode: state.reason === PausedReason.IOERROR ? 'EIO' : 'NOERR' },
+        startTime,
+      );
       break;
     default: {
       // Died (or was shut down) while vdsmd was away: Down with libvirt's reason, persisted like any Down.
