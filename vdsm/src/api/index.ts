@@ -7,9 +7,9 @@
  * too, and a result that does not fit is answered with an error naming the verb and the field (upstream's strict
  * mode does the same).
  */
-import type { SupervdsmClient } from '../clients/supervdsm/client.js';
-import type { Config } from '../common/config/index.js';
-import type { Logger, Logging } from '../common/logging.js';
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logger, Logging } from '@vdsm-ts/common/logging';
+import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { RawJson } from '../common/raw-json.js';
 import type { MethodEntry } from '../common/rpc-method.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';

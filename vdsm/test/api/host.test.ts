@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
-import { defaultConfig } from '../../src/common/config/index.js';
-import { Logging } from '../../src/common/logging.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 

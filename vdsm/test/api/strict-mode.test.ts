@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
+import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
 import type { BoundHandler } from '../../src/api/handler.js';
 import { buildMethodTable } from '../../src/api/index.js';
-import { Logging } from '../../src/common/logging.js';
 import { RawJson } from '../../src/common/raw-json.js';
 import type { RequestContext } from '../../src/common/rpc-method.js';
 import { Dispatcher } from '../../src/rpc/jsonrpc/dispatcher.js';

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
 import { VERBS } from '../../src/api/schema/index.js';
 import type { SchemaFile, VerbSchema } from '../../src/api/schema/types.js';
 import { compileParams, ParamsError, SchemaCompiler } from '../../src/api/validate.js';
-import { defaultConfig } from '../../src/common/config/index.js';
-import { Logging } from '../../src/common/logging.js';
 import type { RequestContext } from '../../src/common/rpc-method.js';
 import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
 
