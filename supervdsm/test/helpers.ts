@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
 import { execa, execaNode, type ResultPromise } from 'execa';
 
@@ -26,15 +27,6 @@ export interface Daemon {
   readonly stderr: () => string;
   /** SIGTERM and wait; returns the exit code. */
   stop(): Promise<number | undefined>;
-}
-
-/** Waits until `check` holds, polling every 20 ms, up to a deadline. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 export async function writeConf(
@@ -83,7 +75,7 @@ export async function spawnDaemon(
   void child.then(() => {
     exited = true;
   });
-  await until(() => err.includes('"listening on') || exited, 'supervdsmd to listen');
+  await waitUntil(() => err.includes('"listening on') || exited, { timeoutMs: 10_000, what: 'supervdsmd to listen' });
   if (exited) throw new Error(`supervdsmd exited: ${err}`);
   return {
     ...d,

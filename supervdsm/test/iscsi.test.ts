@@ -1,9 +1,10 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { clientFor, sh, startDaemon, tempDir, until } from './helpers.js';
+import { clientFor, sh, startDaemon, tempDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -20,13 +21,13 @@ t.test('iSCSI against a userspace target (tgtd on loopback): discovery and LUN i
   });
   t.teardown(() => tgtd.kill('SIGKILL'));
   const tgtadm = (...args: string[]): Promise<string> => sh(['tgtadm', '-C', control, '--lld', 'iscsi', ...args]);
-  await until(
+  await waitUntil(
     () =>
       tgtadm('--mode', 'target', '--op', 'show').then(
         () => true,
         () => false,
       ),
-    'tgtd to answer',
+    { timeoutMs: 10_000, what: 'tgtd to answer' },
   );
 
   const iqn = 'iqn.2026-11.org.vdsm-ts:storage.one';

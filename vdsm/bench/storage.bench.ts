@@ -8,11 +8,13 @@
 //   processes; /proc/self/stat utime+stime+cutime+cstime) and storage reads (/proc/self/io read_bytes, which also
 //   counts reaped children) per check, against the same number of bare `dd iflag=direct` reads of the same
 //   metadata files.
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import { createApiEndpoint } from '../src/api/index.js';
 import { defaultConfig } from '../src/common/config/index.js';
@@ -22,7 +24,7 @@ import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
 import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
 import type { StorageService } from '../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
+import { diskDir, makeService, startSanlock } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
 const MONITORED_DOMAINS = 20;
@@ -77,7 +79,7 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
   const monitor = new DomainMonitor({ finder, sanlock: storage.sanlock, intervalMs: 100 });
   let before = await usage();
   for (const d of domains) monitor.start(d.sdUUID, null);
-  await until(() => finder.lookups >= checks, 'the monitor checks', 120_000);
+  await waitUntil(() => finder.lookups >= checks, { timeoutMs: 120_000, what: 'the monitor checks' });
   await monitor.stopAll();
   const counted = finder.lookups;
   await new Promise((r) => setTimeout(r, 300)); // the checks in flight finish

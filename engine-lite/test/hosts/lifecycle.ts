@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import type { Test } from 'tap';
 import { writeVdsmPki } from '../../src/pki/ca.js';
 import { type EngineOptions, type RunningEngine, startEngine } from '../../src/runtime.js';

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { Connection, type ConnectionClosedEvent } from '../../src/libvirt/index.js';
-import { waitFor } from './helpers.js';
 
 const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
 
@@ -38,7 +38,7 @@ t.test('connection-closed notification when the daemon side goes away', async (t
   c.onClose((e) => closed.push(e));
 
   for (const s of sockets) s.destroy();
-  const event = await waitFor(() => closed[0], 'the closed notification');
+  const event = await waitUntil(() => closed[0], { timeoutMs: 10_000, what: 'the closed notification' });
   t.same(event, { type: 'closed', reason: 1 /* VIR_CONNECT_CLOSE_REASON_EOF */ });
   t.equal(c.isAlive(), false);
   await t.rejects(c.getHostname(), { name: 'LibvirtError' });

@@ -1,9 +1,11 @@
 // Shared set-up for the storage tests: directories on the real disk (sanlock needs O_DIRECT), private sanlock
 // daemons, loop-mounted ext4 file systems and supervdsmd on a private socket.
+
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 
 type Tap = { teardown(fn: () => unknown): void };
@@ -11,14 +13,6 @@ type Tap = { teardown(fn: () => unknown): void };
 import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
 import { StorageService } from '../../src/storage/storage-service.js';
-
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A directory on the real disk (not tmpfs): lease files need O_DIRECT. */
 export async function diskDir(t: Tap, prefix: string): Promise<string> {
@@ -39,11 +33,10 @@ export async function startSanlock(t: Tap, dir: string): Promise<SanlockDaemon> 
   await mkdir(runDir, { recursive: true });
   const env = { SANLOCK_PRIVILEGED: '0', SANLOCK_RUN_DIR: runDir };
   await execa('sanlock', ['daemon', '-w', '0', '-U', 'root', '-G', 'root'], { env, timeout: 10_000, stdin: 'ignore' });
-  await until(
-    () => existsSync(join(runDir, 'sanlock.pid')) && existsSync(join(runDir, 'sanlock.sock')),
-    'the sanlock socket',
-    10_000,
-  );
+  await waitUntil(() => existsSync(join(runDir, 'sanlock.pid')) && existsSync(join(runDir, 'sanlock.sock')), {
+    timeoutMs: 10_000,
+    what: 'the sanlock socket',
+  });
   const pid = Number((await readFile(join(runDir, 'sanlock.pid'), 'utf8')).trim());
   const alive = () => {
     try {
@@ -55,7 +48,7 @@ export async function startSanlock(t: Tap, dir: string): Promise<SanlockDaemon> 
   };
   t.teardown(async () => {
     await execa('sanlock', ['client', 'shutdown', '-f', '1'], { env, reject: false, timeout: 30_000 });
-    await until(() => !alive(), 'sanlock to exit', 30_000).catch(() => {});
+    await waitUntil(() => !alive(), { timeoutMs: 30_000, what: 'sanlock to exit' }).catch(() => {});
   });
   return { runDir };
 }
@@ -121,7 +114,7 @@ export async function startSupervdsmd(t: Tap, dir: string, repository: string): 
     child.kill('SIGTERM');
     await child;
   });
-  await until(() => existsSync(socket), 'supervdsmd to listen', 20_000);
+  await waitUntil(() => existsSync(socket), { timeoutMs: 20_000, what: 'supervdsmd to listen' });
   const client = new SupervdsmClient({ socketPath: socket, connectTimeoutMs: 5000 });
   t.teardown(() => client.close());
   return client;

@@ -1,14 +1,16 @@
 // Two vdsmd-like hosts (each its own storage service and sanlock daemon, host ids 1 and 2) share one LOCALFS
 // domain: pool creation and connection, one SPM at a time through the SDM lease, SPM hand-over, and the SPM role
 // dropped at once when sanlock revokes the lease.
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { StorageService } from '../../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock, until } from './helpers.js';
+import { diskDir, makeService, startSanlock } from './helpers.js';
 
 async function host(t: { teardown(fn: () => unknown): void }, dir: string, name: string) {
   const root = join(dir, name);
@@ -138,7 +140,10 @@ t.test('one SPM at a time over shared storage', async (t) => {
   const saved = join(dir, 'host2-delta-lease');
   await execa('dd', [`if=${ids}`, `of=${saved}`, 'bs=512', 'count=1', 'skip=1', 'iflag=direct']);
   await execa('dd', ['if=/dev/zero', `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
-  await until(async () => (await b.service.spmStatus(spUUID)).spmStatus !== 'SPM', 'b to drop the SPM role', 30_000);
+  await waitUntil(async () => (await b.service.spmStatus(spUUID)).spmStatus !== 'SPM', {
+    timeoutMs: 30_000,
+    what: 'b to drop the SPM role',
+  });
   t.pass('b dropped the SPM role');
   // the storage comes back: b's last delta lease is readable again (no longer renewed, so b's host id ages out)
   await execa('dd', [`if=${saved}`, `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
@@ -160,7 +165,10 @@ t.test('one SPM at a time over shared storage', async (t) => {
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
     env: { SANLOCK_RUN_DIR: a.sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
   });
-  await until(async () => (await a.service.spmStatus(spUUID)).spmStatus !== 'SPM', 'the watchdog to notice', 20_000);
+  await waitUntil(async () => (await a.service.spmStatus(spUUID)).spmStatus !== 'SPM', {
+    timeoutMs: 20_000,
+    what: 'the watchdog to notice',
+  });
   t.pass('a dropped the SPM role when its lease vanished');
   mark('watchdog');
 

@@ -1,6 +1,9 @@
 // The guest agents wired into the VM layer on libvirt's test:///default: the oVirt agent's channel over a real UNIX
 // socket (the test plays QEMU's end and the agent), and the qemu-guest-agent poller's life with the VM. No mocks.
+
 import { join } from 'node:path';
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from '../../src/virt/guest-agents.js';
 import { GuestAgentChannel, QemuGuestAgentPoller } from '../../src/virt/guestagent/index.js';
@@ -9,7 +12,7 @@ import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { guestPart, mergeSampledAndGuest } from '../../src/virt/vm/stats.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
 import { ChannelPeer, tempDir } from './guestagent/helpers.js';
-import { engineDomainXml, silentLogger, uuidOf, waitFor } from './helpers.js';
+import { engineVmXml, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
@@ -53,11 +56,11 @@ t.test('the negotiated guest agent API version is kept in the metadata and survi
   const { hypervisor, make } = await setup(t);
   const dir = await tempDir(t);
   const peer = await ChannelPeer.listen(t, join(dir, 'ga.sock'));
-  const xml = engineDomainXml({ name: 'ga-api', channel: peer.path });
+  const xml = engineVmXml({ name: 'ga-api', channel: peer.path });
   const id = uuidOf(xml);
   const first = await make();
   await first.create(id, { xml });
-  await waitFor(() => first.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => first.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   await peer.waitAccepted(1);
   await peer.waitLine('refresh');
   peer.write(heartbeat(3));
@@ -115,23 +118,23 @@ t.test('the qemu-guest-agent poller runs while a VM with its channel is up and s
   const { make } = await setup(t);
   const manager = await make();
   const dir = await tempDir(t);
-  const withQga = withQgaChannel(engineDomainXml({ name: 'qga-a' }), join(dir, 'qga-a.sock'));
-  const alsoQga = withQgaChannel(engineDomainXml({ name: 'qga-b' }), join(dir, 'qga-b.sock'));
-  const without = engineDomainXml({ name: 'qga-none' });
+  const withQga = withQgaChannel(engineVmXml({ name: 'qga-a' }), join(dir, 'qga-a.sock'));
+  const alsoQga = withQgaChannel(engineVmXml({ name: 'qga-b' }), join(dir, 'qga-b.sock'));
+  const without = engineVmXml({ name: 'qga-none' });
   for (const xml of [withQga, alsoQga, without]) await manager.create(uuidOf(xml), { xml });
   for (const xml of [withQga, alsoQga, without]) {
-    await waitFor(() => manager.get(uuidOf(xml)).internalStatus === 'Up', 'Up');
+    await waitUntil(() => manager.get(uuidOf(xml)).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   }
 
   const a = manager.get(uuidOf(withQga));
   // Up is set before the live XML is read and the agents start.
-  const pollerA = await waitFor(() => a.qga, 'the poller', 5000);
+  const pollerA = await waitUntil(() => a.qga, { timeoutMs: 5000, what: 'the poller' });
   t.ok(pollerA instanceof QemuGuestAgentPoller, 'a poller for the VM with org.qemu.guest_agent.0');
   t.ok((pollerA as QemuGuestAgentPoller).polling, 'polling');
   const plain = manager.get(uuidOf(without));
   // The live XML (it carries the running domain's id) is read before the agents start; it may have been read already.
   const isLive = () => /<domain\b[^>]*\sid=/.test(plain.description.xml);
-  await waitFor(isLive, 'the live XML read (agents start right after)', 5000);
+  await waitUntil(isLive, { timeoutMs: 5000, what: 'the live XML read (agents start right after)' });
   await new Promise((r) => setImmediate(r));
   t.equal(plain.qga, undefined, 'none without the channel');
   t.match(manager.stats(a.id), { vmId: a.id, status: /Up|Powering up/ }, 'getStats with a (failing) poller');
@@ -146,10 +149,10 @@ t.test('the qemu-guest-agent poller runs while a VM with its channel is up and s
   t.notOk((pollerA as QemuGuestAgentPoller).polling, 'stopped by VM.destroy');
 
   const b = manager.get(uuidOf(alsoQga));
-  const pollerB = (await waitFor(() => b.qga, 'the poller', 5000)) as QemuGuestAgentPoller;
+  const pollerB = (await waitUntil(() => b.qga, { timeoutMs: 5000, what: 'the poller' })) as QemuGuestAgentPoller;
   t.ok(pollerB.polling);
   manager.shutdown(b.id, { reboot: false, force: false, timeout: 2 });
-  await waitFor(() => b.isDown(), 'Down after VM.shutdown');
+  await waitUntil(() => b.isDown(), { timeoutMs: 10_000, what: 'Down after VM.shutdown' });
   t.notOk(pollerB.polling, 'stopped when the VM went Down');
   t.equal(b.qga, undefined);
   await manager.destroy(b.id, 0);

@@ -1,5 +1,6 @@
 // HypervisorConnection against the real libvirtd through a Unix-socket relay we control: cutting the relay is
 // libvirtd going away; the connection must come back by itself with its event subscriptions.
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,9 +8,10 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
-import { silentLogger, waitFor } from './helpers.js';
+import { silentLogger } from './helpers.js';
 
 const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
 
@@ -53,7 +55,7 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   const cut = sockets;
   sockets = [];
   for (const s of cut) s.destroy();
-  await waitFor(() => reconnects === 1, 'the reconnection');
+  await waitUntil(() => reconnects === 1, { timeoutMs: 10_000, what: 'the reconnection' });
   t.equal(closes, 1, 'close listeners were told');
   t.ok(hv.isAlive(), 'alive again');
   t.type(await hv.getHostname(), 'string', 'calls work on the new connection');
@@ -65,11 +67,14 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   );
   t.teardown(() => domain.destroy().catch(() => undefined));
   const uuid = domain.uuid;
-  await waitFor(
-    () => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STARTED),
-    'STARTED through the re-registered subscription',
-  );
+  await waitUntil(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STARTED), {
+    timeoutMs: 10_000,
+    what: 'STARTED through the re-registered subscription',
+  });
   await domain.destroy();
-  await waitFor(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STOPPED), 'STOPPED');
+  await waitUntil(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STOPPED), {
+    timeoutMs: 10_000,
+    what: 'STOPPED',
+  });
   t.pass('events keep flowing after the reconnection');
 });

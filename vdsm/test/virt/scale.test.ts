@@ -1,7 +1,8 @@
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-import { startVdsmdProcess } from '../../src/testing/vdsmd-process.js';
-import { engineDomainXml, uuidOf } from './helpers.js';
+import { engineVmXml } from './helpers.js';
 
 const VMS = 500;
 const CONCURRENCY = 32;
@@ -39,7 +40,7 @@ t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
     if (id !== undefined && (params[id] as { status?: string } | undefined)?.status === 'Down') downEvents.add(id);
   });
 
-  const xmls = Array.from({ length: VMS }, (_, i) => engineDomainXml({ name: `scale-${i}`, macs: [] }));
+  const xmls = Array.from({ length: VMS }, (_, i) => engineVmXml({ name: `scale-${i}`, macs: [] }));
   const ids = xmls.map(uuidOf);
   let begun = performance.now();
   await inBatches(xmls, (xml) => client.call('VM.create', { vmID: uuidOf(xml), vmParams: { xml } }));
