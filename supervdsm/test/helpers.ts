@@ -1,91 +1,42 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { waitUntil } from '@vdsm-ts/testing/wait-until';
+import { type DaemonProcess, runSupervdsmd, writeSupervdsmdConfig } from '@vdsm-ts/testing/supervdsmd-process';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
-import { execa, execaNode, type ResultPromise } from 'execa';
-
-export const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));
+import { execa } from 'execa';
 
 type Tap = { teardown(fn: () => unknown): void };
 
-/** A temp dir others can traverse (the socket's mode, not the dir's, must decide who gets in). */
-export async function tempDir(t: Tap, prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  await chmod(dir, 0o755);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export interface Daemon {
+export interface Daemon extends DaemonProcess {
   readonly dir: string;
   readonly socket: string;
   readonly repository: string;
-  readonly conf: string;
-  readonly child: ResultPromise;
-  readonly stderr: () => string;
-  /** SIGTERM and wait; returns the exit code. */
-  stop(): Promise<number | undefined>;
+  readonly configFile: string;
 }
 
-export async function writeConf(
-  dir: string,
-  extra = '',
-): Promise<{ conf: string; socket: string; repository: string }> {
-  const socket = join(dir, 'run', 'svdsm.sock');
-  const repository = join(dir, 'repo');
-  await mkdir(repository, { recursive: true });
-  const conf = join(dir, 'vdsm.conf');
-  await writeFile(
-    conf,
-    `[irs]\nrepository = ${repository}\n\n[supervdsm]\nsocket = ${socket}\nnetconf_dir = ${join(dir, 'netconf')}\n${extra}`,
-  );
-  return { conf, socket, repository };
-}
-
-/** Runs the real supervdsmd on a private socket and repository; waits until it listens. */
+/** The real supervdsmd on a private socket and repository (in a 0755 temp dir unless `dir`); killed at teardown. */
 export async function startDaemon(
   t: Tap,
   options: { dir?: string; args?: string[]; env?: Record<string, string> } = {},
 ): Promise<Daemon> {
-  const dir = options.dir ?? (await tempDir(t, 'svdsm-'));
-  const { conf, socket, repository } = await writeConf(dir);
-  return spawnDaemon(t, { dir, conf, socket, repository, args: options.args ?? [], env: options.env ?? {} });
+  const dir = options.dir ?? (await tempDir(t, 'svdsm-', { mode: 0o755 }));
+  const files = await writeSupervdsmdConfig(dir);
+  return spawnDaemon(t, { dir, ...files, args: options.args ?? [], env: options.env ?? {} });
 }
 
+/** supervdsmd again on the files of an earlier one (a restart), or on a config of the test's own. */
 export async function spawnDaemon(
   t: Tap,
-  d: { dir: string; conf: string; socket: string; repository: string; args: string[]; env?: Record<string, string> },
+  d: {
+    dir: string;
+    configFile: string;
+    socket: string;
+    repository: string;
+    args: readonly string[];
+    env?: Record<string, string>;
+  },
 ): Promise<Daemon> {
-  const child = execaNode(SUPERVDSMD, ['--config', d.conf, ...d.args], {
-    nodeOptions: [],
-    env: d.env ?? {},
-    reject: false,
-    buffer: false,
-    stdout: 'ignore',
-    timeout: 300_000,
-  });
-  t.teardown(() => child.kill('SIGKILL'));
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  let exited = false;
-  void child.then(() => {
-    exited = true;
-  });
-  await waitUntil(() => err.includes('"listening on') || exited, { timeoutMs: 10_000, what: 'supervdsmd to listen' });
-  if (exited) throw new Error(`supervdsmd exited: ${err}`);
-  return {
-    ...d,
-    child,
-    stderr: () => err,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return (await child).exitCode;
-    },
-  };
+  const daemon = await runSupervdsmd({ configFile: d.configFile, args: d.args, env: d.env ?? {} });
+  t.teardown(() => daemon.kill());
+  return { ...daemon, dir: d.dir, configFile: d.configFile, socket: d.socket, repository: d.repository };
 }
 
 export function clientFor(t: Tap, socketPath: string, connectTimeoutMs = 5000): SupervdsmClient {

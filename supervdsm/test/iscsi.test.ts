@@ -1,15 +1,16 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { clientFor, sh, startDaemon, tempDir } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
 t.test('iSCSI against a userspace target (tgtd on loopback): discovery and LUN inquiry', async (t) => {
-  const dir = await tempDir(t, 'svdsm-iscsi-');
+  const dir = await tempDir(t, 'svdsm-iscsi-', { mode: 0o755 });
   const port = await freePort();
   // tgtd's control socket is /var/run/tgtd/socket.<N>: a number of our own keeps other tgtds out of the way.
   const control = String(100 + (process.pid % 30000));

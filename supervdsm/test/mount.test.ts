@@ -1,10 +1,11 @@
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loopDevice, tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
-import { clientFor, sh, startDaemon, tempDir } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 t.test('mounts under the repository: bind (rw and ro) and an ext4 loop image', async (t) => {
-  const dir = await tempDir(t, 'svdsm-mnt-');
+  const dir = await tempDir(t, 'svdsm-mnt-', { mode: 0o755 });
   const d = await startDaemon(t);
   const ops = clientFor(t, d.socket).ops;
   const targets: string[] = [];
@@ -51,10 +52,8 @@ t.test('mounts under the repository: bind (rw and ro) and an ext4 loop image', a
 
   // A POSIX FS domain: any vfs type, here an ext4 image on a loop device.
   const image = join(dir, 'fs.img');
-  await sh(['truncate', '-s', '32M', image]);
-  await sh(['mkfs.ext4', '-q', '-F', image]);
-  const dev = (await sh(['losetup', '--show', '-f', image])).trim();
-  t.teardown(() => sh(['losetup', '-d', dev]).catch(() => {}));
+  const dev = await loopDevice(t, image, 32);
+  await sh(['mkfs.ext4', '-q', '-F', dev]);
   // Mounted outside the repository already: a second mount under it would expose that filesystem to setOwnership.
   const outside = join(dir, 'outside');
   await mkdir(outside);
@@ -85,7 +84,7 @@ t.test('mounts under the repository: bind (rw and ro) and an ext4 loop image', a
 });
 
 t.test('symlinks cannot lead a mount or a chown out of the repository', async (t) => {
-  const dir = await tempDir(t, 'svdsm-esc-');
+  const dir = await tempDir(t, 'svdsm-esc-', { mode: 0o755 });
   const d = await startDaemon(t);
   const ops = clientFor(t, d.socket).ops;
   const outside = join(dir, 'outside');

@@ -2,15 +2,14 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { tempNetns } from '@vdsm-ts/testing/netns';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
 import t from 'tap';
-import { clientFor, sh, startDaemon } from './helpers.js';
+import { clientFor, startDaemon } from './helpers.js';
 
 t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a network namespace', async (t) => {
-  const netns = `svdsm-${process.pid}`;
-  await sh(['ip', 'netns', 'add', netns]);
-  t.teardown(() => sh(['ip', 'netns', 'del', netns]).catch(() => {}));
+  const netns = await tempNetns(t, 'svdsm');
   const d = await startDaemon(t);
   const net = clientFor(t, d.socket).ops;
   const link = async (name: string) => (await net.netLinks({ netns })).find((l) => l.name === name);
@@ -95,14 +94,12 @@ t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a
 });
 
 t.test('a change runs to the end and is audited even when the caller hangs up at once', async (t) => {
-  const netns = `svdsm-hup-${process.pid}`;
-  await sh(['ip', 'netns', 'add', netns]);
-  t.teardown(() => sh(['ip', 'netns', 'del', netns]).catch(() => {}));
+  const netns = await tempNetns(t, 'svdsm-hup');
   const d = await startDaemon(t);
   const socket = connect(d.socket);
   await once(socket, 'connect');
   socket.end(encodeFrame({ v: PROTOCOL_VERSION, id: 1, op: 'netAddBridge', params: { netns, name: 'hup0' } }));
-  await waitUntil(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.stderr()), {
+  await waitUntil(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.log()), {
     timeoutMs: 10_000,
     what: 'the audit line',
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type DaemonExit, type DaemonProcess, spawnDaemon } from './daemon-process.js';
 import { type ConfigSections, mergeSections, renderConfig } from './vdsm-conf.js';
 
-export type { DaemonExit } from './daemon-process.js';
+export type { DaemonExit, DaemonProcess } from './daemon-process.js';
 
 export const SUPERVDSMD_BIN = fileURLToPath(import.meta.resolve('@vdsm-ts/supervdsm/bin/supervdsmd'));
 
@@ -60,7 +60,7 @@ export async function writeSupervdsmdConfig(
   const socket = join(dir, 'run', 'svdsm.sock');
   const repository = options.repository ?? join(dir, 'repo');
   await mkdir(repository, { recursive: true });
-  const configFile = join(dir, 'vdsm.conf');
+  const configFile = join(dir, 'supervdsm.conf');
   const sections = mergeSections(
     { irs: { repository }, supervdsm: { socket, netconf_dir: join(dir, 'netconf') } },
     options.config ?? {},

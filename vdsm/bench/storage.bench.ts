@@ -14,6 +14,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import { createApiEndpoint } from '../src/api/index.js';
@@ -24,7 +25,7 @@ import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
 import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
 import type { StorageService } from '../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock } from '../test/storage/helpers.js';
+import { makeService, startSanlock } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
 const MONITORED_DOMAINS = 20;

@@ -5,9 +5,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
@@ -19,12 +18,6 @@ export type Message = { __name__: string } & Record<string, unknown>;
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-export async function tempDir(t: Teardown, prefix = 'ga-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** vdsmd's side of one agent channel: accepts the agent, records every line it sends. */

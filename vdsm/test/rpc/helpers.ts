@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -184,10 +182,4 @@ export async function makeDevPki(dir: string): Promise<{
     clientKey: join(dir, 'keys/clientkey.pem'),
     clientCert: join(dir, 'certs/clientcert.pem'),
   };
-}
-
-export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix = 'vdsm-rpc-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient, VdsmConnectionError } from '../../src/client/index.js';
 import { startRpcServer } from '../../src/rpc/server/index.js';
-import { makeDevPki, quietLogging, TrivialEndpoint, tempDir, testConfig } from './helpers.js';
+import { makeDevPki, quietLogging, TrivialEndpoint, testConfig } from './helpers.js';
 
 const dir = await tempDir(t, 'vdsm-tls-');
 const pki = await makeDevPki(dir);

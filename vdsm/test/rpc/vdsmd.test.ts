@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execaNode } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-import { tempDir } from './helpers.js';
 
 const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
 

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { diskDir, makeService, startSanlock, startSupervdsmd } from './helpers.js';
+import { makeService, startSanlock, startSupervdsmd } from './helpers.js';
 
 const gluster = (args: readonly string[]) =>
   execa('gluster', ['--mode=script', ...args], { timeout: 60_000, reject: false, stdin: 'ignore' });

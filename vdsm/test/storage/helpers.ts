@@ -2,26 +2,17 @@
 // daemons, loop-mounted ext4 file systems and supervdsmd on a private socket.
 
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 
 type Tap = { teardown(fn: () => unknown): void };
 
+import { startSupervdsmdProcess } from '@vdsm-ts/testing/supervdsmd-process';
 import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
 import { StorageService } from '../../src/storage/storage-service.js';
-
-/** A directory on the real disk (not tmpfs): lease files need O_DIRECT. */
-export async function diskDir(t: Tap, prefix: string): Promise<string> {
-  await mkdir('/var/tmp', { recursive: true });
-  const dir = await mkdtemp(join('/var/tmp', `vdsm-ts-${prefix}-`));
-  await chmod(dir, 0o755);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export interface SanlockDaemon {
   readonly runDir: string;
@@ -77,45 +68,11 @@ export function makeService(
   return service;
 }
 
-/** A small ext4 file system in a loop-mounted image file; unmounted at teardown. */
-export async function loopExt4(
-  t: Tap,
-  dir: string,
-  name: string,
-  sizeMiB: number,
-): Promise<{ image: string; mountPoint: string }> {
-  const image = join(dir, `${name}.img`);
-  const mountPoint = join(dir, name);
-  await execa('truncate', ['-s', `${sizeMiB}M`, image]);
-  await execa('mkfs.ext4', ['-q', '-F', '-m', '0', image], { timeout: 60_000 });
-  await mkdir(mountPoint, { recursive: true });
-  await execa('mount', ['-o', 'loop', image, mountPoint], { timeout: 60_000 });
-  t.teardown(() => execa('umount', ['-l', mountPoint], { reject: false }));
-  return { image, mountPoint };
-}
-
-export const SUPERVDSMD = fileURLToPath(new URL('../../../../supervdsm/dist/src/bin/supervdsmd.js', import.meta.url));
-
 /** The real supervdsmd on a private socket, with `repository` as its [irs] repository. */
 export async function startSupervdsmd(t: Tap, dir: string, repository: string): Promise<SupervdsmClient> {
-  const socket = join(dir, 'svdsm.sock');
-  const conf = join(dir, 'supervdsm.conf');
-  await writeFile(
-    conf,
-    `[irs]\nrepository = ${repository}\n\n[supervdsm]\nsocket = ${socket}\nnetconf_dir = ${join(dir, 'netconf')}\n`,
-  );
-  const child = execa('node', [SUPERVDSMD, '--config', conf], {
-    reject: false,
-    stdin: 'ignore',
-    buffer: false,
-    env: { NOTIFY_SOCKET: '' },
-  });
-  t.teardown(async () => {
-    child.kill('SIGTERM');
-    await child;
-  });
-  await waitUntil(() => existsSync(socket), { timeoutMs: 20_000, what: 'supervdsmd to listen' });
-  const client = new SupervdsmClient({ socketPath: socket, connectTimeoutMs: 5000 });
+  const supervdsmd = await startSupervdsmdProcess({ dir, repository });
+  t.teardown(() => supervdsmd.stop());
+  const client = new SupervdsmClient({ socketPath: supervdsmd.socket, connectTimeoutMs: 5000 });
   t.teardown(() => client.close());
   return client;
 }

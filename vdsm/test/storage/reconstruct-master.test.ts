@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readlink, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { execa } from 'execa';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
@@ -12,7 +13,7 @@ import { defaultConfig } from '../../src/common/config/index.js';
 import { Logging } from '../../src/common/logging.js';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { factSheetRead } from './fact-sheet.js';
-import { diskDir, makeService, startSanlock } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 async function code(p: Promise<unknown>): Promise<number | string> {
   try {

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { StorageService } from '../../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 async function host(t: { teardown(fn: () => unknown): void }, dir: string, name: string) {
   const root = join(dir, name);

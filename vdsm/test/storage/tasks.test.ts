@@ -4,11 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { TaskManager } from '../../src/storage/task/task-manager.js';
-import { diskDir, makeService, startSanlock } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 const BLANK = '00000000-0000-0000-0000-000000000000';
 

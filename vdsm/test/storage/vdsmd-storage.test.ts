@@ -5,12 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { startVdsmdProcess, type VdsmdProcess, type VdsmdProcessOptions } from '@vdsm-ts/testing/vdsmd-process';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
-import { diskDir, startSanlock } from './helpers.js';
+import { startSanlock } from './helpers.js';
 
 const BLANK = '00000000-0000-0000-0000-000000000000';
 

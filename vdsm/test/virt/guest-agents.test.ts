@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from '../../src/virt/guest-agents.js';
@@ -11,7 +12,7 @@ import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { guestPart, mergeSampledAndGuest } from '../../src/virt/vm/stats.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { ChannelPeer, tempDir } from './guestagent/helpers.js';
+import { ChannelPeer } from './guestagent/helpers.js';
 import { engineVmXml, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
@@ -54,7 +55,7 @@ function withQgaChannel(xml: string, path: string): string {
 
 t.test('the negotiated guest agent API version is kept in the metadata and survives a vdsmd restart', async (t) => {
   const { hypervisor, make } = await setup(t);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'ga.sock'));
   const xml = engineVmXml({ name: 'ga-api', channel: peer.path });
   const id = uuidOf(xml);
@@ -117,7 +118,7 @@ t.test('stats: balloon memoryStats win over the agent, agent memUsage unless "0"
 t.test('the qemu-guest-agent poller runs while a VM with its channel is up and stops with it', async (t) => {
   const { make } = await setup(t);
   const manager = await make();
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const withQga = withQgaChannel(engineVmXml({ name: 'qga-a' }), join(dir, 'qga-a.sock'));
   const alsoQga = withQgaChannel(engineVmXml({ name: 'qga-b' }), join(dir, 'qga-b.sock'));
   const without = engineVmXml({ name: 'qga-none' });

@@ -5,10 +5,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { GuestAgentChannel, type GuestAgentChannelOptions } from '../../../src/virt/guestagent/index.js';
-import { ChannelPeer, capturedLogging, tempDir } from './helpers.js';
+import { ChannelPeer, capturedLogging } from './helpers.js';
 
 const TRANSCRIPT = readFileSync(
   new URL('../../../../test/virt/guestagent/transcripts/linux-agent-v3.jsonl', import.meta.url),
@@ -42,7 +43,7 @@ function channel(
 }
 
 t.test('connects, advertises API 3, negotiates, and reports the recorded agent', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, `${VM_ID}.ovirt-guest-agent.0`));
   const { ch } = channel(t, peer.path, { memSizeMiB: 1024 });
   const versions: number[] = [];
@@ -71,7 +72,7 @@ t.test('connects, advertises API 3, negotiates, and reports the recorded agent',
 });
 
 t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'mem.sock'));
   const { ch } = channel(t, peer.path, { memSizeMiB: 1024, timing: { heartbeatTimeoutMs: 300 } });
   ch.start();
@@ -95,7 +96,7 @@ t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop
 });
 
 t.test('a stored API version: the first heartbeat (0) resets it, the next one (3) is announced again', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'ver.sock'));
   const { ch } = channel(t, peer.path, { apiVersion: 3 });
   const versions: number[] = [];
@@ -115,7 +116,7 @@ t.test('a stored API version: the first heartbeat (0) resets it, the next one (3
 });
 
 t.test('hostile agent output is counted and logged; the channel stays up and keeps working', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'hostile.sock'));
   const { ch, logs } = channel(t, peer.path, { timing: { maxLineBytes: 64 * 1024 } });
   ch.start();
@@ -172,7 +173,7 @@ t.test('hostile agent output is counted and logged; the channel stays up and kee
 });
 
 t.test('the peer vanishing mid-line: the half line is forgotten, the channel reconnects and refreshes', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'vanish.sock'));
   const { ch } = channel(t, peer.path);
   const reasons: string[] = [];
@@ -202,7 +203,7 @@ t.test('the peer vanishing mid-line: the half line is forgotten, the channel rec
 });
 
 t.test('starts before QEMU exists, connects when it appears, reconnects after QEMU goes away', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const path = join(dir, 'late.sock');
   const { ch } = channel(t, path);
   ch.start();
@@ -231,7 +232,7 @@ t.test('starts before QEMU exists, connects when it appears, reconnects after QE
 });
 
 t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent to an unresponsive agent', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'cmd.sock'));
   const { ch } = channel(t, peer.path, { timing: { responsiveMs: 500 } });
   ch.start();
@@ -281,7 +282,7 @@ t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent t
 });
 
 t.test('a responsive agent whose socket is gone: shutdown reports false', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'gone.sock'));
   const { ch } = channel(t, peer.path, { timing: { retryInitialMs: 5_000, retryMaxMs: 5_000 } });
   ch.start();
@@ -295,7 +296,7 @@ t.test('a responsive agent whose socket is gone: shutdown reports false', async 
 });
 
 t.test('lifecycle events: API 3 only; before_* waits for the completion, after_* is sent as is', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'life.sock'));
   const { ch } = channel(t, peer.path);
   ch.start();

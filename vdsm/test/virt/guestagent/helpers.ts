@@ -5,9 +5,7 @@
  */
 
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
@@ -15,12 +13,6 @@ import { Logging } from '../../../src/common/logging.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-export async function tempDir(t: Teardown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-ga-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** A Logging whose lines are kept for assertions. */

@@ -9,10 +9,11 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { GuestAgentChannel } from '../../../src/virt/guestagent/index.js';
-import { ChannelRelay, capturedLogging, tempDir } from './helpers.js';
+import { ChannelRelay, capturedLogging } from './helpers.js';
 
 const AGENT = fileURLToPath(import.meta.resolve('@vdsm-ts/guest-agent/bin/ovirt-guest-agent'));
 
@@ -39,7 +40,7 @@ function startAgent(device: string, powerProgram: string, hooksDir: string): Chi
 }
 
 t.test('the real agent through a QEMU-like relay', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const relay = await ChannelRelay.listen(t, dir);
   const calls = join(dir, 'power.calls');
   const power = join(dir, 'power');
