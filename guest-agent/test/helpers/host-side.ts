@@ -99,7 +99,7 @@ export class HostSide extends EventEmitter {
   }
 
   waitConnected(ms?: number): Promise<true> {
-    return waitUntil(() => (this.connected ? true : undefined), {
+    return waitUntil(() => this.connected, {
       timeoutMs: ms ?? 20_000,
       what: 'the agent to connect',
       wakeOn: { emitter: this, events: ['connect'] },

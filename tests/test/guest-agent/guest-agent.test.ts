@@ -184,7 +184,7 @@ async function realGuestTests(t: Test): Promise<void> {
 
     // Memory: the next heartbeat against the guest's own /proc/meminfo printed at about the same time.
     const beats = channel.counters.messages;
-    await waitUntil(async () => (channel.counters.messages > beats + 1 ? true : undefined), {
+    await waitUntil(async () => channel.counters.messages > beats + 1, {
       retryOnError: true,
       intervalMs: 100,
       timeoutMs: 30_000,
@@ -279,7 +279,7 @@ async function realGuestTests(t: Test): Promise<void> {
     const final = await waitForDomainState(name, /^shut off/, SHUTDOWN_TIMEOUT_MS);
     t.comment(`shutdown: command to shut off ${Math.round(performance.now() - shutdownStart)} ms`);
     t.equal(final, 'shut off (shutdown)', 'the agent powered the guest off');
-    await waitUntil(async () => (channel.connected ? undefined : true), {
+    await waitUntil(async () => !channel.connected, {
       retryOnError: true,
       intervalMs: 100,
       timeoutMs: 10_000,

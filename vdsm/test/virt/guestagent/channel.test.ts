@@ -55,7 +55,7 @@ t.test('connects, advertises API 3, negotiates, and reports the recorded agent',
   t.same(await peer.waitLine('refresh'), { __name__: 'refresh', apiVersion: 3 }, 'refresh {apiVersion: 3} on connect');
 
   peer.write(TRANSCRIPT);
-  await waitUntil(() => (ch.counters.messages >= 29 ? true : undefined), { timeoutMs: 10_000, what: 'the transcript' });
+  await waitUntil(() => ch.counters.messages >= 29, { timeoutMs: 10_000, what: 'the transcript' });
   t.same(versions, [3], 'first heartbeat 0 (no change), second 3');
   t.same(await peer.waitLine('api-version'), { __name__: 'api-version', apiVersion: 3 });
   t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'announced once');
@@ -79,7 +79,7 @@ t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop
   await peer.waitAccepted(1);
   t.equal(ch.stats().memUsage, '0', 'no heartbeat yet');
   peer.write(HEARTBEAT(0));
-  await waitUntil(() => (ch.guestStatus() === 'Up' ? true : undefined), { timeoutMs: 10_000, what: 'a heartbeat' });
+  await waitUntil(() => ch.guestStatus() === 'Up', { timeoutMs: 10_000, what: 'a heartbeat' });
   t.equal(ch.stats().memUsage, '75', '100 - 256/1024*100');
   t.same(ch.stats().memoryStats, {
     mem_total: '1048576',
@@ -88,7 +88,7 @@ t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop
     mem_cached: '2',
     mem_free: '262144',
   });
-  await waitUntil(() => (ch.stats().memUsage === '0' ? true : undefined), {
+  await waitUntil(() => ch.stats().memUsage === '0', {
     timeoutMs: 10_000,
     what: 'memUsage to fall back to 0',
   });
@@ -104,13 +104,13 @@ t.test('a stored API version: the first heartbeat (0) resets it, the next one (3
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitUntil(() => (versions.length === 1 ? true : undefined), { timeoutMs: 10_000, what: 'version 0' });
+  await waitUntil(() => versions.length === 1, { timeoutMs: 10_000, what: 'version 0' });
   t.equal(ch.apiVersion, 0);
   peer.write(HEARTBEAT(3));
   await peer.waitLine('api-version');
   t.same(versions, [0, 3]);
   peer.write(HEARTBEAT());
-  await waitUntil(() => (versions.length === 3 ? true : undefined), { timeoutMs: 10_000, what: 'an old agent' });
+  await waitUntil(() => versions.length === 3, { timeoutMs: 10_000, what: 'an old agent' });
   t.same(versions, [0, 3, 0], 'a heartbeat without apiVersion disables versioning');
   t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'going to 0 is silent');
 });
@@ -139,7 +139,7 @@ t.test('hostile agent output is counted and logged; the channel stays up and kee
   peer.write('{"__name__":"heartbeat","free-ram":"many"}\n');
   for (let i = 0; i < 100; i++) peer.write('}{\n');
   peer.write('{"__name__":"fqdn","fqdn":"still.here\\u0007"}\n');
-  await waitUntil(() => (ch.stats().guestFQDN === 'still.here\ufffd' ? true : undefined), {
+  await waitUntil(() => ch.stats().guestFQDN === 'still.here\ufffd', {
     timeoutMs: 10_000,
     what: 'the good message',
   });
@@ -166,7 +166,7 @@ t.test('hostile agent output is counted and logged; the channel stays up and kee
   );
   t.equal(logs().find((l) => l.code === 'GA_ERR_LINE_TOO_LONG')?.vmId, VM_ID, 'log lines name the VM');
   peer.send({ __name__: 'host-name', name: 'recovered' });
-  await waitUntil(() => (ch.stats().guestName === 'recovered' ? true : undefined), {
+  await waitUntil(() => ch.stats().guestName === 'recovered', {
     timeoutMs: 10_000,
     what: 'a later message',
   });
@@ -182,7 +182,7 @@ t.test('the peer vanishing mid-line: the half line is forgotten, the channel rec
   await peer.waitAccepted(1);
   peer.send({ __name__: 'host-name', name: 'first' });
   peer.write('{"__name__":"host-name","name":"hal');
-  await waitUntil(() => (ch.stats().guestName === 'first' ? true : undefined), {
+  await waitUntil(() => ch.stats().guestName === 'first', {
     timeoutMs: 10_000,
     what: 'the first message',
   });
@@ -194,7 +194,7 @@ t.test('the peer vanishing mid-line: the half line is forgotten, the channel rec
   });
   t.same(reasons, ['closed']);
   peer.write('f"}\n{"__name__":"host-name","name":"second"}\n');
-  await waitUntil(() => (ch.stats().guestName === 'second' ? true : undefined), {
+  await waitUntil(() => ch.stats().guestName === 'second', {
     timeoutMs: 10_000,
     what: 'the second message',
   });
@@ -207,7 +207,7 @@ t.test('starts before QEMU exists, connects when it appears, reconnects after QE
   const path = join(dir, 'late.sock');
   const { ch } = channel(t, path);
   ch.start();
-  await waitUntil(() => (ch.counters.connects === 0 && !ch.connected ? true : undefined), {
+  await waitUntil(() => ch.counters.connects === 0 && !ch.connected, {
     timeoutMs: 10_000,
     what: 'not connected',
   });
@@ -215,9 +215,9 @@ t.test('starts before QEMU exists, connects when it appears, reconnects after QE
   await peer.waitAccepted(1);
   t.equal(ch.counters.connects, 1, 'connected once the socket appeared');
   peer.send({ __name__: 'host-name', name: 'one' });
-  await waitUntil(() => (ch.stats().guestName === 'one' ? true : undefined), { timeoutMs: 10_000, what: 'data' });
+  await waitUntil(() => ch.stats().guestName === 'one', { timeoutMs: 10_000, what: 'data' });
   await peer.close();
-  await waitUntil(() => (ch.connected ? undefined : true), { timeoutMs: 10_000, what: 'the disconnect' });
+  await waitUntil(() => !ch.connected, { timeoutMs: 10_000, what: 'the disconnect' });
   peer = await ChannelPeer.listen(t, path);
   await peer.waitAccepted(1);
   await peer.waitLine('refresh');
@@ -225,9 +225,18 @@ t.test('starts before QEMU exists, connects when it appears, reconnects after QE
   ch.stop();
   await peer.close();
   const attempts = ch.counters.connects;
+  // The marker: a second channel that retries every 2 x retryMaxMs. Its first attempt fails at once (the socket is
+  // gone; a unix connect is decided in the call), so it connects to the new QEMU one full period later. A running
+  // channel retries within retryMaxMs, so had the stopped one kept trying, it would have been accepted first.
+  const { ch: marker } = channel(t, path, {
+    timing: { retryInitialMs: 2 * FAST.retryMaxMs, retryMaxMs: 2 * FAST.retryMaxMs },
+  });
+  marker.start();
   peer = await ChannelPeer.listen(t, path);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  t.equal(peer.accepted, 0, 'a stopped channel does not reconnect');
+  await peer.waitAccepted(1);
+  await peer.waitLine('refresh');
+  t.equal(marker.counters.connects, 1, 'the marker channel is in');
+  t.equal(peer.accepted, 1, 'and it is the only one: a stopped channel does not reconnect');
   t.equal(ch.counters.connects, attempts);
 });
 
@@ -238,7 +247,7 @@ t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent t
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitUntil(() => (ch.isResponsive() ? true : undefined), { timeoutMs: 10_000, what: 'responsive' });
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
 
   t.equal(await ch.shutdown({ delaySeconds: 30, message: 'Maintenance – back soon', reboot: false }), true);
   t.same(await peer.waitLine('shutdown'), {
@@ -268,7 +277,7 @@ t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent t
   t.same(await echoed, { ping: 'pong' }, 'echo resolves with what the agent sent back');
   t.equal(await ch.echo({}, 50), undefined, 'no reply: undefined after the timeout');
 
-  await waitUntil(() => (ch.isResponsive() ? undefined : true), {
+  await waitUntil(() => !ch.isResponsive(), {
     timeoutMs: 5000,
     what: 'the agent to become unresponsive',
   });
@@ -288,9 +297,9 @@ t.test('a responsive agent whose socket is gone: shutdown reports false', async 
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitUntil(() => (ch.isResponsive() ? true : undefined), { timeoutMs: 10_000, what: 'responsive' });
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
   await peer.close();
-  await waitUntil(() => (ch.connected ? undefined : true), { timeoutMs: 10_000, what: 'the disconnect' });
+  await waitUntil(() => !ch.connected, { timeoutMs: 10_000, what: 'the disconnect' });
   t.ok(ch.isResponsive(), 'still within the responsiveness window');
   t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
 });
@@ -302,7 +311,7 @@ t.test('lifecycle events: API 3 only; before_* waits for the completion, after_*
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitUntil(() => (ch.isResponsive() ? true : undefined), { timeoutMs: 10_000, what: 'responsive' });
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
   t.equal(await ch.lifecycleEvent('before_migration'), false, 'API 0: not sent');
   t.notOk(peer.names().includes('lifecycle-event'));
   peer.write(HEARTBEAT(3));

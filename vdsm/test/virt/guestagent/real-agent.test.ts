@@ -108,7 +108,7 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
   // A restarted agent offers 0 first and then 3: the host falls back and announces 3 again.
   first.kill('SIGKILL');
   startAgent(relay.agentPath, power, hooksDir);
-  await waitUntil(() => (versions.length >= 3 ? true : undefined), {
+  await waitUntil(() => versions.length >= 3, {
     timeoutMs: 20_000,
     what: 're-negotiation after the agent restarted',
   });
