@@ -149,13 +149,15 @@ t.test('one SPM at a time over shared storage', async (t) => {
   // the storage comes back: b's last delta lease is readable again (no longer renewed, so b's host id ages out)
   await execa('dd', [`if=${saved}`, `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
   // like the engine, a retries spmStart; it succeeds once sanlock can judge b's (rewritten) delta lease
-  let takeover = await finished(a.service, await a.service.pools.spm(spUUID).start());
-  const deadline = Date.now() + 40_000;
-  while (takeover.taskResult !== 'success' && Date.now() < deadline) {
-    t.equal(takeover.code, 651, `refused meanwhile: ${takeover.message}`);
-    await new Promise((r) => setTimeout(r, 1000));
-    takeover = await finished(a.service, await a.service.pools.spm(spUUID).start());
-  }
+  const takeover = await waitUntil(
+    async () => {
+      const attempt = await finished(a.service, await a.service.pools.spm(spUUID).start());
+      if (attempt.taskResult === 'success') return attempt;
+      t.equal(attempt.code, 651, `refused meanwhile: ${attempt.message}`);
+      return undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 1000, what: 'spmStart on a to succeed after the loss' },
+  );
   t.equal(takeover.taskResult, 'success', 'a takes over after the loss');
   mark('a took over');
   t.equal((await a.service.spmStatus(spUUID)).spmId, 1);

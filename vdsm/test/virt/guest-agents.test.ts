@@ -66,11 +66,13 @@ t.test('the negotiated guest agent API version is kept in the metadata and survi
   await peer.waitLine('refresh');
   peer.write(heartbeat(3));
   const domain = await hypervisor.lookupByUUID(id);
-  let metadata = '';
-  for (let i = 0; i < 500 && !/guestAgentAPIVersion/.test(metadata); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    metadata = await domain.getOvirtMetadata();
-  }
+  const metadata = await waitUntil(
+    async () => {
+      const current = await domain.getOvirtMetadata();
+      return /guestAgentAPIVersion/.test(current) ? current : undefined;
+    },
+    { timeoutMs: 5000, intervalMs: 10, what: 'guestAgentAPIVersion in the ovirt-vm metadata' },
+  );
   t.match(metadata, /<guestAgentAPIVersion type="int">3<\/guestAgentAPIVersion>/, 'written to the ovirt-vm metadata');
   t.same(await peer.waitLine('api-version'), { __name__: 'api-version', apiVersion: 3 });
 

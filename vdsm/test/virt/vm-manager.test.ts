@@ -239,9 +239,11 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
   // The start time is written to the metadata right after the Up event; wait for it as a restart would need it.
   for (const xml of [a, b, c]) {
     const domain = await hypervisor.lookupByUUID(uuidOf(xml));
-    for (let i = 0; i < 200 && !(await domain.getOvirtMetadata()).includes('startTime'); i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitUntil(async () => (await domain.getOvirtMetadata()).includes('startTime'), {
+      timeoutMs: 5000,
+      intervalMs: 5,
+      what: `startTime in the metadata of ${uuidOf(xml)}`,
+    });
   }
   await manager.pause(uuidOf(c));
   const startTime = manager.get(uuidOf(a)).startTime;
@@ -292,11 +294,12 @@ t.test('VM.destroy while the domain is still starting leaves nothing behind', as
   t.match(events.at(-1)?.record, { status: 'Down', exitReason: 6 });
   t.equal(await vdsmCode(() => manager.stats(id)), 1, 'gone');
   // The background start may still be finishing: it must stop and undefine what it started.
-  const deadline = Date.now() + 5000;
-  let names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
-  while (names.includes('mgr-early') && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
-  }
+  const names = await waitUntil(
+    async () => {
+      const current = (await hypervisor.listAllDomains(0)).map((d) => d.name);
+      return current.includes('mgr-early') ? undefined : current;
+    },
+    { timeoutMs: 5000, what: 'the background start to undefine mgr-early' },
+  );
   t.notOk(names.includes('mgr-early'), 'no domain left in libvirt');
 });

@@ -3,6 +3,7 @@
  * after half the interval, no second call is piled on while the first is stuck, the VM is flagged unresponsive
  * (monitorResponse "-1") and sampling resumes once the call comes back.
  */
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import pino from 'pino';
 import t from 'tap';
 import { VmSampler } from '../../../src/virt/sampling/index.js';
@@ -86,11 +88,13 @@ t.test(
 
     // the stuck call returns; the next cycles sample again
     for (const c of all) c.resume();
-    const back = Date.now() + 20_000;
-    while (sampler.lastCycle.failures > 0 && Date.now() < back) {
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the stuck call come back first
-      await sampler.sampleNow();
-    }
+    await waitUntil(
+      async () => {
+        await sampler.sampleNow();
+        return sampler.lastCycle.failures === 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'a cycle without failures once the stuck call is back' },
+    );
     t.equal(sampler.lastCycle.failures, 0, 'sampling resumed');
     t.equal(sampler.statsFor(uuid)?.monitorResponse, '0', 'responsive again');
     t.ok(Number(sampler.statsFor(uuid)?.cpuUsage) > 0, 'with real counters');
