@@ -6,9 +6,9 @@
  */
 
 import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort } from '@vdsm-ts/testing/free-port';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
 import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
@@ -27,15 +27,6 @@ if (unavailable === undefined) {
   t.fail(`CI=true but a namespaced systemd cannot run here: ${unavailable}`);
 } else {
   t.test('units under a namespaced systemd', { skip: unavailable }, () => {});
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** `systemctl show` properties of one unit as a record. */
