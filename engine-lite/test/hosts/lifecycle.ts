@@ -60,6 +60,7 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
   const upB = await api.waitFor(() => api.hosts.get(hostB.id), isUp, { timeoutMs: 30_000 });
   t.equal(upA.cpu.name, upB.cpu.name, 'capabilities read from both hosts');
   t.ok(upB.memory > 0, 'host memory from Host.getCapabilities');
+  t.ok(upA.last_seen !== undefined, 'Up only after a whole poll: host A was seen');
   t.ok(upB.last_seen !== undefined, 'host B polled over mutual TLS');
 
   // a host whose CPU lacks the cluster's CPU model is NonOperational
