@@ -3,43 +3,22 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { LIBVIRT_SOCKET, startLibvirtRelay } from '@vdsm-ts/testing/libvirt-relay';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import { silentLogger } from './helpers.js';
 
-const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
-
 t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) => {
-  if (!existsSync(LIBVIRT_SOCK)) {
-    if (process.env.CI === 'true') throw new Error(`${LIBVIRT_SOCK} is missing: libvirtd is not running`);
-    return t.plan(0, `${LIBVIRT_SOCK} is missing: libvirtd is not running`);
+  if (!existsSync(LIBVIRT_SOCKET)) {
+    if (process.env.CI === 'true') throw new Error(`${LIBVIRT_SOCKET} is missing: libvirtd is not running`);
+    return t.plan(0, `${LIBVIRT_SOCKET} is missing: libvirtd is not running`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-virt-relay-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const relayPath = join(dir, 'relay.sock');
-  let sockets: Socket[] = [];
-  const relay = createServer((client) => {
-    const upstream = connect(LIBVIRT_SOCK);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    sockets.push(client, upstream);
-  });
-  await new Promise<void>((resolve) => relay.listen(relayPath, resolve));
-  t.teardown(() => {
-    relay.close();
-    for (const s of sockets) s.destroy();
-  });
+  const relay = await startLibvirtRelay(t, 'vdsm-virt-relay-');
 
   const hv = new HypervisorConnection({
-    uri: `qemu+unix:///system?socket=${relayPath}`,
+    uri: relay.uri,
     logger: silentLogger(),
     backoffMinMs: 50,
   });
@@ -52,9 +31,7 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   let closes = 0;
   hv.onClose(() => closes++);
 
-  const cut = sockets;
-  sockets = [];
-  for (const s of cut) s.destroy();
+  relay.cut();
   await waitUntil(() => reconnects === 1, { timeoutMs: 10_000, what: 'the reconnection' });
   t.equal(closes, 1, 'close listeners were told');
   t.ok(hv.isAlive(), 'alive again');
