@@ -7,7 +7,7 @@ import { type SanlockDaemon, startSanlockDaemon } from '@vdsm-ts/testing/sanlock
 import { startSupervdsmdProcess } from '@vdsm-ts/testing/supervdsmd-process';
 import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
-import { StorageService } from '../../src/storage/storage-service.js';
+import { createStorageServices, type StorageServices } from '../../src/storage/storage-service.js';
 
 /** An unprivileged sanlock daemon of our own (no watchdog), shut down at teardown. */
 export async function startSanlock(t: Tap, dir: string): Promise<SanlockDaemon> {
@@ -25,8 +25,8 @@ export const NO_MOUNTS: Mounter = {
 export function makeService(
   t: Tap,
   options: { repository: string; runDir: string; sanlockRunDir: string; mounter?: Mounter; watchdogMs?: number },
-): StorageService {
-  const service = new StorageService({
+): StorageServices {
+  const service = createStorageServices({
     repository: options.repository,
     runDir: options.runDir,
     mounter: options.mounter ?? NO_MOUNTS,
