@@ -2,13 +2,11 @@ import { once } from 'node:events';
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SUPERVDSMD_BIN, writeSupervdsmdConfig } from '@vdsm-ts/testing/supervdsmd-process';
-import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import { execa, execaNode } from 'execa';
 import t from 'tap';
-import { clientFor, spawnDaemon, startDaemon } from './helpers.js';
+import { clientFor, SUPERVDSMD, spawnDaemon, startDaemon, tempDir, writeConf } from './helpers.js';
 
 const exists = (path: string): Promise<boolean> =>
   lstat(path).then(
@@ -26,13 +24,13 @@ t.test('socket is root:kvm 0660; SIGTERM exits 0 and removes it', async (t) => {
     (await import('node:child_process')).execFileSync('getent', ['group', 'kvm']).toString().split(':')[2],
   );
   t.equal(st.gid, kvm, 'group kvm');
-  t.equal((await d.stop()).exitCode, 0, 'exit 0');
+  t.equal(await d.stop(), 0, 'exit 0');
   t.notOk(await exists(d.socket), 'socket removed');
-  t.match(d.log(), /supervdsmd stopped/);
+  t.match(d.stderr(), /supervdsmd stopped/);
 });
 
 t.test('tells systemd READY=1 once it listens (sd_notify)', async (t) => {
-  const dir = await tempDir(t, 'svdsm-', { mode: 0o755 });
+  const dir = await tempDir(t, 'svdsm-');
   const notify = join(dir, 'notify.sock');
   // socat stands in for systemd's notification socket and prints each datagram.
   const receiver = execa('socat', ['-u', `UNIX-RECV:${notify}`, 'STDOUT'], {
@@ -53,10 +51,10 @@ t.test('tells systemd READY=1 once it listens (sd_notify)', async (t) => {
 });
 
 t.test('--socket overrides the configured path', async (t) => {
-  const dir = await tempDir(t, 'svdsm-', { mode: 0o755 });
-  const { configFile, repository } = await writeSupervdsmdConfig(dir);
+  const dir = await tempDir(t, 'svdsm-');
+  const { conf, repository } = await writeConf(dir);
   const socket = join(dir, 'other.sock');
-  const d = await spawnDaemon(t, { dir, configFile, socket, repository, args: ['--socket', socket] });
+  const d = await spawnDaemon(t, { dir, conf, socket, repository, args: ['--socket', socket] });
   t.ok((await stat(socket)).isSocket());
   t.match(await clientFor(t, socket).ops.ping({}), { version: 1 });
   await d.stop();
@@ -64,33 +62,26 @@ t.test('--socket overrides the configured path', async (t) => {
 
 t.test('a live socket makes a second daemon fail clearly; a stale one is replaced', async (t) => {
   const d = await startDaemon(t);
-  const second = await execaNode(SUPERVDSMD_BIN, ['--config', d.configFile], {
-    nodeOptions: [],
-    reject: false,
-    timeout: 30_000,
-  });
+  const second = await execaNode(SUPERVDSMD, ['--config', d.conf], { nodeOptions: [], reject: false, timeout: 30_000 });
   t.equal(second.exitCode, 1, 'second daemon exits 1');
   t.match(second.stderr, /another supervdsmd is serving .*svdsm\.sock/);
-  t.match(await clientFor(t, d.socket).ops.ping({}), { pid: d.pid }, 'the first one still serves');
+  t.match(await clientFor(t, d.socket).ops.ping({}), { pid: d.child.pid }, 'the first one still serves');
 
   // SIGKILL leaves the socket file behind, with nobody listening.
-  await d.kill();
+  d.child.kill('SIGKILL');
+  await d.child;
   t.ok(await exists(d.socket), 'stale socket left by a killed daemon');
   const again = await spawnDaemon(t, { ...d, args: [] });
-  t.match(await clientFor(t, d.socket).ops.ping({}), { pid: again.pid }, 'replacement serves');
+  t.match(await clientFor(t, d.socket).ops.ping({}), { pid: again.child.pid }, 'replacement serves');
   await again.stop();
 });
 
 t.test('a path that is not a socket is not replaced', async (t) => {
-  const dir = await tempDir(t, 'svdsm-', { mode: 0o755 });
-  const { configFile, socket } = await writeSupervdsmdConfig(dir);
+  const dir = await tempDir(t, 'svdsm-');
+  const { conf, socket } = await writeConf(dir);
   await mkdir(join(dir, 'run'), { recursive: true });
   await writeFile(socket, 'precious');
-  const r = await execaNode(SUPERVDSMD_BIN, ['--config', configFile], {
-    nodeOptions: [],
-    reject: false,
-    timeout: 30_000,
-  });
+  const r = await execaNode(SUPERVDSMD, ['--config', conf], { nodeOptions: [], reject: false, timeout: 30_000 });
   t.equal(r.exitCode, 1);
   t.match(r.stderr, /exists and is not a socket/);
 });
@@ -106,7 +97,7 @@ t.test('client: calls in flight fail with CONNECTION when the daemon dies; the n
   const client = clientFor(t, d.socket, 15_000);
   const first = await client.ops.ping({});
   const hanging = client.ops.iscsiDiscover({ portal: `127.0.0.1:${port}` }, { timeoutMs: 20_000 });
-  void d.kill();
+  d.child.kill('SIGKILL');
   await t.rejects(hanging, { name: 'SupervdsmError', code: 'CONNECTION' }, 'pending call fails with CONNECTION');
 
   // The call starts while nothing listens (the daemon takes a while to start): the client keeps retrying.
@@ -114,12 +105,12 @@ t.test('client: calls in flight fail with CONNECTION when the daemon dies; the n
   const again = await spawnDaemon(t, { ...d, args: [] });
   const second = await retried;
   t.not(second.pid, first.pid, 'answered by the restarted daemon');
-  t.equal(second.pid, again.pid);
+  t.equal(second.pid, again.child.pid);
   await again.stop();
 });
 
 t.test('client: no daemon at all fails with CONNECTION after its connect timeout', async (t) => {
-  const dir = await tempDir(t, 'svdsm-', { mode: 0o755 });
+  const dir = await tempDir(t, 'svdsm-');
   const client = clientFor(t, join(dir, 'nothing.sock'), 300);
   const err = await client.ops.ping({}).catch((e: unknown) => e);
   t.ok(err instanceof SupervdsmError && err.code === 'CONNECTION', String(err));
@@ -133,9 +124,9 @@ t.test('audit: a change is logged with its params, caller and outcome', async (t
   await client.ops.setOwnership({ path: file, uid: 36, gid: 36, mode: 0o640 });
   const st = await stat(file);
   t.same([st.uid, st.gid, st.mode & 0o777], [36, 36, 0o640], 'ownership and mode changed');
-  await waitUntil(() => d.log().includes('"op":"setOwnership"'), { timeoutMs: 10_000, what: 'audit line' });
+  await waitUntil(() => d.stderr().includes('"op":"setOwnership"'), { timeoutMs: 10_000, what: 'audit line' });
   const line = d
-    .log()
+    .stderr()
     .split('\n')
     .find((l) => l.includes('"op":"setOwnership"'));
   const entry = JSON.parse(line ?? '{}') as Record<string, unknown>;
@@ -148,5 +139,5 @@ t.test('audit: a change is logged with its params, caller and outcome', async (t
     outcome: 'ok',
   });
   await client.ops.ping({});
-  t.notMatch(d.log(), /"op":"ping"/, 'read-only calls are not audited');
+  t.notMatch(d.stderr(), /"op":"ping"/, 'read-only calls are not audited');
 });

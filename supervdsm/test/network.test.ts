@@ -2,14 +2,15 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { tempNetns } from '@vdsm-ts/testing/netns';
+import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/supervdsm-protocol/protocol';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
 import t from 'tap';
-import { clientFor, startDaemon } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a network namespace', async (t) => {
-  const netns = await tempNetns(t, 'svdsm');
+  const netns = `svdsm-${process.pid}`;
+  await sh(['ip', 'netns', 'add', netns]);
+  t.teardown(() => sh(['ip', 'netns', 'del', netns]).catch(() => {}));
   const d = await startDaemon(t);
   const net = clientFor(t, d.socket).ops;
   const link = async (name: string) => (await net.netLinks({ netns })).find((l) => l.name === name);
@@ -94,12 +95,14 @@ t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a
 });
 
 t.test('a change runs to the end and is audited even when the caller hangs up at once', async (t) => {
-  const netns = await tempNetns(t, 'svdsm-hup');
+  const netns = `svdsm-hup-${process.pid}`;
+  await sh(['ip', 'netns', 'add', netns]);
+  t.teardown(() => sh(['ip', 'netns', 'del', netns]).catch(() => {}));
   const d = await startDaemon(t);
   const socket = connect(d.socket);
   await once(socket, 'connect');
   socket.end(encodeFrame({ v: PROTOCOL_VERSION, id: 1, op: 'netAddBridge', params: { netns, name: 'hup0' } }));
-  await waitUntil(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.log()), {
+  await waitUntil(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.stderr()), {
     timeoutMs: 10_000,
     what: 'the audit line',
   });

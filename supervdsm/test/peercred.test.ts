@@ -38,11 +38,14 @@ t.test('SO_PEERCRED decides who is served: root and vdsm yes, anybody else no', 
   // In the socket's group, so the file mode lets it connect: only the credential check stands in the way.
   const asNobodyInKvm = await pingAs(t, d.socket, nobody, kvm);
   t.match(asNobodyInKvm, { ok: false, code: 'PERMISSION_DENIED', message: /uid 65534 may not use supervdsm/ });
-  await waitUntil(() => d.log().includes('connection refused'), {
+  await waitUntil(() => d.stderr().includes('connection refused'), {
     timeoutMs: 10_000,
     what: 'the refusal to be logged',
   });
-  t.match(d.log(), /"refused":true.*"uid":65534.*connection refused: uid 65534 gid \d+ pid \d+ is not root and vdsm/);
+  t.match(
+    d.stderr(),
+    /"refused":true.*"uid":65534.*connection refused: uid 65534 gid \d+ pid \d+ is not root and vdsm/,
+  );
 
   // Outside the group the socket's mode (0660 root:kvm) refuses it before supervdsmd sees anything.
   const asNobody = await pingAs(t, d.socket, nobody, ids('group', 'nogroup'));

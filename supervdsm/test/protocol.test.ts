@@ -1,15 +1,15 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import {
   encodeFrame,
   FrameDecoder,
   MAX_REQUEST_BYTES,
   PROTOCOL_VERSION,
   type Response,
-} from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+} from '@vdsm-ts/supervdsm-protocol/protocol';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { clientFor, startDaemon } from './helpers.js';
 
@@ -138,7 +138,7 @@ t.test('bad input is refused with INVALID_PARAMS before anything runs', async (t
   for (const [what, call] of bad) {
     await t.rejects(call(), { name: 'SupervdsmError', code: 'INVALID_PARAMS' }, what);
   }
-  t.match(d.log(), /"op":"mount".*"outcome":"error".*"code":"INVALID_PARAMS"/, 'refused changes are audited');
+  t.match(d.stderr(), /"op":"mount".*"outcome":"error".*"code":"INVALID_PARAMS"/, 'refused changes are audited');
 });
 
 t.test('requests run concurrently and each is cut at its timeout', async (t) => {

@@ -3,7 +3,7 @@ import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import {
   Connection,
-  type Domain,
+  type DomainHandle,
   DomainState,
   ErrorCode,
   EventId,
@@ -33,7 +33,7 @@ t.test('a real QEMU/TCG guest through qemu:///system', async (t) => {
   const c = await openSystem();
   if (typeof c === 'string') return t.plan(0, c);
   const name = `vdsmts-native-${randomUUID().slice(0, 8)}`;
-  let dom: Domain | undefined;
+  let dom: DomainHandle | undefined;
   t.teardown(async () => {
     await cleanup(c, name);
     await c.close();

@@ -9,10 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logging } from '@vdsm-ts/common/logging';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { engineDomainXml, randomMac, toTcgDomainXml } from '@vdsm-ts/testing/domain-xml';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { Logging } from '@vdsm-ts/vdsm/common/logging';
 import { GuestAgentChannel, QemuGuestAgentPoller } from '@vdsm-ts/vdsm/virt/guestagent/index';
 import t, { type Test } from 'tap';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';

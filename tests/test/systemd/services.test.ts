@@ -8,11 +8,11 @@
 import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { freeLoopbackPort } from '@vdsm-ts/testing/free-port';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
-import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import { execa } from 'execa';
 import t from 'tap';
 import { SystemdNamespace, systemdNamespaceUnavailable } from '../../src/fixtures/systemd-ns.js';

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logging } from '@vdsm-ts/common/logging';
 import { engineDomainXml, randomMac, toTcgDomainXml } from '@vdsm-ts/testing/domain-xml';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { Logging } from '@vdsm-ts/vdsm/common/logging';
 import { HypervisorConnection } from '@vdsm-ts/vdsm/virt/hypervisor-connection';
 import { type SampledVmStats, VmSampler } from '@vdsm-ts/vdsm/virt/sampling/index';
 import t from 'tap';

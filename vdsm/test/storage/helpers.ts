@@ -3,9 +3,10 @@
 
 type Tap = { teardown(fn: () => unknown): void };
 
+import { silentLogger } from '@vdsm-ts/common/logging';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { type SanlockDaemon, startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
 import { startSupervdsmdProcess } from '@vdsm-ts/testing/supervdsmd-process';
-import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
 import { createStorageServices, type StorageServices } from '../../src/storage/storage-service.js';
 
@@ -34,7 +35,7 @@ export function makeService(
     sanlockIoTimeout: 1,
     monitorIntervalMs: 500,
     spmWatchdogIntervalMs: options.watchdogMs ?? 500,
-    log: () => {},
+    log: silentLogger(),
   });
   t.teardown(() => service.close());
   return service;

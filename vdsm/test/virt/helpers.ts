@@ -1,7 +1,5 @@
 // Shared by the virt tests: an engine-style domain XML (type kvm, ovirt-vm metadata), a silent logger and waits.
 import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
-import pino from 'pino';
-import type { Logger } from '../../src/common/logging.js';
 
 export interface EngineVmOptions {
   name: string;
@@ -37,6 +35,4 @@ export function engineVmXml(o: EngineVmOptions): string {
   });
 }
 
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
+export { silentLogger } from '@vdsm-ts/common/logging';

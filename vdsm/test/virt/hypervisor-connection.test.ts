@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { CONNECTION_CALLS, EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
 import { LIBVIRT_SOCKET, startLibvirtRelay } from '@vdsm-ts/testing/libvirt-relay';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
@@ -54,4 +54,17 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
     what: 'STOPPED',
   });
   t.pass('events keep flowing after the reconnection');
+});
+
+t.test('every call of the table goes to the current connection; none before it is open', async (t) => {
+  const hv = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
+  t.teardown(() => hv.close());
+  const calls = hv as unknown as Record<string, () => Promise<unknown>>;
+  for (const name of Object.keys(CONNECTION_CALLS)) t.type(calls[name], 'function', name);
+  await t.rejects(hv.getHostname(), { code: 6 }, 'not connected: VIR_ERR_INVALID_CONN, as a rejection');
+  await hv.connect();
+  t.equal(await hv.getURI(), 'test:///default');
+  const [domain] = await hv.listAllDomains();
+  t.equal(domain?.name, 'test', 'the handle comes from the current Connection');
+  t.type((await hv.getNodeCPUStats()).idle, 'number', 'defaults are filled by the Connection');
 });

@@ -8,8 +8,8 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Logging } from '@vdsm-ts/common/logging';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
-import { Logging } from '../../../src/common/logging.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
