@@ -11,7 +11,8 @@ import { type ConfigSections, mergeSections, renderConfig } from './vdsm-conf.js
 
 export type { DaemonExit, DaemonProcess } from './daemon-process.js';
 
-export const SUPERVDSMD_BIN = fileURLToPath(import.meta.resolve('@vdsm-ts/supervdsm/bin/supervdsmd'));
+// The sibling workspace's build, not a package export: a daemon's entry point is no library API.
+export const SUPERVDSMD_BIN = fileURLToPath(new URL('../../../supervdsm/dist/src/bin/supervdsmd.js', import.meta.url));
 
 export interface SupervdsmdRun {
   readonly configFile: string;

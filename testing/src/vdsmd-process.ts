@@ -11,7 +11,8 @@ import { type DaemonExit, spawnDaemon } from './daemon-process.js';
 import { freeLoopbackPort } from './free-port.js';
 import { type ConfigSections, mergeSections, renderConfig } from './vdsm-conf.js';
 
-export const VDSMD_BIN = fileURLToPath(import.meta.resolve('@vdsm-ts/vdsm/bin/vdsmd'));
+// The sibling workspace's build, not a package export: a daemon's entry point is no library API.
+export const VDSMD_BIN = fileURLToPath(new URL('../../../vdsm/dist/src/bin/vdsmd.js', import.meta.url));
 
 export interface VdsmdProcessOptions {
   /** Merged over the defaults: `[vars] ssl = false, libvirt_uri = test:///default` and the loopback address. */
