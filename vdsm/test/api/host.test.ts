@@ -5,7 +5,7 @@ import t from 'tap';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
+import { apiDispatcher } from './api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 

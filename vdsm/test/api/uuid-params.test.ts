@@ -6,7 +6,7 @@ import { VERBS } from '../../src/api/schema/index.js';
 import type { SchemaFile, VerbSchema } from '../../src/api/schema/types.js';
 import { compileParams, ParamsError, SchemaCompiler } from '../../src/api/validate.js';
 import type { RequestContext } from '../../src/common/rpc-method.js';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
+import { apiDispatcher } from './api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 const POOL = '5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6';

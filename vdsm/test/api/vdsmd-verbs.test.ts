@@ -1,9 +1,11 @@
 // Implemented verbs that no other test calls through the API, called through a real vdsmd (test:///default) whose
 // strict mode checks every result against the schema.
+
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
-import { startVdsmdProcess } from '../../src/testing/vdsmd-process.js';
-import { engineDomainXml, uuidOf } from '../virt/helpers.js';
+import { engineVmXml } from '../virt/helpers.js';
 
 const UNKNOWN_TASK = '5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6';
 
@@ -18,7 +20,7 @@ t.test('VM.setNumberOfCpus, VM.setBalloonTarget and the task verbs answer in the
       (e: unknown) => (e instanceof VdsmRpcError ? e.code : e),
     );
 
-  const xml = engineDomainXml({ name: 'verbs', macs: [] });
+  const xml = engineVmXml({ name: 'verbs', macs: [] });
   const vmID = uuidOf(xml);
   await client.call('VM.create', { vmID, vmParams: { xml } });
   t.match(await client.call('VM.setNumberOfCpus', { vmID, numberOfCpus: 1 }), { vmId: vmID, smp: '1' });

@@ -9,7 +9,7 @@ import { RawJson } from '../../src/common/raw-json.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../../src/rpc/jsonrpc/dispatcher.js';
-import { apiDispatcher } from '../../src/testing/api-dispatcher.js';
+import { apiDispatcher } from '../api/api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 

@@ -1,11 +1,10 @@
 /**
  * The API behind a real JSON-RPC dispatcher, in-process, as main.ts wires them, for tests and benchmarks: strict mode
  * is on unless the config given turns it off, so every result a test gets through it was checked against the schema.
- * The daemons never import this module.
  */
-import { type ApiDeps, createApi } from '../api/index.js';
-import type { RequestContext } from '../common/rpc-method.js';
-import { Dispatcher } from '../rpc/jsonrpc/dispatcher.js';
+import { type ApiDeps, createApi } from '../../src/api/index.js';
+import type { RequestContext } from '../../src/common/rpc-method.js';
+import { Dispatcher } from '../../src/rpc/jsonrpc/dispatcher.js';
 
 export interface ApiDispatcher {
   handle(body: string, context: RequestContext): Promise<string | undefined>;
