@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { holdAdoptionLock } from './adoption-lock.js';
 
 export const VDSMD_BIN = fileURLToPath(new URL('../bin/vdsmd.js', import.meta.url));
 
@@ -85,6 +86,9 @@ export async function startVdsmdProcess(options: VdsmdProcessOptions = {}): Prom
   );
   await writeFile(configFile, renderConfig(sections));
 
+  // On a real libvirt the new vdsmd adopts every vdsm domain there: not while a test needs its domains unwatched.
+  const libvirtUri = String(sections.vars?.libvirt_uri ?? '');
+  const releaseAdoption = libvirtUri.startsWith('test:') ? undefined : await holdAdoptionLock();
   const daemon = execa('node', [VDSMD_BIN, '--config', configFile], {
     reject: false,
     buffer: false,
@@ -134,6 +138,8 @@ export async function startVdsmdProcess(options: VdsmdProcessOptions = {}): Prom
   } catch (error) {
     await stop();
     throw error;
+  } finally {
+    await releaseAdoption?.();
   }
   return { port, dir, configFile, pid: daemon.pid, log: () => seen, kill: () => end('SIGKILL'), stop };
 }
