@@ -9,6 +9,7 @@
  * which fills defaults and converts; calls while disconnected reject with VIR_ERR_INVALID_CONN.
  */
 
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   CONNECTION_CALLS,
   Connection,
@@ -21,7 +22,6 @@ import {
   LibvirtError,
   type Subscription,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 
 export interface HypervisorConnectionOptions {
   readonly uri: string;

@@ -4,6 +4,8 @@
  * otherwise the libvirt state decides: running Up, paused Paused, shut off Down with the reason mapped from libvirt's
  * (a guest that died while vdsmd was down). guestfs appliances and external domains are left alone.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   type DomainHandle,
   DomainState,
@@ -11,7 +13,6 @@ import {
   type Hypervisor,
   StatsGroup,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 import { type DomainDescription, describeDomain } from './domain-xml.js';
 import { VmMetadata } from './metadata.js';
 import { PausedReason, shutoffDown } from './vm/libvirt-events.js';

@@ -3,8 +3,9 @@
  * API serves, and routing of libvirt events to the right VM. VM state lives in vm/vm.ts, libvirt operations in
  * vm/lifecycle.ts and vm/devices.ts, restart recovery in recovery.ts.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
 import {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import type { Broker, MessageSink, Subscription } from './broker.js';
 import type { HeaderList, StompFrame, StompProtocolError } from './frame.js';

@@ -3,6 +3,8 @@
  * shutdown sequence (guest agent, then ACPI, then force), lifecycle events and metadata writes. Each operation
  * updates the Vm's state; the Vm publishes the status events.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   Affect,
   DestroyFlags,
@@ -16,7 +18,6 @@ import {
   UndefineFlags,
   XmlFlags,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
 import {
