@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { holdAdoptionLock } from '@vdsm-ts/vdsm/testing/adoption-lock';
+import { holdAdoptionLock } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 import t from 'tap';
 import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';

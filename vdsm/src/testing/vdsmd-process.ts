@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { holdAdoptionLock } from './adoption-lock.js';
 
+/** For a test that must keep other tests' vdsmds from adopting its domains for a while. */
+export { holdAdoptionLock };
+
 export const VDSMD_BIN = fileURLToPath(new URL('../bin/vdsmd.js', import.meta.url));
 
 /** Keeps the newest output when a daemon logs a lot over a long test. */
