@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { holdAdoptionLock } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { holdAdoptionLock } from '@vdsm-ts/testing/adoption-lock';
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
 import t from 'tap';
-import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
 import {
@@ -44,7 +44,7 @@ t.test('vdsmd restart recovers running guests', { skip: await realGuestSkip(t) }
   });
   for (const g of guests) {
     t.teardown(() => removeDomain(g.name));
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name: g.name,
       uuid: g.vmId,
       boot: { kernel: image.kernel, initrd: image.initrd },

@@ -6,9 +6,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import t from 'tap';
-import { holdAdoptionLock } from '../../src/testing/adoption-lock.js';
+import { holdAdoptionLock } from '../src/adoption-lock.js';
 
-const LOCK_MODULE = fileURLToPath(new URL('../../src/testing/adoption-lock.js', import.meta.url));
+const LOCK_MODULE = fileURLToPath(new URL('../src/adoption-lock.js', import.meta.url));
 
 /**
  * A process that holds the lock until told `release` on stdin (`ping` is answered with `still-held`), or prints
