@@ -15,7 +15,8 @@ export type StompErrorCode =
   | 'STOMP_ERR_BAD_CONTENT_LENGTH'
   | 'STOMP_ERR_MISSING_NUL'
   | 'STOMP_ERR_FRAME_TOO_LARGE'
-  | 'STOMP_ERR_HEADERS_TOO_LARGE';
+  | 'STOMP_ERR_HEADERS_TOO_LARGE'
+  | 'STOMP_ERR_BUSY';
 
 const MESSAGES: Record<StompErrorCode, string> = {
   STOMP_ERR_BAD_LINE: 'line is not valid UTF-8',
@@ -25,6 +26,7 @@ const MESSAGES: Record<StompErrorCode, string> = {
   STOMP_ERR_MISSING_NUL: 'frame body is not followed by NUL',
   STOMP_ERR_FRAME_TOO_LARGE: 'frame exceeds the size limit',
   STOMP_ERR_HEADERS_TOO_LARGE: 'frame headers exceed the size limit',
+  STOMP_ERR_BUSY: 'request bodies in memory exceed the server-wide budget',
 };
 
 /** A protocol violation found while decoding; the connection that sent it must be closed. */
