@@ -92,6 +92,7 @@ export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
   });
   return {
     handle: (body, context) => dispatcher.handle(body, context),
+    screen: (chunks, length, context) => dispatcher.screen(chunks, length, context),
     setReady: (ready) => dispatcher.setReady(ready),
     close: () => sampler.stop(),
   };

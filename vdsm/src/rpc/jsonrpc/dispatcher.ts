@@ -77,10 +77,14 @@ export class Dispatcher implements JsonRpcEndpoint {
     return this.ready;
   }
 
+  screen(chunks: readonly Uint8Array[], length: number, context: RequestContext): string | undefined {
+    // a batch longer than the limit needs at least two bytes per element: shorter bodies skip the scan
+    if (length <= 2 * this.maxBatchSize) return undefined;
+    if (countBatchElements(chunks, this.maxBatchSize) <= this.maxBatchSize) return undefined;
+    return this.batchTooLarge(context);
+  }
+
   async handle(body: string, context: RequestContext): Promise<string | undefined> {
-    // a batch longer than the limit needs at least two characters per element: shorter bodies skip the scan
-    if (body.length > 2 * this.maxBatchSize && countBatchElements(body, this.maxBatchSize) > this.maxBatchSize)
-      return this.batchTooLarge(context);
     let message: unknown;
     try {
       message = JSON.parse(body);

@@ -164,7 +164,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       );
       socket.on('error', () => {});
       if (plain) {
+        // read and drop what the client sends meanwhile: closing with unread input resets the connection
         socket.end(encodeError(RefusalText[decision.refused]));
+        socket.once('end', () => socket.destroy());
+        socket.resume();
         setTimeout(() => socket.destroy(), 1000).unref();
       } else socket.destroy();
       return false;

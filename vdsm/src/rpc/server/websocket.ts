@@ -56,13 +56,16 @@ class WebSocketClient implements Subscription, MessageSink {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString('utf8')
-      : Buffer.isBuffer(data)
-        ? data.toString('utf8')
-        : Buffer.from(data).toString('utf8');
+    const chunks = Array.isArray(data) ? data : Buffer.isBuffer(data) ? [data] : [Buffer.from(data)];
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    const early = this.options.endpoint.screen?.(chunks, bytes, this.context);
+    if (early !== undefined) {
+      this.send(early);
+      return;
+    }
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
     if (isBinary) this.options.logger.debug({ peer: this.context.peer }, 'binary websocket message taken as text');
-    const bytes = Buffer.byteLength(text);
     if (this.options.budget !== undefined && !this.options.budget.reserve(bytes)) {
       this.options.logger.warn({ peer: this.context.peer, bytes }, 'request bodies exceed the server budget; closing');
       this.ws.close(1013, 'request bodies in memory exceed the server-wide budget');

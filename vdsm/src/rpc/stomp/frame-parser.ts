@@ -1,5 +1,5 @@
 import type { BodyBudget } from '../body-budget.js';
-import { type StompFrame, StompProtocolError } from './frame.js';
+import { DecodedFrame, type StompFrame, StompProtocolError } from './frame.js';
 
 const NUL = 0;
 const LF = 10;
@@ -173,7 +173,8 @@ export class FrameParser {
       return EMPTY;
     }
     if (data[need] !== NUL) throw new StompProtocolError('STOMP_ERR_MISSING_NUL');
-    this.bodyChunks.push(data.subarray(0, need));
+    if (need > 0) this.bodyChunks.push(data.subarray(0, need));
+    this.bodyBytes += need;
     this.finish();
     return data.subarray(need + 1);
   }
@@ -190,7 +191,8 @@ export class FrameParser {
       this.bodyBytes += data.length;
       return EMPTY;
     }
-    this.bodyChunks.push(data.subarray(0, nul));
+    if (nul > 0) this.bodyChunks.push(data.subarray(0, nul));
+    this.bodyBytes += nul;
     this.finish();
     return data.subarray(nul + 1);
   }
@@ -207,9 +209,7 @@ export class FrameParser {
   }
 
   private finish(): void {
-    const chunks = this.bodyChunks;
-    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-    const frame: StompFrame = { command: this.command, headers: this.headers, body };
+    const frame = new DecodedFrame(this.command, this.headers, this.bodyChunks, this.bodyBytes);
     this.state = State.Command;
     this.headers = new Map();
     this.bodyChunks = [];

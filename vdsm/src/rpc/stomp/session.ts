@@ -198,10 +198,22 @@ export class StompSession {
     }
   }
 
-  /** Sends an ERROR with `text`, then closes once it is flushed. */
+  /**
+   * Sends an ERROR with `text` and closes. What the client still sends is read and dropped until it closes too
+   * (at most 5 s): closing with unread input would make the kernel answer with a reset, and a reset can discard
+   * the ERROR before the client reads it.
+   */
   refuse(text: string): void {
+    if (this.closed) return;
     this.write(encodeError(text));
-    this.close();
+    this.closed = true;
+    this.dispose();
+    const socket = this.options.socket;
+    if (socket.destroyed) return;
+    socket.end();
+    socket.once('end', () => socket.destroy());
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 
   /** Ends the connection after queued output is flushed. */
@@ -470,7 +482,9 @@ export class StompSession {
     }
     let reply: Promise<string | undefined>;
     try {
-      reply = this.options.endpoint.handle(frame.body.toString('utf8'), context);
+      const endpoint = this.options.endpoint;
+      const early = endpoint.screen?.(frame.bodyChunks, frame.bodyLength, context);
+      reply = early !== undefined ? Promise.resolve(early) : endpoint.handle(frame.body.toString('utf8'), context);
     } catch (err) {
       reply = Promise.reject(err);
     }
