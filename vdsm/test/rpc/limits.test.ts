@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
+import WebSocket from 'ws';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { startVdsmdProcess, type VdsmdProcess } from '../../src/testing/vdsmd-process.js';
 import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
@@ -251,4 +252,27 @@ t.test('a request whose id is nested 100,000 deep is answered with that id', asy
   await peer.waitForFrames(1, 10_000);
   const body = peer.frames[0]?.body.toString() ?? '';
   t.equal(body, `{"jsonrpc":"2.0","id":${id},"result":true}`, 'the reply echoes the id as it came');
+});
+
+t.test('WebSocket clients get the same batch limit and body budget', async (t) => {
+  const config = testConfig((c) => {
+    (c.rpc as unknown as Record<string, unknown>).body_budget_mb = 1;
+  });
+  const api = createApiEndpoint({ config, logging: quietLogging() });
+  api.setReady(true);
+  t.teardown(() => api.close());
+  const { port, server } = await startTestServer(t, api, { config });
+  t.equal(server.budget.limit, 1024 * 1024, 'the budget comes from [rpc] body_budget_mb');
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  t.teardown(() => ws.terminate());
+  await new Promise((r) => ws.once('open', r));
+  const messages: string[] = [];
+  ws.on('message', (d: Buffer) => messages.push(d.toString()));
+  const batch = Array.from({ length: 101 }, (_, i) => `{"jsonrpc":"2.0","method":"Host.ping2","params":{},"id":${i}}`);
+  ws.send(`[${batch.join(',')}]`);
+  await waitFor(() => messages.length === 1, ws, ['message'], 'the batch error');
+  t.match(JSON.parse(messages[0] ?? ''), { id: null, error: { code: -32600, message: /batch of more than 100/ } });
+  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+  ws.send(`[{"jsonrpc":"2.0","method":"Host.ping2","params":{"pad":"${'x'.repeat(2 * 1024 * 1024)}"},"id":"big"}]`);
+  t.equal(await closed, 1013, 'a message over the budget closes with 1013 (try again later)');
 });
