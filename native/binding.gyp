@@ -15,6 +15,14 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
     },
     {
+      "target_name": "sanlock",
+      "sources": ["cc/sanlock.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "<!@(pkg-config --cflags libsanlock)"],
+      "libraries": ["-lsanlock"]
+    },
+    {
       "target_name": "libvirt",
       "product_name": "libvirt",
       "sources": [

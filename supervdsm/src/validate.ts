@@ -1,6 +1,5 @@
-import { realpath } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { dirname, isAbsolute, normalize, relative } from 'node:path';
+import { isAbsolute, normalize, relative } from 'node:path';
 import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 
 /** Checks on caller input; every failure is INVALID_PARAMS and happens before any command runs. */
@@ -67,10 +66,13 @@ export const LVM_NAME = /^(?!\.\.?$)[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$/;
 export const LVM_TAG = /^[A-Za-z0-9_+.\-/=!:#&]{1,1024}$/;
 /** A block device node under /dev with no relative parts. */
 export const DEVICE = /^\/dev\/(?!.*\.\.)[A-Za-z0-9_./:-]{1,200}$/;
-/** Network interface names (IFNAMSIZ - 1). */
-export const IFNAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/;
-/** Network namespace names as ip-netns(8) stores them under /run/netns. */
-export const NETNS = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/;
+/**
+ * Network interface names (IFNAMSIZ - 1). Like every name that ends up in a path (/run/netns/NAME,
+ * netconf_dir/nets/NAME.json), '.' and '..' are refused.
+ */
+export const IFNAME = /^(?!\.\.?$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/;
+/** Network namespace names as ip-netns(8) stores them under /run/netns ('.' and '..' would name /run itself). */
+export const NETNS = /^(?!\.\.?$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}$/;
 /** systemd unit names. */
 export const UNIT = /^[A-Za-z0-9:_.\\@-]{1,200}\.(service|socket|target|timer|mount|path|slice|scope)$/;
 
@@ -97,38 +99,6 @@ export function pathUnder(p: Params, key: string, root: string): string {
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
     throw invalid(`${key} ${JSON.stringify(value)} is outside the repository ${root}`);
   return norm.replace(/\/+$/, '');
-}
-
-export function absolutePath(p: Params, key: string): string {
-  const value = str(p, key);
-  if (!isAbsolute(value) || value.includes('\0') || value.split('/').includes('..'))
-    throw invalid(`${key} must be an absolute path without '..'`);
-  return normalize(value);
-}
-
-/** Like pathUnder, and also after resolving symlinks in the part that exists: a link cannot lead out of root. */
-export async function resolvedUnder(path: string, root: string, key: string): Promise<string> {
-  const realRoot = await realpath(root).catch(() => {
-    throw new SupervdsmError('NOT_AVAILABLE', `repository ${root} does not exist`);
-  });
-  let existing = path;
-  let rest = '';
-  for (;;) {
-    try {
-      const real = await realpath(existing);
-      const full = rest === '' ? real : `${real}/${rest}`;
-      const rel = relative(realRoot, full);
-      if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
-        throw invalid(`${key} ${JSON.stringify(path)} resolves outside the repository ${root}`);
-      return full;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      const parent = dirname(existing);
-      if (parent === existing) throw err;
-      rest = rest === '' ? existing.slice(parent.length + 1) : `${existing.slice(parent.length + 1)}/${rest}`;
-      existing = parent;
-    }
-  }
 }
 
 /** An address with prefix length, e.g. 192.0.2.1/24 or 2001:db8::1/64. */

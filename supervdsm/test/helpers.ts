@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,31 @@ type Tap = { teardown(fn: () => unknown): void };
 export async function tempDir(t: Tap, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await chmod(dir, 0o755);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.teardown(() => removeTree(dir));
   return dir;
+}
+
+/**
+ * rm -r, but only once nothing is mounted below `dir`: a test that fails because a host filesystem did get mounted
+ * must not delete that filesystem's files on its way out. Mounts are detached lazily, deepest first.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const mounts = (await mountsUnder(dir)).map((l) => l.split(' ')[4] as string);
+    if (mounts.length === 0) {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    for (const m of mounts.sort((a, b) => b.length - a.length))
+      await execa(
+        'umount',
+        ['-l', m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)))],
+        {
+          reject: false,
+        },
+      );
+  }
+  throw new Error(`${dir} still has mounts below it; not removed`);
 }
 
 export interface Daemon {
@@ -37,9 +60,11 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
+/** `extra` goes into [supervdsm], `irsExtra` into [irs] (lines of `key = value`). */
 export async function writeConf(
   dir: string,
   extra = '',
+  irsExtra = '',
 ): Promise<{ conf: string; socket: string; repository: string }> {
   const socket = join(dir, 'run', 'svdsm.sock');
   const repository = join(dir, 'repo');
@@ -47,7 +72,7 @@ export async function writeConf(
   const conf = join(dir, 'vdsm.conf');
   await writeFile(
     conf,
-    `[irs]\nrepository = ${repository}\n\n[supervdsm]\nsocket = ${socket}\nnetconf_dir = ${join(dir, 'netconf')}\n${extra}`,
+    `[irs]\nrepository = ${repository}\n${irsExtra}\n[supervdsm]\nsocket = ${socket}\nnetconf_dir = ${join(dir, 'netconf')}\n${extra}`,
   );
   return { conf, socket, repository };
 }
@@ -55,25 +80,41 @@ export async function writeConf(
 /** Runs the real supervdsmd on a private socket and repository; waits until it listens. */
 export async function startDaemon(
   t: Tap,
-  options: { dir?: string; args?: string[]; env?: Record<string, string> } = {},
+  options: { dir?: string; args?: string[]; env?: Record<string, string>; irs?: string; wrapper?: string[] } = {},
 ): Promise<Daemon> {
   const dir = options.dir ?? (await tempDir(t, 'svdsm-'));
-  const { conf, socket, repository } = await writeConf(dir);
-  return spawnDaemon(t, { dir, conf, socket, repository, args: options.args ?? [], env: options.env ?? {} });
+  const { conf, socket, repository } = await writeConf(dir, '', options.irs ?? '');
+  return spawnDaemon(t, {
+    dir,
+    conf,
+    socket,
+    repository,
+    args: options.args ?? [],
+    env: options.env ?? {},
+    ...(options.wrapper === undefined ? {} : { wrapper: options.wrapper }),
+  });
 }
 
 export async function spawnDaemon(
   t: Tap,
-  d: { dir: string; conf: string; socket: string; repository: string; args: string[]; env?: Record<string, string> },
+  d: {
+    dir: string;
+    conf: string;
+    socket: string;
+    repository: string;
+    args: string[];
+    env?: Record<string, string>;
+    /** A command that execs the daemon given as its trailing arguments (e.g. unshare into a mount namespace). */
+    wrapper?: string[];
+  },
 ): Promise<Daemon> {
-  const child = execaNode(SUPERVDSMD, ['--config', d.conf, ...d.args], {
-    nodeOptions: [],
-    env: d.env ?? {},
-    reject: false,
-    buffer: false,
-    stdout: 'ignore',
-    timeout: 300_000,
-  });
+  const argv = ['--config', d.conf, ...d.args];
+  const options = { env: d.env ?? {}, reject: false, buffer: false, stdout: 'ignore', timeout: 300_000 } as const;
+  const [wrapper, ...wrapperArgs] = d.wrapper ?? [];
+  const child =
+    wrapper === undefined
+      ? execaNode(SUPERVDSMD, argv, { ...options, nodeOptions: [] })
+      : execa(wrapper, [...wrapperArgs, process.execPath, SUPERVDSMD, ...argv], options);
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
   child.stderr?.on('data', (b: Buffer) => {
@@ -107,4 +148,23 @@ export async function sh(argv: readonly string[]): Promise<string> {
   const [file, ...args] = argv;
   const r = await execa(file as string, args, { timeout: 60_000 });
   return r.stdout;
+}
+
+/** The /proc/self/mountinfo lines whose mount point is `dir` or lies under it. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return text.split('\n').filter((l) => {
+    const mountPoint = l.split(' ')[4] ?? '';
+    return mountPoint === dir || mountPoint.startsWith(`${dir}/`);
+  });
+}
+
+/** An ext4 image in `dir` on a fresh loop device, detached at teardown. */
+export async function ext4Loop(t: Tap, dir: string, name = 'fs.img'): Promise<string> {
+  const image = join(dir, name);
+  await sh(['truncate', '-s', '32M', image]);
+  await sh(['mkfs.ext4', '-q', '-F', image]);
+  const dev = (await sh(['losetup', '--show', '-f', image])).trim();
+  t.teardown(() => sh(['losetup', '-d', dev]).catch(() => {}));
+  return dev;
 }

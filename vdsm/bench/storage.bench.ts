@@ -7,8 +7,10 @@
 //   for 10 checks each (100 ms interval, no host ids): CPU of this process plus its reaped children (the dd
 //   processes; /proc/self/stat utime+stime+cutime+cstime) and storage reads (/proc/self/io read_bytes, which also
 //   counts reaped children) per check, against the same number of bare `dd iflag=direct` reads of the same
-//   metadata files.
+//   metadata files. The -hostid results: the same with our host id joined on every domain (each check also asks
+//   sanlock whether the lockspace is still held), and the processes started per check.
 import { randomUUID } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,8 +22,9 @@ import { Logging } from '../src/common/logging.js';
 import { DomainFinder } from '../src/storage/domain/domain-finder.js';
 import { FileStorageDomain } from '../src/storage/domain/file-domain.js';
 import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
-import { Sanlock } from '../src/storage/sanlock/sanlock-cli.js';
-import type { StorageService } from '../src/storage/storage-service.js';
+import { Sanlock } from '../src/storage/sanlock/sanlock.js';
+import { SanlockSession } from '../src/storage/sanlock/session.js';
+import type { StorageServices } from '../src/storage/storage-service.js';
 import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
@@ -52,11 +55,14 @@ class CountingFinder extends DomainFinder {
   }
 }
 
-async function monitorBench(dir: string, storage: StorageService): Promise<void> {
+async function monitorBench(dir: string, sanlockRunDir: string): Promise<void> {
+  // the monitor's own session with the bench's daemon (the service's is internal to it)
+  const monitorSession = new SanlockSession({ runDir: sanlockRunDir, ioTimeout: 1 });
+  teardowns.push(() => monitorSession.close());
   const repository = join(dir, 'monitor-repo');
   const exported = join(repository, 'mnt', 'bench-export');
   await mkdir(exported, { recursive: true });
-  const sanlockCli = new Sanlock({ ioTimeout: 1 });
+  const formatter = new Sanlock({ ioTimeout: 1 });
   const domains: FileStorageDomain[] = [];
   for (let i = 0; i < MONITORED_DOMAINS; i++) {
     const params = {
@@ -69,12 +75,12 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
       remotePath: exported,
       blockSize: 512,
     } as const;
-    domains.push(await FileStorageDomain.create(params, sanlockCli));
+    domains.push(await FileStorageDomain.create(params, formatter));
   }
   const checks = MONITORED_DOMAINS * CHECKS_PER_DOMAIN;
 
   const finder = new CountingFinder(repository);
-  const monitor = new DomainMonitor({ finder, sanlock: storage.sanlock, intervalMs: 100 });
+  const monitor = new DomainMonitor({ finder, sanlock: monitorSession, intervalMs: 100 });
   let before = await usage();
   for (const d of domains) monitor.start(d.sdUUID, null);
   await until(() => finder.lookups >= checks, 'the monitor checks', 120_000);
@@ -98,6 +104,48 @@ async function monitorBench(dir: string, storage: StorageService): Promise<void>
   const baseline = `bare dd iflag=direct of the same metadata file (${MONITORED_DOMAINS} domains x ${CHECKS_PER_DOMAIN} checks)`;
   line('storage.monitor.cpu-per-check', monitorCpu, 'ms CPU', baseline, monitorCpu / bareCpu);
   line('storage.monitor.read-bytes-per-check', monitorBytes, 'bytes', baseline, monitorBytes / bareBytes);
+
+  // The same domains with our host id joined: every check also asks sanlock whether the lockspace is still held.
+  const joined = new CountingFinder(repository);
+  const withIds = new DomainMonitor({ finder: joined, sanlock: monitorSession, intervalMs: 100 });
+  for (const d of domains) withIds.start(d.sdUUID, 1);
+  await until(
+    () => Object.values(withIds.allVitals()).filter((v) => v.acquired).length === domains.length,
+    'host id 1 joined on every monitored domain',
+    300_000,
+  );
+  const spawned = countSpawns();
+  const startLookups = joined.lookups;
+  before = await usage();
+  await until(() => joined.lookups - startLookups >= checks, 'the monitor checks with host ids', 120_000);
+  const countedWithIds = joined.lookups - startLookups;
+  after = await usage();
+  const spawns = spawned.stop();
+  await withIds.stopAll();
+  const idsCpu = (after.cpuMs - before.cpuMs) / countedWithIds;
+  line('storage.monitor.cpu-per-check-hostid', idsCpu, 'ms CPU', baseline, idsCpu / bareCpu);
+  line(
+    'storage.monitor.spawns-per-check-hostid',
+    spawns / countedWithIds,
+    'processes',
+    'one dd per check',
+    spawns / countedWithIds,
+  );
+}
+
+/** Counts the child processes this process starts until stop() (node:diagnostics_channel `child_process`). */
+function countSpawns(): { stop(): number } {
+  let count = 0;
+  const onSpawn = () => {
+    count++;
+  };
+  diagnostics.subscribe('child_process', onSpawn);
+  return {
+    stop: () => {
+      diagnostics.unsubscribe('child_process', onSpawn);
+      return count;
+    },
+  };
 }
 
 const teardowns: Array<() => unknown> = [];
@@ -132,15 +180,15 @@ async function main(): Promise<void> {
 
   const shared = join(dir, 'data');
   await mkdir(shared);
-  const storage: StorageService = makeService(t, {
+  const storage: StorageServices = makeService(t, {
     repository: join(dir, 'repo'),
     runDir: join(dir, 'run'),
     sanlockRunDir: sanlock.runDir,
   });
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await storage.connectStorageServer(4, [{ id: 'c', connection: shared }]);
-  await storage.createDomain({
+  await storage.connections.connect(4, [{ id: 'c', connection: shared }]);
+  await storage.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: shared,
@@ -235,8 +283,8 @@ async function main(): Promise<void> {
   }
   const apiMs = performance.now() - started;
   line('storage.volumes.create-delete', apiMs / VOLUMES, 'ms/volume', 'qemu-img create + unlink', apiMs / bareMs);
-  await storage.pools.spm(spUUID).stop();
-  await monitorBench(dir, storage);
+  await storage.pools.spmStop(spUUID);
+  await monitorBench(dir, sanlock.runDir);
 }
 
 try {

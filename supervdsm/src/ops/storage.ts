@@ -1,29 +1,21 @@
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { chmod, chown } from 'node:fs/promises';
 import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
 import type { BlockDevice, MountInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
 import { run } from '../exec.js';
-import {
-  absolutePath,
-  fields,
-  int,
-  MOUNT_OPTION,
-  optBool,
-  optInt,
-  pathUnder,
-  resolvedUnder,
-  str,
-  strList,
-  VFS_TYPE,
-} from '../validate.js';
+import { FSTAB, fstabEntryFor } from '../host-filesystems.js';
+import { canonicalSource, checkOptions, isOwnMount, mountKind, mountsOutside } from '../mount-policy.js';
+import { isAtOrUnder, readMountinfo } from '../mountinfo.js';
+import { type HeldPath, openUnder, realRoot } from '../safe-path.js';
+import { fields, int, MOUNT_OPTION, optBool, optInt, pathUnder, str, strList, VFS_TYPE } from '../validate.js';
 import type { HandlerSet, OpContext } from './handler.js';
+import { mountOnHeld } from './mount-command.js';
 
-/** Mounts under the repository, file ownership of images, and the host's block devices. */
+/**
+ * Mounts under the repository, file ownership of images, and the host's block devices. What may be mounted and
+ * how is decided in ../mount-policy.ts; paths are opened through ../safe-path.ts so that no symlink the vdsm user
+ * swaps in can lead a mount, an unmount or a chown out of the repository (README: threat model).
+ */
 
-/** What may be mounted: NFS/gluster "server:/path", a device or directory path; never something flag-like. */
-const SPEC = /^[A-Za-z0-9_[/][A-Za-z0-9_.:@/[\]=+-]{0,1023}$/;
-/** Upstream's [irs] nfs_mount_options default; the engine's timeo/retrans/vers come in `options`. */
-const NFS_DEFAULT_OPTIONS = ['soft', 'nosharecache'];
 const MAX_ID = 0xfffffffe;
 
 interface FindmntRow {
@@ -52,38 +44,33 @@ async function findmnt(args: readonly string[], ctx: OpContext): Promise<MountIn
   }));
 }
 
-/** The mount(8) command lines for one mount (exported for the NFS/gluster cases no test host can mount). */
-export function mountArgv(vfsType: string, spec: string, target: string, options: readonly string[]): string[][] {
-  if (vfsType === 'bind') {
-    const bind = [['mount', '--bind', spec, target]];
-    // A read-only bind mount takes a second, remounting step.
-    if (options.includes('ro')) bind.push(['mount', '-o', 'remount,bind,ro', target]);
-    return bind;
+/** One mount or unmount at a time per target: the check that a directory is a mount point holds until it runs. */
+const busyTargets = new Map<string, Promise<unknown>>();
+async function oneAtATime<T>(target: string, fn: () => Promise<T>): Promise<T> {
+  const before = busyTargets.get(target) ?? Promise.resolve();
+  const mine = before.catch(() => {}).then(fn);
+  busyTargets.set(target, mine);
+  try {
+    return await mine;
+  } finally {
+    if (busyTargets.get(target) === mine) busyTargets.delete(target);
   }
-  const opts = vfsType === 'nfs' ? [...new Set([...NFS_DEFAULT_OPTIONS, ...options])] : [...options];
-  return [['mount', '-t', vfsType, ...(opts.length > 0 ? ['-o', opts.join(',')] : []), spec, target]];
 }
 
-/**
- * What could put the host's own files under the repository (where setOwnership works) is refused: a bind mount
- * of anything outside the repository, or a second mount of a block device already mounted elsewhere.
- */
-async function refuseHostSources(vfsType: string, spec: string, root: string, ctx: OpContext): Promise<void> {
-  if (vfsType === 'bind') {
-    await resolvedUnder(spec, root, 'spec');
-    return;
+/** Every mount passed on the way to a held path, below the repository's own, must be one supervdsmd would make. */
+async function refuseForeignMounts(held: HeldPath, key: string, ctx: OpContext): Promise<void> {
+  const mounts = await readMountinfo();
+  const top = await realRoot(ctx.config.irs.repository);
+  const [rootMount, ...below] = held.mountIds;
+  for (const id of new Set(below)) {
+    if (id === rootMount) continue;
+    const entry = mounts.find((m) => m.id === id);
+    if (entry === undefined || !(await isOwnMount(entry, mounts, top, ctx.config.irs.posixfs_allowed_types)))
+      throw new SupervdsmError(
+        'INVALID_PARAMS',
+        `${key} ${held.realPath} crosses the mount at ${entry?.mountPoint ?? `id ${id}`} (${entry?.fsType ?? '?'}), which supervdsmd did not make`,
+      );
   }
-  if (!spec.startsWith('/dev/')) return;
-  const elsewhere = (await findmnt(['--source', spec], ctx)).find((m) => !under(root, m.target));
-  if (elsewhere !== undefined)
-    throw new SupervdsmError(
-      'INVALID_PARAMS',
-      `spec ${spec} is mounted at ${elsewhere.target}, outside the repository`,
-    );
-}
-
-function under(root: string, target: string): boolean {
-  return target === root || target.startsWith(`${root.replace(/\/+$/, '')}/`);
 }
 
 export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'setOwnership' | 'listBlockDevices'> = {
@@ -92,58 +79,103 @@ export const storageHandlers: HandlerSet<'mount' | 'umount' | 'listMounts' | 'se
     const root = ctx.config.irs.repository;
     const target = pathUnder(p, 'target', root);
     const vfsType = str(p, 'vfsType', VFS_TYPE, 'filesystem type');
-    const spec = vfsType === 'bind' ? absolutePath(p, 'spec') : str(p, 'spec', SPEC, 'mount source');
-    const options = strList(p, 'options', MOUNT_OPTION, 'mount option', false);
-    const real = await resolvedUnder(target, root, 'target');
-    await refuseHostSources(vfsType, spec, root, ctx);
-    await mkdir(real, { recursive: true, mode: 0o755 });
-    for (const argv of mountArgv(vfsType, spec, real, options)) {
-      await run(argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const kind = mountKind(vfsType, ctx.config.irs.posixfs_allowed_types);
+    const options = checkOptions(kind, strList(p, 'options', MOUNT_OPTION, 'mount option', false));
+    const { spec, block } = await canonicalSource(kind, str(p, 'spec'));
+    const top = await realRoot(root);
+    if (block !== undefined) {
+      const [elsewhere] = await mountsOutside(block, await readMountinfo(), top);
+      if (elsewhere !== undefined)
+        throw new SupervdsmError(
+          'INVALID_PARAMS',
+          `spec ${JSON.stringify(str(p, 'spec'))} (${block.path}) is mounted at ${elsewhere.mountPoint}, outside the repository`,
+        );
+      const named = await fstabEntryFor(block.path, block.dev, ctx.timeoutMs);
+      if (named !== undefined)
+        throw new SupervdsmError(
+          'INVALID_PARAMS',
+          `spec ${JSON.stringify(str(p, 'spec'))} (${block.path}) is the host's own filesystem ${named} in ${FSTAB}`,
+        );
     }
-    const [info] = await findmnt(['--mountpoint', real], ctx);
-    if (info === undefined) throw new SupervdsmError('COMMAND_FAILED', `mount succeeded but ${real} is not mounted`);
-    return info;
+    const held = await openUnder(root, target, 'target', { createDirs: true });
+    try {
+      return await oneAtATime(held.realPath, async () => {
+        const mounts = await readMountinfo();
+        if (mounts.some((m) => m.mountPoint === held.realPath))
+          throw new SupervdsmError('INVALID_PARAMS', `target ${held.realPath} is already a mount point`);
+        await refuseForeignMounts(held, 'target', ctx);
+        await mountOnHeld(kind, vfsType, spec, options, held.procPath, ctx);
+        const [info] = await findmnt(['--mountpoint', held.realPath], ctx);
+        if (info === undefined)
+          throw new SupervdsmError('COMMAND_FAILED', `mount succeeded but ${held.realPath} is not mounted`);
+        return info;
+      });
+    } catch (err) {
+      // A failed mount leaves nothing behind: the directories this call created go again.
+      await held.removeCreated();
+      throw err;
+    } finally {
+      await held.close();
+    }
   },
   umount: async (params, ctx) => {
     const p = fields(params, ['target', 'force', 'lazy']);
-    const target = await resolvedUnder(
-      pathUnder(p, 'target', ctx.config.irs.repository),
-      ctx.config.irs.repository,
-      'target',
-    );
+    const root = ctx.config.irs.repository;
     const flags = [...(optBool(p, 'force') === true ? ['-f'] : []), ...(optBool(p, 'lazy') === true ? ['-l'] : [])];
-    const mounted = await findmnt(['--mountpoint', target], ctx);
-    if (mounted.length === 0) throw new SupervdsmError('INVALID_PARAMS', `${target} is not a mount point`);
-    await run(['umount', ...flags, target], { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const held = await openUnder(root, pathUnder(p, 'target', root), 'target', { directory: true });
+    try {
+      await oneAtATime(held.realPath, async () => {
+        const mounts = await readMountinfo();
+        const entry = mounts.find((m) => m.id === held.mountIds.at(-1));
+        if (entry === undefined || entry.mountPoint !== held.realPath)
+          throw new SupervdsmError('INVALID_PARAMS', `${held.realPath} is not a mount point`);
+        // Only what supervdsmd mounts: a FUSE mount of the vdsm user's own could vanish under this call and leave
+        // a symlink where the mount point was.
+        const top = await realRoot(root);
+        if (!(await isOwnMount(entry, mounts, top, ctx.config.irs.posixfs_allowed_types)))
+          throw new SupervdsmError(
+            'INVALID_PARAMS',
+            `${held.realPath} is a ${entry.fsType} mount supervdsmd did not make; it is not unmounted`,
+          );
+        // Named through the held parent: a descriptor on the mount itself would keep it busy. The name cannot be
+        // renamed or replaced while it is a mount point, and only this queue unmounts it.
+        await held.closeObject();
+        await run(['umount', '--no-canonicalize', ...flags, `${held.parentProcPath}/${held.name}`], {
+          timeoutMs: ctx.timeoutMs,
+          signal: ctx.signal,
+        });
+      });
+    } finally {
+      await held.close();
+    }
     return null;
   },
   listMounts: async (params, ctx) => {
     fields(params, []);
     const root = ctx.config.irs.repository;
-    return (await findmnt([], ctx)).filter((m) => under(root, m.target));
+    return (await findmnt([], ctx)).filter((m) => isAtOrUnder(root, m.target) && m.target !== root);
   },
   setOwnership: async (params, ctx) => {
     const p = fields(params, ['path', 'uid', 'gid', 'mode']);
     const root = ctx.config.irs.repository;
-    const path = await resolvedUnder(pathUnder(p, 'path', root), root, 'path');
+    const path = pathUnder(p, 'path', root);
     const uid = int(p, 'uid', 0, MAX_ID);
     const gid = int(p, 'gid', 0, MAX_ID);
     // Image files need no setuid, setgid or sticky bits; refusing them keeps this from minting a root shell.
     const mode = optInt(p, 'mode', 0, 0o777);
-    // O_NOFOLLOW and the fd-based calls: a symlink swapped in after the checks cannot redirect the change.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
-      (err: NodeJS.ErrnoException) => {
-        throw new SupervdsmError('INVALID_PARAMS', `path ${path} cannot be opened: ${err.code ?? err.message}`);
-      },
-    );
+    const held = await openUnder(root, path, 'path');
     try {
-      const st = await handle.stat();
-      if (!st.isFile() && !st.isDirectory())
-        throw new SupervdsmError('INVALID_PARAMS', `path ${path} is not a regular file or directory`);
-      await handle.chown(uid, gid);
-      if (mode !== undefined) await handle.chmod(mode);
+      if (!held.isFile && !held.isDirectory)
+        throw new SupervdsmError('INVALID_PARAMS', `path ${held.realPath} is not a regular file or directory`);
+      // A second name of a file may be a hard link the vdsm user made to a file of the host's.
+      if (held.isFile && held.links > 1)
+        throw new SupervdsmError('INVALID_PARAMS', `path ${held.realPath} has ${held.links} hard links`);
+      await refuseForeignMounts(held, 'path', ctx);
+      // Through the held object's /proc name: the very file checked above, whatever the path names by now.
+      await chown(held.procPath, uid, gid);
+      if (mode !== undefined) await chmod(held.procPath, mode);
     } finally {
-      await handle.close();
+      await held.close();
     }
     return null;
   },

@@ -3,7 +3,7 @@ import type { Logging } from '../common/logging.js';
 import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageDomains } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 import type { LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
@@ -16,7 +16,7 @@ export interface HostDeps {
   /** The VM lists and counts; without it vdsmd manages no VMs and the lists are empty. */
   readonly virt?: VmDeps['virt'];
   /** The monitored storage domains reported in Host.getStats' storageDomains; left out without storage. */
-  readonly storage?: Pick<StorageService, 'repoStats'>;
+  readonly storage?: Pick<StorageDomains, 'repoStats'>;
 }
 
 /** Upstream's logging level names → our levels. */

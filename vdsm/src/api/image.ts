@@ -1,16 +1,19 @@
 /** Image namespace handlers (file domains). */
-import type { StorageService } from '../storage/index.js';
+import type { StorageDomains, StorageVolumes } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 
-export function imageHandlers(storage: StorageService): HandlerTable {
+export function imageHandlers(volumes: StorageVolumes, domains: StorageDomains): HandlerTable {
   return new Map([
-    implement('Image.delete', (p) => storage.deleteImage(p.storagepoolID, p.storagedomainID, p.imageID)),
-    implement('Image.getVolumes', (p) => storage.volumes(p.storagedomainID, p.imageID)),
+    implement('Image.delete', (p) => volumes.deleteImage(p.storagepoolID, p.storagedomainID, p.imageID)),
+    implement('Image.getVolumes', (p) => domains.volumes(p.storagedomainID, p.imageID)),
     implement('Image.prepare', (p) =>
-      storage.prepareImage(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, p.allowIllegal ?? false),
+      volumes.prepareImage(
+        { spUUID: p.storagepoolID, sdUUID: p.storagedomainID, imgUUID: p.imageID, volUUID: p.volumeID },
+        p.allowIllegal ?? false,
+      ),
     ),
     implement('Image.teardown', async (p) => {
-      await storage.teardownImage(p.storagedomainID, p.imageID);
+      await volumes.teardownImage(p.storagedomainID, p.imageID);
       return undefined;
     }),
   ]);

@@ -10,7 +10,7 @@ import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
 import type { JsonRpcEndpoint } from '../rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../rpc/jsonrpc/dispatcher.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
 import type { HandlerTable } from './handler.js';
 import { type HostDeps, hostHandlers } from './host.js';
@@ -27,7 +27,7 @@ export interface ApiDeps {
   /** supervdsmd, for everything privileged (mounts, LVM, iSCSI, links); services that need it take it from here. */
   readonly supervdsm?: SupervdsmClient;
   /** The storage layer (domains, pools, SPM, tasks, volumes); without it the storage verbs answer "not implemented". */
-  readonly storage?: StorageService;
+  readonly storage?: StorageServices;
 }
 
 export interface ApiEndpoint extends JsonRpcEndpoint {
@@ -38,8 +38,13 @@ export interface ApiEndpoint extends JsonRpcEndpoint {
 }
 
 /** Every implemented verb, from the namespace handler tables; verbs missing here answer "not implemented". */
-export function implementedHandlers(deps: HostDeps & { readonly storage?: StorageService }): HandlerTable {
-  const table = new Map([...hostHandlers(deps), ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt }))]);
+export function implementedHandlers(
+  deps: Omit<HostDeps, 'storage'> & { readonly storage?: StorageServices },
+): HandlerTable {
+  const table = new Map([
+    ...hostHandlers({ ...deps, storage: deps.storage?.domains }),
+    ...(deps.virt === undefined ? [] : vmHandlers({ virt: deps.virt })),
+  ]);
   if (deps.storage === undefined) return table;
   return new Map([...table, ...storageHandlers(deps.storage)]);
 }

@@ -1,7 +1,7 @@
 /** StorageDomain namespace handlers: thin wrappers over the storage service. */
 
 import { VdsmError } from '../errors/vdsm-error.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageDomains, StoragePools } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 import type { StorageDomainCreateArguments, StorageDomainInfo } from './schema/api-types.generated.js';
 
@@ -12,10 +12,10 @@ function remotePathOf(typeArgs: StorageDomainCreateArguments): string {
   throw new VdsmError('InvalidParameter', 'typeArgs names no remotePath (block domains are not implemented)');
 }
 
-export function storageDomainHandlers(storage: StorageService): HandlerTable {
+export function storageDomainHandlers(domains: StorageDomains, pools: StoragePools): HandlerTable {
   return new Map([
     implement('StorageDomain.create', async (p) => {
-      await storage.createDomain({
+      await domains.create({
         sdUUID: p.storagedomainID,
         domainType: p.domainType,
         remotePath: remotePathOf(p.typeArgs),
@@ -27,36 +27,36 @@ export function storageDomainHandlers(storage: StorageService): HandlerTable {
       return undefined;
     }),
     // POSIXFS domains report TYPE=POSIXFS as upstream does, a name the schema's enum lacks.
-    implement('StorageDomain.getInfo', async (p) => (await storage.domainInfo(p.storagedomainID)) as StorageDomainInfo),
-    implement('StorageDomain.getStats', (p) => storage.domainStats(p.storagedomainID)),
+    implement('StorageDomain.getInfo', async (p) => (await domains.info(p.storagedomainID)) as StorageDomainInfo),
+    implement('StorageDomain.getStats', (p) => domains.stats(p.storagedomainID)),
     implement('StorageDomain.setDescription', async (p) => {
-      await storage.setDomainDescription(p.storagedomainID, p.description);
+      await domains.setDescription(p.storagedomainID, p.description);
       return undefined;
     }),
     implement('StorageDomain.validate', async (p) => {
-      await storage.domainInfo(p.storagedomainID);
+      await domains.info(p.storagedomainID);
       return undefined;
     }),
-    implement('StorageDomain.getImages', (p) => storage.images(p.storagedomainID)),
-    implement('StorageDomain.getVolumes', (p) => storage.volumes(p.storagedomainID, p.imageID)),
+    implement('StorageDomain.getImages', (p) => domains.images(p.storagedomainID)),
+    implement('StorageDomain.getVolumes', (p) => domains.volumes(p.storagedomainID, p.imageID)),
     implement('StorageDomain.attach', async (p) => {
-      await storage.pools.attach(p.storagepoolID, p.storagedomainID);
+      await pools.attach(p.storagepoolID, p.storagedomainID);
       return undefined;
     }),
     implement('StorageDomain.activate', async (p) => {
-      await storage.pools.activate(p.storagepoolID, p.storagedomainID);
+      await pools.activate(p.storagepoolID, p.storagedomainID);
       return undefined;
     }),
     implement('StorageDomain.deactivate', async (p) => {
-      await storage.pools.deactivate(p.storagepoolID, p.storagedomainID, p.masterSdUUID);
+      await pools.deactivate(p.storagepoolID, p.storagedomainID, p.masterSdUUID);
       return undefined;
     }),
     implement('StorageDomain.detach', async (p) => {
-      await storage.pools.detach(p.storagepoolID, p.storagedomainID, p.force ?? false);
+      await pools.detach(p.storagepoolID, p.storagedomainID, p.force ?? false);
       return undefined;
     }),
     implement('StorageDomain.format', async (p) => {
-      await storage.formatDomain(p.storagedomainID, p.autoDetach ?? false);
+      await domains.format(p.storagedomainID, p.autoDetach ?? false);
       return undefined;
     }),
   ]);

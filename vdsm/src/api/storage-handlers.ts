@@ -1,5 +1,5 @@
 /** Every storage verb vdsm-ts implements, from the per-namespace tables. */
-import type { StorageService } from '../storage/index.js';
+import type { StorageServices } from '../storage/index.js';
 import type { HandlerTable } from './handler.js';
 import { hostStorageHandlers } from './host-storage.js';
 import { imageHandlers } from './image.js';
@@ -8,13 +8,13 @@ import { storagePoolHandlers } from './storage-pool.js';
 import { taskHandlers } from './task.js';
 import { volumeHandlers } from './volume.js';
 
-export function storageHandlers(storage: StorageService): HandlerTable {
+export function storageHandlers(storage: StorageServices): HandlerTable {
   return new Map([
     ...hostStorageHandlers(storage),
-    ...storageDomainHandlers(storage),
-    ...storagePoolHandlers(storage),
-    ...taskHandlers(storage),
-    ...volumeHandlers(storage),
-    ...imageHandlers(storage),
+    ...storageDomainHandlers(storage.domains, storage.pools),
+    ...storagePoolHandlers(storage.pools, storage.connections),
+    ...taskHandlers(storage.tasks),
+    ...volumeHandlers(storage.volumes),
+    ...imageHandlers(storage.volumes, storage.domains),
   ]);
 }

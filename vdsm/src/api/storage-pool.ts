@@ -1,19 +1,19 @@
 /** StoragePool namespace handlers: connections, pool lifecycle and the SPM role. */
 import type { ConnectionParams } from '../storage/connection/storage-server.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageConnections, StoragePools } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 import type { StoragePoolFullInfo } from './schema/api-types.generated.js';
 
-export function storagePoolHandlers(storage: StorageService): HandlerTable {
+export function storagePoolHandlers(pools: StoragePools, connections: StorageConnections): HandlerTable {
   return new Map([
     implement('StoragePool.connectStorageServer', (p) =>
-      storage.connectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+      connections.connect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
     ),
     implement('StoragePool.disconnectStorageServer', (p) =>
-      storage.disconnectStorageServer(p.domainType, p.connectionParams as readonly ConnectionParams[]),
+      connections.disconnect(p.domainType, p.connectionParams as readonly ConnectionParams[]),
     ),
     implement('StoragePool.create', async (p) => {
-      await storage.pools.create({
+      await pools.create({
         spUUID: p.storagepoolID,
         name: p.name,
         masterSdUUID: p.masterSdUUID,
@@ -29,7 +29,7 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       return undefined;
     }),
     implement('StoragePool.connect', async (p) => {
-      await storage.pools.connect({
+      await pools.connect({
         spUUID: p.storagepoolID,
         hostId: p.hostID,
         masterSdUUID: p.masterSdUUID,
@@ -39,15 +39,15 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       return undefined;
     }),
     implement('StoragePool.disconnect', async (p) => {
-      await storage.pools.disconnect(p.storagepoolID);
+      await pools.disconnect(p.storagepoolID);
       return undefined;
     }),
     implement('StoragePool.refresh', async (p) => {
-      await storage.pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
+      await pools.refresh(p.storagepoolID, p.masterSdUUID, p.masterVersion);
       return undefined;
     }),
     implement('StoragePool.reconstructMaster', async (p) => {
-      await storage.pools.reconstructMaster({
+      await pools.reconstructMaster({
         spUUID: p.storagepoolID,
         hostId: p.hostId,
         name: p.name,
@@ -64,21 +64,19 @@ export function storagePoolHandlers(storage: StorageService): HandlerTable {
       return undefined;
     }),
     implement('StoragePool.switchMaster', (p) =>
-      storage.pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
+      pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
     ),
-    implement('StoragePool.getInfo', async (p) => (await storage.pools.info(p.storagepoolID)) as StoragePoolFullInfo),
-    implement('StoragePool.spmStart', (p) => storage.pools.spm(p.storagepoolID).start()),
+    implement('StoragePool.getInfo', async (p) => (await pools.info(p.storagepoolID)) as StoragePoolFullInfo),
+    implement('StoragePool.spmStart', (p) => pools.spmStart(p.storagepoolID)),
     implement('StoragePool.spmStop', async (p) => {
-      await storage.pools.spm(p.storagepoolID).stop();
+      await pools.spmStop(p.storagepoolID);
       return undefined;
     }),
     implement('StoragePool.setDescription', async (p) => {
-      await storage.pools.setDescription(p.storagepoolID, p.description);
+      await pools.setDescription(p.storagepoolID, p.description);
       return undefined;
     }),
-    implement('StoragePool.getDomainsContainingImage', (p) =>
-      storage.domainsContainingImage(p.storagepoolID, p.imageID),
-    ),
-    implement('StoragePool.getSpmStatus', (p) => storage.spmStatus(p.storagepoolID)),
+    implement('StoragePool.getDomainsContainingImage', (p) => pools.domainsContainingImage(p.storagepoolID, p.imageID)),
+    implement('StoragePool.getSpmStatus', (p) => pools.spmStatus(p.storagepoolID)),
   ]);
 }

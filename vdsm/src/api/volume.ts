@@ -1,15 +1,23 @@
 /** Volume namespace handlers (file domains). */
 import { VdsmError } from '../errors/vdsm-error.js';
-import type { StorageService } from '../storage/index.js';
+import type { StorageVolumes } from '../storage/index.js';
 import { type HandlerTable, implement } from './handler.js';
 import type { QemuImageInfo as QemuImageInfoWire, VolumeInfoResponse } from './schema/api-types.generated.js';
 
-export function volumeHandlers(storage: StorageService): HandlerTable {
+/** The volume a Volume verb names. */
+const ref = (p: { storagepoolID: string; storagedomainID: string; imageID: string; volumeID: string }) => ({
+  spUUID: p.storagepoolID,
+  sdUUID: p.storagedomainID,
+  imgUUID: p.imageID,
+  volUUID: p.volumeID,
+});
+
+export function volumeHandlers(volumes: StorageVolumes): HandlerTable {
   return new Map([
     implement('Volume.create', (p) => {
       const size = Number(p.size);
       if (!Number.isSafeInteger(size)) throw new VdsmError('InvalidParameterException', `size=${p.size}`);
-      return storage.createVolume({
+      return volumes.create({
         spUUID: p.storagepoolID,
         sdUUID: p.storagedomainID,
         imgUUID: p.imageID,
@@ -25,31 +33,23 @@ export function volumeHandlers(storage: StorageService): HandlerTable {
       });
     }),
     implement('Volume.setDescription', async (p) => {
-      await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, {
+      await volumes.update(ref(p), {
         description: p.description,
       });
       return undefined;
     }),
     implement('Volume.setLegality', async (p) => {
-      await storage.updateVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, { legality: p.legality });
+      await volumes.update(ref(p), { legality: p.legality });
       return undefined;
     }),
     implement('Volume.extendSize', (p) => {
       const newSize = Number(p.newSize);
       if (!Number.isSafeInteger(newSize)) throw new VdsmError('InvalidParameterException', `newSize=${p.newSize}`);
-      return storage.extendVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID, newSize);
+      return volumes.extend(ref(p), newSize);
     }),
-    implement(
-      'Volume.getQemuImageInfo',
-      async (p) =>
-        (await storage.volumeQemuInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)) as QemuImageInfoWire,
-    ),
-    implement('Volume.getSize', (p) => storage.volumeSize(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
-    implement('Volume.delete', (p) => storage.deleteVolume(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)),
-    implement(
-      'Volume.getInfo',
-      async (p) =>
-        (await storage.volumeInfo(p.storagepoolID, p.storagedomainID, p.imageID, p.volumeID)) as VolumeInfoResponse,
-    ),
+    implement('Volume.getQemuImageInfo', async (p) => (await volumes.qemuInfo(ref(p))) as QemuImageInfoWire),
+    implement('Volume.getSize', (p) => volumes.size(ref(p))),
+    implement('Volume.delete', (p) => volumes.delete(ref(p))),
+    implement('Volume.getInfo', async (p) => (await volumes.info(ref(p))) as VolumeInfoResponse),
   ]);
 }

@@ -1,13 +1,22 @@
-/** The storage layer's entry: the service the API uses, built from the configuration. */
+/** The storage layer's entry: the services the API uses, built from the configuration. */
 import type { SupervdsmClient } from '../clients/supervdsm/client.js';
 import type { Config } from '../common/config/index.js';
 import type { Logger } from '../common/logging.js';
-import { StorageService } from './storage-service.js';
+import type { StorageServices } from './services.js';
+import { createStorageServices } from './storage-service.js';
 
-export { StorageService } from './storage-service.js';
+export type {
+  StorageConnections,
+  StorageDomains,
+  StoragePools,
+  StorageServices,
+  StorageTasks,
+  StorageVolumes,
+} from './services.js';
+export { createStorageServices } from './storage-service.js';
 
-export function createStorageService(config: Config, supervdsm: SupervdsmClient, log: Logger): StorageService {
-  return new StorageService({
+export function createStorageService(config: Config, supervdsm: SupervdsmClient, log: Logger): StorageServices {
+  return createStorageServices({
     repository: config.irs.repository,
     runDir: config.irs.storage_run_dir,
     mounter: supervdsm.ops,

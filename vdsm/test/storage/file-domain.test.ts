@@ -8,7 +8,7 @@ import t from 'tap';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import { FileStorageDomain } from '../../src/storage/domain/file-domain.js';
 import { formatMetadata, parseMetadata } from '../../src/storage/metadata/domain-metadata.js';
-import { Sanlock } from '../../src/storage/sanlock/sanlock-cli.js';
+import { Sanlock } from '../../src/storage/sanlock/sanlock.js';
 import { factSheetRead } from './fact-sheet.js';
 import { diskDir, loopExt4 } from './helpers.js';
 

@@ -58,12 +58,12 @@ t.test(
     t.teardown(() => execa('umount', ['-l', mountPoint], { reject: false }));
 
     const conn = { id: randomUUID(), connection: spec, vfs_type: 'glusterfs' };
-    t.same(await service.connectStorageServer(7, [conn]), [{ id: conn.id, status: 0 }]);
+    t.same(await service.connections.connect(7, [conn]), [{ id: conn.id, status: 0 }]);
     const source = await execa('findmnt', ['-n', '-o', 'SOURCE,FSTYPE', '--mountpoint', mountPoint], { reject: false });
     t.match(source.stdout, new RegExp(`${spec}\\s+fuse\\.glusterfs`), `mounted on ${mountPoint}`);
 
     const sdUUID = randomUUID();
-    await service.createDomain({
+    await service.domains.create({
       sdUUID,
       domainType: 7,
       remotePath: spec,
@@ -73,10 +73,10 @@ t.test(
       blockSize: 512,
     });
     t.ok((await stat(join(brick, sdUUID, 'dom_md', 'metadata'))).isFile(), 'the domain is on the brick');
-    t.match(await service.domainInfo(sdUUID), { uuid: sdUUID, type: 'GLUSTERFS', version: 5 });
-    t.same(await service.listDomains({ storageType: 'GLUSTERFS' }), [sdUUID]);
+    t.match(await service.domains.info(sdUUID), { uuid: sdUUID, type: 'GLUSTERFS', version: 5 });
+    t.same(await service.domains.list({ storageType: 'GLUSTERFS' }), [sdUUID]);
 
-    t.same(await service.disconnectStorageServer(7, [conn]), [{ id: conn.id, status: 0 }]);
+    t.same(await service.connections.disconnect(7, [conn]), [{ id: conn.id, status: 0 }]);
     t.equal((await execa('findmnt', ['--mountpoint', mountPoint], { reject: false })).exitCode, 1, 'unmounted');
   },
 );

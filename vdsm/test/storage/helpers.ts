@@ -10,7 +10,7 @@ type Tap = { teardown(fn: () => unknown): void };
 
 import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
-import { StorageService } from '../../src/storage/storage-service.js';
+import { createStorageServices, type StorageServices } from '../../src/storage/storage-service.js';
 
 export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -69,8 +69,8 @@ export const NO_MOUNTS: Mounter = {
 export function makeService(
   t: Tap,
   options: { repository: string; runDir: string; sanlockRunDir: string; mounter?: Mounter; watchdogMs?: number },
-): StorageService {
-  const service = new StorageService({
+): StorageServices {
+  const service = createStorageServices({
     repository: options.repository,
     runDir: options.runDir,
     mounter: options.mounter ?? NO_MOUNTS,

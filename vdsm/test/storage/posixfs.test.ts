@@ -37,12 +37,12 @@ t.test('POSIXFS on a loop device, through supervdsmd', async (t) => {
   const mountPoint = join(repository, 'mnt', device.replaceAll('_', '__').replaceAll('/', '_'));
 
   const conn = { id: randomUUID(), connection: device, vfs_type: 'ext4', mnt_options: 'noatime' };
-  t.same(await service.connectStorageServer(6, [conn]), [{ id: conn.id, status: 0 }]);
+  t.same(await service.connections.connect(6, [conn]), [{ id: conn.id, status: 0 }]);
   t.equal(await mountedAt(mountPoint), device, `mounted on ${mountPoint}`);
-  t.same(await service.connectStorageServer(6, [conn]), [{ id: conn.id, status: 0 }], 'connecting again is fine');
+  t.same(await service.connections.connect(6, [conn]), [{ id: conn.id, status: 0 }], 'connecting again is fine');
 
   const sdUUID = randomUUID();
-  await service.createDomain({
+  await service.domains.create({
     sdUUID,
     domainType: 6,
     remotePath: device,
@@ -52,29 +52,29 @@ t.test('POSIXFS on a loop device, through supervdsmd', async (t) => {
     blockSize: 512,
   });
   t.ok((await stat(join(mountPoint, sdUUID, 'dom_md', 'metadata'))).isFile());
-  t.match(await service.domainInfo(sdUUID), { uuid: sdUUID, type: 'POSIXFS', class: 'Data', version: 5 });
-  t.same(await service.listDomains({ storageType: 'POSIXFS' }), [sdUUID]);
+  t.match(await service.domains.info(sdUUID), { uuid: sdUUID, type: 'POSIXFS', class: 'Data', version: 5 });
+  t.same(await service.domains.list({ storageType: 'POSIXFS' }), [sdUUID]);
 
   // per-connection statuses as upstream returns them
   const bad = [
     { id: 'nodev', connection: join(dir, 'no-such-device'), vfs_type: 'ext4' },
     { id: 'novfs', connection: device },
   ];
-  t.same(await service.connectStorageServer(6, bad), [
+  t.same(await service.connections.connect(6, bad), [
     { id: 'nodev', status: 477 },
     { id: 'novfs', status: 453 },
   ]);
   // NFS goes down the same path up to supervdsmd's mount: nothing serves NFS here (and this kernel may lack the
   // client), so the mount fails with MountError
   t.same(
-    await service.connectStorageServer(1, [
+    await service.connections.connect(1, [
       { id: 'nfs', connection: '127.0.0.1:/nothing/here', timeout: 1, retrans: 1 },
     ]),
     [{ id: 'nfs', status: 477 }],
   );
   await t.rejects(stat(join(repository, 'mnt', '127.0.0.1:_nothing_here')), 'failed mount point removed');
 
-  t.same(await service.disconnectStorageServer(6, [conn]), [{ id: conn.id, status: 0 }]);
+  t.same(await service.connections.disconnect(6, [conn]), [{ id: conn.id, status: 0 }]);
   t.equal(await mountedAt(mountPoint), null, 'unmounted');
-  t.same(await service.listDomains({}), []);
+  t.same(await service.domains.list({}), []);
 });

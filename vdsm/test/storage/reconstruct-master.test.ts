@@ -32,7 +32,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   const exportB = join(dir, 'export-b');
   await mkdir(exportA);
   await mkdir(exportB);
-  await service.connectStorageServer(4, [
+  await service.connections.connect(4, [
     { id: randomUUID(), connection: exportA },
     { id: randomUUID(), connection: exportB },
   ]);
@@ -43,7 +43,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
     [sdA, exportA],
     [sdB, exportB],
   ] as const) {
-    await service.createDomain({
+    await service.domains.create({
       sdUUID,
       domainType: 4,
       remotePath,
@@ -97,10 +97,10 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   t.equal(await code(service.pools.reconstructMaster({ ...base, hostId: 0 })), 1000, 'bad host id');
   t.equal(await code(service.pools.reconstructMaster({ ...base, name: 'x'.repeat(51) })), 327, 'name too long');
 
-  const spmTask = await service.pools.spm(spUUID).start();
+  const spmTask = await service.pools.spmStart(spUUID);
   await service.tasks.wait(spmTask);
   t.equal(await code(service.pools.reconstructMaster(base)), 656, 'IsSpm on the SPM');
-  await service.pools.spm(spUUID).stop();
+  await service.pools.spmStop(spUUID);
 
   // the master's storage disappears
   await rename(join(exportA, sdA), join(exportA, `${sdA}.away`));
@@ -162,7 +162,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
 
   // switchMaster (SPM task): A → B at version 4, master/ tree copied, SDM lease moved to B
   t.equal(await code(service.pools.switchMaster(spUUID, sdA, sdB, 4)), 654, 'not SPM: SpmStatusError');
-  await service.tasks.wait(await service.pools.spm(spUUID).start());
+  await service.tasks.wait(await service.pools.spmStart(spUUID));
   const vmDir = join(exportA, sdA, 'master', 'vms', randomUUID());
   await mkdir(vmDir);
   await writeFile(join(vmDir, 'vm.ovf'), '<ovf/>');
@@ -199,7 +199,7 @@ t.test('reconstructMaster moves the master role to a reachable domain', async (t
   });
   t.match(stdout, new RegExp(`^r ${sdB}:SDM:`, 'm'), 'the SDM lease is held on the new master');
   t.notMatch(stdout, new RegExp(`^r ${sdA}:SDM:`, 'm'), 'and released on the old one');
-  t.equal((await service.pools.spm(spUUID).status()).spmStatus, 'SPM');
-  await service.pools.spm(spUUID).stop();
+  t.equal((await service.pools.spmStatus(spUUID)).spmStatus, 'SPM');
+  await service.pools.spmStop(spUUID);
   await service.pools.disconnect(spUUID);
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
-import type { StorageService } from '../../src/storage/storage-service.js';
+import type { StorageServices } from '../../src/storage/storage-service.js';
 import { diskDir, makeService, startSanlock, until } from './helpers.js';
 
 async function host(t: { teardown(fn: () => unknown): void }, dir: string, name: string) {
@@ -22,7 +22,7 @@ async function host(t: { teardown(fn: () => unknown): void }, dir: string, name:
   return { service, sanlock };
 }
 
-async function finished(service: StorageService, taskId: string) {
+async function finished(service: StorageServices, taskId: string) {
   await service.tasks.wait(taskId);
   return service.tasks.status(taskId);
 }
@@ -40,15 +40,15 @@ t.test('one SPM at a time over shared storage', async (t) => {
   const conn = [{ id: randomUUID(), connection: shared }];
 
   // connections: LOCALFS is a link named like upstream's mount points
-  t.same(await a.service.connectStorageServer(4, conn), [{ id: conn[0]!.id, status: 0 }]);
-  t.same(await b.service.connectStorageServer(4, conn), [{ id: conn[0]!.id, status: 0 }]);
+  t.same(await a.service.connections.connect(4, conn), [{ id: conn[0]!.id, status: 0 }]);
+  t.same(await b.service.connections.connect(4, conn), [{ id: conn[0]!.id, status: 0 }]);
   const link = join(dir, 'a', 'repo', 'mnt', shared.replaceAll('_', '__').replaceAll('/', '_'));
   t.equal(await readlink(link), shared, `link ${link}`);
-  t.same(await a.service.connectStorageServer(4, [{ id: 'x', connection: join(dir, 'nope') }]), [
+  t.same(await a.service.connections.connect(4, [{ id: 'x', connection: join(dir, 'nope') }]), [
     { id: 'x', status: 453 },
   ]);
 
-  await a.service.createDomain({
+  await a.service.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: shared,
@@ -57,11 +57,11 @@ t.test('one SPM at a time over shared storage', async (t) => {
     version: 5,
     blockSize: 512,
   });
-  t.same(await b.service.listDomains({}), [sdUUID], 'host b sees the domain host a made');
-  t.equal((await b.service.domainInfo(sdUUID)).role, 'Regular');
+  t.same(await b.service.domains.list({}), [sdUUID], 'host b sees the domain host a made');
+  t.equal((await b.service.domains.info(sdUUID)).role, 'Regular');
 
   await a.service.pools.create({ spUUID, name: 'dc', masterSdUUID: sdUUID, masterVersion: 1, domainList: [sdUUID] });
-  const info = await b.service.domainInfo(sdUUID);
+  const info = await b.service.domains.info(sdUUID);
   t.equal(info.role, 'Master');
   t.same(info.pool, [spUUID]);
   t.equal(info.master_ver, 1);
@@ -96,7 +96,7 @@ t.test('one SPM at a time over shared storage', async (t) => {
 
   mark('// host a becomes SPM');
   // host a becomes SPM
-  const startA = await a.service.pools.spm(spUUID).start();
+  const startA = await a.service.pools.spmStart(spUUID);
   t.same(await finished(a.service, startA), {
     taskID: startA,
     taskState: 'finished',
@@ -104,32 +104,36 @@ t.test('one SPM at a time over shared storage', async (t) => {
     code: 0,
     message: '1 jobs completed successfully',
   });
-  const spmA = await a.service.spmStatus(spUUID);
+  const spmA = await a.service.pools.spmStatus(spUUID);
   t.equal(spmA.spmStatus, 'SPM');
   t.equal(spmA.spmId, 1);
   t.ok(spmA.spmLver >= 1);
-  t.same(await b.service.spmStatus(spUUID), { spmStatus: 'Free', spmId: 1, spmLver: spmA.spmLver }, 'b sees a as SPM');
+  t.same(
+    await b.service.pools.spmStatus(spUUID),
+    { spmStatus: 'Free', spmId: 1, spmLver: spmA.spmLver },
+    'b sees a as SPM',
+  );
 
   mark('// host b cannot take it meanw');
   // host b cannot take it meanwhile
-  const startB = await b.service.pools.spm(spUUID).start();
+  const startB = await b.service.pools.spmStart(spUUID);
   const failed = await finished(b.service, startB);
   t.equal(failed.taskState, 'finished');
   t.equal(failed.code, 651, 'AcquireLockFailure');
   t.not(failed.taskResult, 'success');
-  t.equal((await b.service.spmStatus(spUUID)).spmStatus, 'Free');
+  t.equal((await b.service.pools.spmStatus(spUUID)).spmStatus, 'Free');
   const disconnectSpm = await a.service.pools.disconnect(spUUID).catch((e: unknown) => e);
   t.equal((disconnectSpm as VdsmError).code, 656, 'IsSpm: the SPM cannot disconnect');
 
   mark('// hand-over');
   // hand-over
-  await a.service.pools.spm(spUUID).stop();
-  t.equal((await a.service.spmStatus(spUUID)).spmStatus, 'Free');
-  const startB2 = await b.service.pools.spm(spUUID).start();
+  await a.service.pools.spmStop(spUUID);
+  t.equal((await a.service.pools.spmStatus(spUUID)).spmStatus, 'Free');
+  const startB2 = await b.service.pools.spmStart(spUUID);
   t.equal((await finished(b.service, startB2)).taskResult, 'success');
-  const spmB = await b.service.spmStatus(spUUID);
+  const spmB = await b.service.pools.spmStatus(spUUID);
   t.same(spmB, { spmStatus: 'SPM', spmId: 2, spmLver: spmA.spmLver + 1 }, 'lver grows with each SPM');
-  t.same(await a.service.spmStatus(spUUID), { spmStatus: 'Free', spmId: 2, spmLver: spmB.spmLver });
+  t.same(await a.service.pools.spmStatus(spUUID), { spmStatus: 'Free', spmId: 2, spmLver: spmB.spmLver });
 
   mark('// sanlock revokes');
   // storage trouble: b's delta lease in dom_md/ids is overwritten, its renewal fails and sanlock revokes its
@@ -138,33 +142,41 @@ t.test('one SPM at a time over shared storage', async (t) => {
   const saved = join(dir, 'host2-delta-lease');
   await execa('dd', [`if=${ids}`, `of=${saved}`, 'bs=512', 'count=1', 'skip=1', 'iflag=direct']);
   await execa('dd', ['if=/dev/zero', `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
-  await until(async () => (await b.service.spmStatus(spUUID)).spmStatus !== 'SPM', 'b to drop the SPM role', 30_000);
+  await until(
+    async () => (await b.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM',
+    'b to drop the SPM role',
+    30_000,
+  );
   t.pass('b dropped the SPM role');
   // the storage comes back: b's last delta lease is readable again (no longer renewed, so b's host id ages out)
   await execa('dd', [`if=${saved}`, `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
   // like the engine, a retries spmStart; it succeeds once sanlock can judge b's (rewritten) delta lease
-  let takeover = await finished(a.service, await a.service.pools.spm(spUUID).start());
+  let takeover = await finished(a.service, await a.service.pools.spmStart(spUUID));
   const deadline = Date.now() + 40_000;
   while (takeover.taskResult !== 'success' && Date.now() < deadline) {
     t.equal(takeover.code, 651, `refused meanwhile: ${takeover.message}`);
     await new Promise((r) => setTimeout(r, 1000));
-    takeover = await finished(a.service, await a.service.pools.spm(spUUID).start());
+    takeover = await finished(a.service, await a.service.pools.spmStart(spUUID));
   }
   t.equal(takeover.taskResult, 'success', 'a takes over after the loss');
   mark('a took over');
-  t.equal((await a.service.spmStatus(spUUID)).spmId, 1);
+  t.equal((await a.service.pools.spmStatus(spUUID)).spmId, 1);
 
-  mark('await a.service.pools.spm(spUU');
+  mark('lease taken away');
   // the lease taken away behind our back (released through sanlock by someone else): the watchdog notices
   const leases = join(shared, sdUUID, 'dom_md', 'leases');
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
     env: { SANLOCK_RUN_DIR: a.sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
   });
-  await until(async () => (await a.service.spmStatus(spUUID)).spmStatus !== 'SPM', 'the watchdog to notice', 20_000);
+  await until(
+    async () => (await a.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM',
+    'the watchdog to notice',
+    20_000,
+  );
   t.pass('a dropped the SPM role when its lease vanished');
   mark('watchdog');
 
-  await a.service.pools.spm(spUUID).stop();
+  await a.service.pools.spmStop(spUUID);
   await a.service.close();
   mark('a closed');
   await b.service.close();

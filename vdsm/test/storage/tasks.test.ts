@@ -91,8 +91,8 @@ t.test('SPM tasks: revert, and rollback of a dead SPM half-done volume', async (
   });
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await service.connectStorageServer(4, [{ id: 'c', connection: shared }]);
-  await service.createDomain({
+  await service.connections.connect(4, [{ id: 'c', connection: shared }]);
+  await service.domains.create({
     sdUUID,
     domainType: 4,
     remotePath: shared,
@@ -103,15 +103,15 @@ t.test('SPM tasks: revert, and rollback of a dead SPM half-done volume', async (
   });
   await service.pools.create({ spUUID, name: 'dc', masterSdUUID: sdUUID, masterVersion: 1, domainList: [sdUUID] });
   await service.pools.connect({ spUUID, hostId: 1, masterSdUUID: sdUUID, masterVersion: 1, domainDict: null });
-  await service.tasks.wait(await service.pools.spm(spUUID).start());
-  t.equal((await service.spmStatus(spUUID)).spmStatus, 'SPM');
+  await service.tasks.wait(await service.pools.spmStart(spUUID));
+  t.equal((await service.pools.spmStatus(spUUID)).spmStatus, 'SPM');
   const tasksDir = join(shared, sdUUID, 'master', 'tasks');
   const images = join(shared, sdUUID, 'images');
 
   // a finished Volume.create, then reverted
   const imgUUID = randomUUID();
   const volUUID = randomUUID();
-  const create = await service.createVolume({
+  const create = await service.volumes.create({
     spUUID,
     sdUUID,
     imgUUID,
@@ -148,9 +148,9 @@ t.test('SPM tasks: revert, and rollback of a dead SPM half-done volume', async (
     join(tasksDir, deadTask, `${deadTask}.recover.0`),
     `name = volume.remove\nparams = {"sdUUID":"${sdUUID}","imgUUID":"${halfImg}","volUUID":"${halfVol}"}\n`,
   );
-  await service.pools.spm(spUUID).stop();
+  await service.pools.spmStop(spUUID);
   t.throws(() => service.tasks.status(deadTask), { code: 401 }, 'not known before an SPM loads it');
-  await service.tasks.wait(await service.pools.spm(spUUID).start());
+  await service.tasks.wait(await service.pools.spmStart(spUUID));
   t.match(
     service.tasks.status(deadTask),
     { taskState: 'finished', taskResult: 'cleanSuccess' },
@@ -161,7 +161,7 @@ t.test('SPM tasks: revert, and rollback of a dead SPM half-done volume', async (
   t.ok(service.tasks.allStatuses()[deadTask]);
 
   // a failing Volume.create rolls itself back (volume exists already → 212, nothing removed that it did not make)
-  const again = await service.createVolume({
+  const again = await service.volumes.create({
     spUUID,
     sdUUID,
     imgUUID: randomUUID(),
@@ -177,5 +177,5 @@ t.test('SPM tasks: revert, and rollback of a dead SPM half-done volume', async (
   });
   await service.tasks.wait(again);
   t.match(service.tasks.status(again), { taskState: 'finished', taskResult: 'cleanSuccess', code: 229 });
-  await service.pools.spm(spUUID).stop();
+  await service.pools.spmStop(spUUID);
 });

@@ -125,6 +125,11 @@ export const CONFIG_KEYS = {
       default: '/run/vdsm/storage',
       doc: 'Runtime image links (<dir>/<sdUUID>/<imgUUID>) that prepared images are reached through.',
     },
+    posixfs_allowed_types: {
+      type: 'list',
+      default: ['ext4', 'xfs', 'ext3', 'ext2', 'btrfs', 'cephfs', 'nfs', 'nfs4', 'glusterfs'],
+      doc: 'Filesystem types supervdsmd mounts for storage connections (comma separated); proc, sysfs, tmpfs, overlay, bind and the like are refused even if listed.',
+    },
   },
   sanlock: {
     io_timeout: {

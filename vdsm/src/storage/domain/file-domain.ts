@@ -21,7 +21,7 @@ import {
 } from '../constants.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import { formatMetadata, type MetadataMap, parseMetadata } from '../metadata/domain-metadata.js';
-import type { Sanlock } from '../sanlock/sanlock-cli.js';
+import type { Sanlock } from '../sanlock/sanlock.js';
 import { FileDomainLayout } from './layout.js';
 import { formatXleases } from './xleases.js';
 

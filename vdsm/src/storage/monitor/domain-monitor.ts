@@ -90,7 +90,7 @@ export class DomainMonitor {
     if (entry.timer !== null) clearTimeout(entry.timer);
     await entry.acquiring?.catch(() => {});
     if (entry.acquired && entry.hostId !== null && entry.idsPath !== null) {
-      await this.options.sanlock.cli
+      await this.options.sanlock.client
         .remLockspace(sdUUID, entry.hostId, entry.idsPath)
         .catch((err: unknown) => this.options.onError?.(err, `cannot release host id on ${sdUUID}`));
     }
@@ -120,7 +120,7 @@ export class DomainMonitor {
     entry.checkedAt = Date.now();
     if (entry.acquired && entry.hostId !== null && entry.acquiring === null) {
       // sanlock drops a lockspace whose renewals fail; the host id is then joined again below
-      const held = await this.options.sanlock.cli
+      const held = await this.options.sanlock.client
         .hasLockspace(entry.sdUUID, entry.hostId, domain.layout.ids)
         .catch(() => true);
       if (!held) entry.acquired = false;
@@ -136,8 +136,8 @@ export class DomainMonitor {
     const { sdUUID, hostId, idsPath } = entry;
     if (hostId === null || idsPath === null) return;
     try {
-      if (!(await this.options.sanlock.cli.hasLockspace(sdUUID, hostId, idsPath))) {
-        await this.options.sanlock.cli.addLockspace(sdUUID, hostId, idsPath);
+      if (!(await this.options.sanlock.client.hasLockspace(sdUUID, hostId, idsPath))) {
+        await this.options.sanlock.client.addLockspace(sdUUID, hostId, idsPath);
       }
       entry.acquired = true;
     } catch (error) {
@@ -155,11 +155,13 @@ export class DomainMonitor {
     entry.idsPath = domain.layout.ids;
     if (entry.acquired) return;
     try {
-      if (!(await this.options.sanlock.cli.hasLockspace(domain.sdUUID, hostId, domain.layout.ids))) {
-        await (entry.acquiring ?? this.options.sanlock.cli.addLockspace(domain.sdUUID, hostId, domain.layout.ids));
+      if (!(await this.options.sanlock.client.hasLockspace(domain.sdUUID, hostId, domain.layout.ids))) {
+        await (entry.acquiring ?? this.options.sanlock.client.addLockspace(domain.sdUUID, hostId, domain.layout.ids));
       }
     } catch (error) {
-      if (!(await this.options.sanlock.cli.hasLockspace(domain.sdUUID, hostId, domain.layout.ids).catch(() => false)))
+      if (
+        !(await this.options.sanlock.client.hasLockspace(domain.sdUUID, hostId, domain.layout.ids).catch(() => false))
+      )
         throw new VdsmError('AcquireHostIdFailure', `${domain.sdUUID}: ${(error as Error).message}`, { cause: error });
     }
     entry.acquired = true;

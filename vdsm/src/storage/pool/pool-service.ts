@@ -10,8 +10,10 @@ import { type DomainStatus, isUuid, MAX_DESCRIPTION_LENGTH, MAX_HOST_ID } from '
 import type { DomainFinder } from '../domain/domain-finder.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
 import type { DomainMonitor } from '../monitor/domain-monitor.js';
+import type { StoragePools } from '../services.js';
+import { listImages } from '../volume/file-volume.js';
 import { formatPoolDomains, normalizeStatus, type PoolDomains, parsePoolDomains } from './pool-domains.js';
-import { Spm, type SpmOptions } from './spm.js';
+import { Spm, type SpmOptions, type SpmStatus } from './spm.js';
 
 export interface CreatePoolParams {
   readonly spUUID: string;
@@ -63,7 +65,7 @@ const LEASE_KEYS: Readonly<Record<string, string>> = {
   leaseRetries: 'LEASERETRIES',
 };
 
-export class PoolService {
+export class PoolService implements StoragePools {
   private pool: ConnectedPool | null = null;
 
   constructor(private readonly options: PoolServiceOptions) {}
@@ -258,17 +260,48 @@ export class PoolService {
   }
 
   /** The connected pool, or StoragePoolUnknown (309). */
-  connected(spUUID: string): ConnectedPool {
+  private connected(spUUID: string): ConnectedPool {
     if (this.pool === null || this.pool.spUUID !== spUUID) throw new VdsmError('StoragePoolUnknown', `('${spUUID}',)`);
     return this.pool;
+  }
+
+  /** Throws StoragePoolUnknown (309) unless `spUUID` is the connected pool. */
+  assertConnected(spUUID: string): void {
+    this.connected(spUUID);
   }
 
   connectedPools(): string[] {
     return this.pool === null ? [] : [this.pool.spUUID];
   }
 
-  spm(spUUID: string): Spm {
-    return this.connected(spUUID).spm;
+  /** Throws StoragePoolUnknown (309) or SpmStatusError (654) unless this host is the pool's SPM. */
+  assertSpm(spUUID: string): void {
+    this.connected(spUUID).spm.assertSpm();
+  }
+
+  /** StoragePool.spmStart: an asynchronous task; returns its id. */
+  spmStart(spUUID: string): Promise<string> {
+    return this.connected(spUUID).spm.start();
+  }
+
+  /** StoragePool.spmStop: the SDM lease released. */
+  spmStop(spUUID: string): Promise<void> {
+    return this.connected(spUUID).spm.stop();
+  }
+
+  /** StoragePool.getSpmStatus: our role, or who holds the SDM lease. */
+  spmStatus(spUUID: string): Promise<SpmStatus> {
+    return this.connected(spUUID).spm.status();
+  }
+
+  /** StoragePool.getDomainsContainingImage: active pool domains that have the image. */
+  async domainsContainingImage(spUUID: string, imgUUID: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const sdUUID of this.activeDomains(spUUID)) {
+      const domain = await this.options.finder.get(sdUUID).catch(() => null);
+      if (domain !== null && (await listImages(domain)).includes(imgUUID)) out.push(sdUUID);
+    }
+    return out;
   }
 
   /** The master domain, checked to be the master of `spUUID` at `masterVersion`. */
@@ -501,7 +534,7 @@ export class PoolService {
   }
 
   /** Active domains of the connected pool (StoragePool.getDomainsContainingImage looks through these). */
-  activeDomains(spUUID: string): string[] {
+  private activeDomains(spUUID: string): string[] {
     return [...this.connected(spUUID).domains].filter(([, status]) => status === 'Active').map(([sd]) => sd);
   }
 

@@ -7,7 +7,7 @@ import { VdsmError } from '../../errors/vdsm-error.js';
 import { ALIGNMENT_1M, SDM_LEASE_NAME, SDM_LEASE_SLOT } from '../constants.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
 import type { DomainMonitor } from '../monitor/domain-monitor.js';
-import { resourceSpec, SanlockError } from '../sanlock/sanlock-cli.js';
+import { type Lease, SanlockError } from '../sanlock/sanlock.js';
 import type { SanlockSession } from '../sanlock/session.js';
 import type { TaskManager } from '../task/task-manager.js';
 
@@ -27,23 +27,36 @@ export interface SpmOptions {
   readonly log: (level: 'info' | 'error', msg: string, err?: unknown) => void;
 }
 
-export function sdmResource(master: FileStorageDomain): string {
-  return resourceSpec(
-    master.sdUUID,
-    SDM_LEASE_NAME,
-    master.layout.leases,
-    SDM_LEASE_SLOT * master.alignment || ALIGNMENT_1M,
-  );
+/**
+ * This host's SPM role: free, contending (spmStart running), or SPM with what holding the role takes: the SDM
+ * lease's version and domain (it moves with switchMaster), the lease watchdog and the revocation listener.
+ */
+export type SpmState =
+  | { readonly kind: 'free' }
+  | { readonly kind: 'contending' }
+  | {
+      readonly kind: 'spm';
+      lver: number;
+      leaseDomain: FileStorageDomain;
+      readonly watchdog: NodeJS.Timeout;
+      readonly unlistenRevoke: () => void;
+    };
+
+const FREE: SpmState = { kind: 'free' };
+const ROLE_NAMES: Readonly<Record<SpmState['kind'], SpmRole>> = { free: 'Free', contending: 'Contend', spm: 'SPM' };
+
+export function sdmResource(master: FileStorageDomain): Lease {
+  return {
+    lockspace: master.sdUUID,
+    name: SDM_LEASE_NAME,
+    path: master.layout.leases,
+    offset: SDM_LEASE_SLOT * master.alignment || ALIGNMENT_1M,
+  };
 }
 
 export class Spm {
-  private role: SpmRole = 'Free';
-  private lver = -1;
-  private watchdog: NodeJS.Timeout | null = null;
-  private unlistenRevoke: (() => void) | null = null;
+  private state: SpmState = FREE;
   private checking = false;
-  /** The master domain whose SDM lease we hold (it moves with switchMaster). */
-  private leaseDomain: FileStorageDomain | null = null;
 
   constructor(
     readonly spUUID: string,
@@ -53,84 +66,84 @@ export class Spm {
   ) {}
 
   get isSpm(): boolean {
-    return this.role === 'SPM';
+    return this.state.kind === 'spm';
   }
 
   /** Throws SpmStatusError (654) unless this host is SPM. */
   assertSpm(): void {
-    if (this.role !== 'SPM') throw new VdsmError('SpmStatusError', this.spUUID);
+    if (this.state.kind !== 'spm') throw new VdsmError('SpmStatusError', this.spUUID);
   }
 
   /** StoragePool.spmStart: an asynchronous task; the role is SPM once it has finished. */
   start(): Promise<string> {
     return this.options.tasks.start('spmStart', async () => {
-      if (this.role === 'SPM') return;
-      this.role = 'Contend';
+      if (this.state.kind === 'spm') return;
+      this.state = { kind: 'contending' };
       const master = this.master();
       try {
         await this.options.monitor.acquireHostId(master, this.hostId);
         await this.options.sanlock.ensureRegistered();
         try {
-          await this.options.sanlock.cli.acquire(sdmResource(master), this.options.sanlock.pid);
+          await this.options.sanlock.client.acquire(sdmResource(master), this.options.sanlock.pid);
         } catch (error) {
           const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
           throw new VdsmError('AcquireLockFailure', detail, { cause: error });
         }
-        const leader = await this.options.sanlock.cli.readLeader(sdmResource(master));
-        this.lver = leader.lver;
-        this.leaseDomain = master;
+        const lver = (await this.options.sanlock.client.owner(sdmResource(master))).lver;
         await master.ensureMasterDirs();
-        this.role = 'SPM';
-        // sanlock runs our kill path only when it is taking our leases away: no question asked.
-        this.unlistenRevoke = this.options.sanlock.onRevoke(
-          () => void this.loseLease('sanlock is revoking our leases (kill path)'),
-        );
-        this.watchdog = setInterval(() => void this.verifyLease(), this.options.watchdogIntervalMs).unref();
-        this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${this.lver})`);
+        this.state = {
+          kind: 'spm',
+          lver,
+          leaseDomain: master,
+          // sanlock runs our kill path only when it is taking our leases away: no question asked.
+          unlistenRevoke: this.options.sanlock.onRevoke(
+            () => void this.loseLease('sanlock is revoking our leases (kill path)'),
+          ),
+          watchdog: setInterval(() => void this.verifyLease(), this.options.watchdogIntervalMs).unref(),
+        };
+        this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${lver})`);
         await this.options.tasks.loadPersisted(master.layout.tasks);
       } catch (error) {
-        if (this.role === 'Contend') this.role = 'Free';
+        if (this.state.kind === 'contending') this.state = FREE;
         throw error;
       }
     });
   }
 
+  /** Leaves the SPM state (watchdog and revocation listener stopped); returns the domain whose lease we held. */
+  private leave(): FileStorageDomain | null {
+    const state = this.state;
+    this.state = FREE;
+    if (state.kind !== 'spm') return null;
+    clearInterval(state.watchdog);
+    state.unlistenRevoke();
+    return state.leaseDomain;
+  }
+
   /** StoragePool.spmStop: release the SDM lease and stop acting as SPM. */
   async stop(): Promise<void> {
-    if (this.role !== 'SPM') {
-      this.role = 'Free';
-      return;
-    }
-    this.stopWatching();
-    this.role = 'Free';
+    const held = this.leave();
+    if (held === null) return;
     this.options.tasks.forgetPersisted();
-    const held = this.leaseDomain ?? this.master();
-    this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
+      await this.options.sanlock.client.release(sdmResource(held), this.options.sanlock.pid);
     } catch (error) {
       throw new VdsmError('ReleaseLockFailure', (error as Error).message, { cause: error });
     }
   }
 
-  private stopWatching(): void {
-    if (this.watchdog !== null) clearInterval(this.watchdog);
-    this.watchdog = null;
-    this.unlistenRevoke?.();
-    this.unlistenRevoke = null;
-  }
-
   /** Lease watchdog: a missing SDM lease or master lockspace ends the SPM role before anything else runs. */
   private async verifyLease(): Promise<void> {
-    if (this.role !== 'SPM' || this.checking) return;
+    const state = this.state;
+    if (state.kind !== 'spm' || this.checking) return;
     this.checking = true;
     try {
-      const master = this.leaseDomain ?? this.master();
-      const cli = this.options.sanlock.cli;
-      const hasSpace = await cli.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
+      const master = state.leaseDomain;
+      const client = this.options.sanlock.client;
+      const hasSpace = await client.hasLockspace(master.sdUUID, this.hostId, master.layout.ids).catch(() => false);
       let hasLease = hasSpace;
       if (hasSpace) {
-        const held = await cli.inquire(this.options.sanlock.pid).catch(() => null);
+        const held = await client.inquire(this.options.sanlock.pid).catch(() => null);
         hasLease = held === null || held.some((r) => r.startsWith(`${master.sdUUID}:${SDM_LEASE_NAME}:`));
       }
       if (!hasLease)
@@ -144,14 +157,11 @@ export class Spm {
   }
 
   private async loseLease(reason: string): Promise<void> {
-    if (this.role !== 'SPM') return;
-    this.role = 'Free';
-    this.stopWatching();
+    const held = this.leave();
+    if (held === null) return;
     this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
-    const held = this.leaseDomain ?? this.master();
-    this.leaseDomain = null;
     try {
-      await this.options.sanlock.cli.release(sdmResource(held), this.options.sanlock.pid);
+      await this.options.sanlock.client.release(sdmResource(held), this.options.sanlock.pid);
     } catch {
       // sanlock frees the lease itself once the lockspace is gone
     }
@@ -164,11 +174,10 @@ export class Spm {
    */
   async moveLease(next: FileStorageDomain, change: () => Promise<void>): Promise<void> {
     this.assertSpm();
-    const previous = this.leaseDomain ?? this.master();
-    const cli = this.options.sanlock.cli;
+    const client = this.options.sanlock.client;
     await this.options.monitor.acquireHostId(next, this.hostId);
     try {
-      await cli.acquire(sdmResource(next), this.options.sanlock.pid);
+      await client.acquire(sdmResource(next), this.options.sanlock.pid);
     } catch (error) {
       const detail = error instanceof SanlockError ? `id=${SDM_LEASE_NAME}, rc=${error.rc}` : String(error);
       throw new VdsmError('AcquireLockFailure', detail, { cause: error });
@@ -176,26 +185,33 @@ export class Spm {
     try {
       await change();
     } catch (error) {
-      await cli.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
+      await client.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
       throw error;
     }
-    this.leaseDomain = next;
-    this.lver = (await cli.readLeader(sdmResource(next))).lver;
-    await cli.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
+    const lver = (await client.owner(sdmResource(next))).lver;
+    const state = this.state;
+    if (state.kind !== 'spm') {
+      // the role was lost while the master moved: the new lease is not ours to keep either
+      await client.release(sdmResource(next), this.options.sanlock.pid).catch(() => {});
+      throw new VdsmError('SpmStatusError', this.spUUID);
+    }
+    const previous = state.leaseDomain;
+    state.leaseDomain = next;
+    state.lver = lver;
+    await client.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
       this.options.log('error', `cannot release the SDM lease of the old master ${previous.sdUUID}`, error);
     });
   }
 
   /** StoragePool.getSpmStatus: our role, or who holds the lease by its leader record. */
   async status(): Promise<SpmStatus> {
-    if (this.role === 'SPM') return { spmStatus: 'SPM', spmLver: this.lver, spmId: this.hostId };
+    if (this.state.kind === 'spm') return { spmStatus: 'SPM', spmLver: this.state.lver, spmId: this.hostId };
+    const role = ROLE_NAMES[this.state.kind];
     try {
-      const leader = await this.options.sanlock.cli.readLeader(sdmResource(this.master()));
-      // A released lease keeps its owner id but has timestamp 0.
-      const held = leader.timestamp !== 0 && leader.ownerId > 0;
-      return { spmStatus: this.role, spmLver: leader.lver > 0 ? leader.lver : -1, spmId: held ? leader.ownerId : -1 };
+      const owner = await this.options.sanlock.client.owner(sdmResource(this.master()));
+      return { spmStatus: role, spmLver: owner.lver, spmId: owner.hostId ?? -1 };
     } catch {
-      return { spmStatus: this.role, spmLver: -1, spmId: -1 };
+      return { spmStatus: role, spmLver: -1, spmId: -1 };
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * The sanlock operations vdsm-ts needs, run through the `sanlock` command (argv arrays, timeouts, bounded output).
+ * The sanlock daemon operations through the `sanlock` command (argv arrays, timeouts, bounded output): used only for
+ * a daemon this process's libsanlock is not bound to (libsanlock talks to one daemon per process; see sanlock.ts).
  * Leases belong to the process registered with the daemon (see registration.ts); `acquire -p <our pid>` puts them
  * on that registration, so they are released when vdsmd dies.
  */
@@ -45,7 +46,7 @@ export function resourceSpec(lockspace: string, name: string, path: string, offs
   return `${lockspace}:${name}:${esc(path)}:${offset}`;
 }
 
-export class Sanlock {
+export class SanlockCli {
   constructor(readonly options: SanlockOptions) {}
 
   private async run(action: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
@@ -70,14 +71,6 @@ export class Sanlock {
 
   private get io(): string[] {
     return ['-o', String(this.options.ioTimeout)];
-  }
-
-  initLockspace(name: string, path: string): Promise<string> {
-    return this.run('init lockspace', ['direct', 'init', '-s', lockspaceSpec(name, 0, path), ...this.io]);
-  }
-
-  initResource(lockspace: string, name: string, path: string, offset: number): Promise<string> {
-    return this.run('init resource', ['direct', 'init', '-r', resourceSpec(lockspace, name, path, offset), ...this.io]);
   }
 
   /** Joins the lockspace with our host id; returns once the delta lease is held (~3 s at io_timeout 1). */

@@ -1,15 +1,15 @@
 /**
- * vdsmd's sanlock session: the command wrapper plus our registration with the daemon, made on first use. Leases
+ * vdsmd's sanlock session: the sanlock client (library or command) plus our registration with the daemon, made on first use. Leases
  * are acquired for our pid; if sanlock must revoke them it runs the kill path, which signals us (SIGUSR2) and the
  * listeners drop whatever role the leases gave.
  */
 import { SanlockRegistration } from './registration.js';
-import { Sanlock, type SanlockOptions } from './sanlock-cli.js';
+import { Sanlock, type SanlockOptions } from './sanlock.js';
 
 export const LEASE_REVOKE_SIGNAL = 'SIGUSR2';
 
 export class SanlockSession {
-  readonly cli: Sanlock;
+  readonly client: Sanlock;
   private registration: Promise<SanlockRegistration> | null = null;
   private readonly revokeListeners = new Set<() => void>();
   private readonly onSignal = () => {
@@ -17,7 +17,7 @@ export class SanlockSession {
   };
 
   constructor(readonly options: SanlockOptions) {
-    this.cli = new Sanlock(options);
+    this.client = new Sanlock(options);
   }
 
   get pid(): number {

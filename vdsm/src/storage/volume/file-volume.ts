@@ -17,7 +17,7 @@ import {
   type VolumeMetadata,
   type VolumeRoleName,
 } from '../metadata/volume-metadata.js';
-import type { Sanlock } from '../sanlock/sanlock-cli.js';
+import type { Sanlock } from '../sanlock/sanlock.js';
 import { qemuImgCreate, qemuImgResize } from './qemu-img.js';
 
 export interface CreateVolumeParams {
