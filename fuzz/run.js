@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs the fuzz classes against live daemons: `npm run fuzz -- --target wire|supervdsm|all --frames N [--seed S]`.
-// A fuzz class is a compiled file `<package>/dist/fuzz/<target>.fuzz.js` (source `<package>/fuzz/<target>.fuzz.ts`,
-// with "fuzz" in that package's tsconfig include). It is run in its own process with `--frames N [--seed S]`,
-// prints one JSON line `{"fuzz":"<target>","frames":N,"crashes":c,"hangs":h,"rssMb":{...},...}` and exits 0 only
-// when nothing went wrong. This runner prints those lines and exits non-zero if any target failed.
+// Each class is a compiled script run in its own process with its count option (`--frames N` for wire,
+// `--requests N` for supervdsm) and `--seed S`; it prints one JSON report line and exits 0 only when nothing went
+// wrong. A new class is either added to TARGETS or dropped in as `<package>/dist/fuzz/<name>.fuzz.js` taking
+// `--frames N`. This runner passes the reports through and exits non-zero if any target failed.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,28 +20,33 @@ const { values } = parseArgs({
   },
 });
 
-const known = packages.flatMap((pkg) => {
+/** The classes this runner knows by name; a missing one is reported rather than silently skipped. */
+const TARGETS = {
+  wire: { path: 'vdsm/dist/fuzz/wire.fuzz.js', count: '--frames' },
+  supervdsm: { path: 'supervdsm/dist/fuzz/fuzz.js', count: '--requests' },
+};
+const discovered = packages.flatMap((pkg) => {
   const dir = join(root, pkg, 'dist', 'fuzz');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.fuzz.js'))
-    .map((f) => ({ name: f.replace(/\.fuzz\.js$/, ''), path: join(dir, f) }));
+    .map((f) => [f.replace(/\.fuzz\.js$/, ''), { path: join(pkg, 'dist', 'fuzz', f), count: '--frames' }]);
 });
-// the classes this runner is expected to find; a missing one is named rather than silently skipped
-const expected = ['wire', 'supervdsm'];
-const wanted = values.target === 'all' ? [...new Set([...expected, ...known.map((k) => k.name)])] : [values.target];
+const targets = new Map([...discovered, ...Object.entries(TARGETS)]);
+const wanted = values.target === 'all' ? [...targets.keys()] : [values.target];
 
 let failed = false;
 for (const name of wanted) {
-  const target = known.find((k) => k.name === name);
-  if (target === undefined) {
+  const target = targets.get(name);
+  const path = target === undefined ? undefined : join(root, target.path);
+  if (target === undefined || path === undefined || !existsSync(path)) {
     process.stderr.write(
-      `fuzz target ${name} is not built (expected <package>/dist/fuzz/${name}.fuzz.js; run npm run build). Known: ${known.map((k) => k.name).join(', ') || 'none'}\n`,
+      `fuzz target ${name} is not built (${target === undefined ? 'unknown target' : `no ${target.path}`}; run npm run build). Known: ${[...targets.keys()].join(', ')}\n`,
     );
     failed = true;
     continue;
   }
-  const args = [target.path, '--frames', values.frames];
+  const args = [path, target.count, values.frames];
   if (values.seed !== undefined) args.push('--seed', values.seed);
   const code = await new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
