@@ -9,7 +9,7 @@ import type { EventPublisher, JsonRpcEndpoint } from '../endpoint.js';
 import { LogLimiter } from '../log-limiter.js';
 import { Broker } from '../stomp/broker.js';
 import { encodeError } from '../stomp/frame-writer.js';
-import { DEFAULT_SESSION_LIMITS, type SessionLimits, StompSession } from '../stomp/session.js';
+import { DEFAULT_SESSION_LIMITS, destroyLater, type SessionLimits, StompSession } from '../stomp/session.js';
 import { type AdmissionLimits, type Admitted, ConnectionAdmission, RefusalText } from './admission.js';
 import { DETECT_BYTES, detectProtocol } from './detect.js';
 import { WebSocketTransport } from './websocket.js';
@@ -168,7 +168,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         socket.end(encodeError(RefusalText[decision.refused]));
         socket.once('end', () => socket.destroy());
         socket.resume();
-        setTimeout(() => socket.destroy(), 1000).unref();
+        destroyLater(socket, 1000);
       } else socket.destroy();
       return false;
     }

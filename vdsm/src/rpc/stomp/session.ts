@@ -213,7 +213,7 @@ export class StompSession {
     socket.end();
     socket.once('end', () => socket.destroy());
     socket.resume();
-    setTimeout(() => socket.destroy(), 5000).unref();
+    destroyLater(socket, 5000);
   }
 
   /** Ends the connection after queued output is flushed. */
@@ -226,7 +226,7 @@ export class StompSession {
     if (socket.destroyed) return;
     socket.end(() => socket.destroy());
     // a peer that never reads must not keep the socket forever
-    setTimeout(() => socket.destroy(), 5000).unref();
+    destroyLater(socket, 5000);
   }
 
   destroy(): void {
@@ -515,4 +515,11 @@ export class StompSession {
     }
     if (this.readEnded && this.inFlight === 0) this.close();
   }
+}
+
+/** Destroys `socket` after `ms` unless it closes first; the timer then goes at once, and with it the socket's memory. */
+export function destroyLater(socket: Socket, ms: number): void {
+  const timer = setTimeout(() => socket.destroy(), ms);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
