@@ -233,6 +233,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         clearTimeout(handshake.timer);
         pending.delete(handshake.socket);
         handshakes.delete(key);
+        // admission saw the raw socket; the session will see this one
+        const entry = admitted.get(handshake.socket);
+        if (entry !== undefined) admitted.set(socket, entry);
       }
       if (!config.vars.verify_client_cert) return serve(socket);
       socket.pause();
