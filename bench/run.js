@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filter = process.argv[2];
-const packages = ['native', 'vdsm', 'supervdsm', 'guest-agent', 'engine-lite', 'tests'];
+const packages = ['native', 'common', 'vdsm', 'supervdsm', 'guest-agent', 'engine-lite', 'tests'];
 const files = packages.flatMap((pkg) => {
   const dir = join(root, pkg, 'dist', 'bench');
   if (!existsSync(dir)) return [];

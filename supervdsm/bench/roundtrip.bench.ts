@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
-import { encodeFrame, FrameDecoder, type Request } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import { encodeFrame, FrameDecoder, type Request } from '@vdsm-ts/supervdsm-protocol/protocol';
 
 const filter = process.env.BENCH_FILTER ?? '';
 const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FrameDecoder, MAX_RESPONSE_BYTES, type Response } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { FrameDecoder, MAX_RESPONSE_BYTES, type Response } from '@vdsm-ts/supervdsm-protocol/protocol';
 import fc from 'fast-check';
 import { mutates, type Probe, type ProbeClass, probes } from './probes.js';
 

@@ -1,5 +1,5 @@
-import { OPERATIONS, type OperationName } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
-import { MAX_REQUEST_BYTES, PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { OPERATIONS, type OperationName } from '@vdsm-ts/supervdsm-protocol/operations';
+import { MAX_REQUEST_BYTES, PROTOCOL_VERSION } from '@vdsm-ts/supervdsm-protocol/protocol';
 import fc from 'fast-check';
 
 /**

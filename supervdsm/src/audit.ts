@@ -1,4 +1,4 @@
-import type { Logger } from '@vdsm-ts/vdsm/common/logging';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { PeerCred } from './peer.js';
 
 /** One line per privileged action: who asked, what, with which params, and how it ended. */

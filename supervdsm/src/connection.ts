@@ -1,14 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
-import type { SupervdsmErrorCode } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import type { Logger } from '@vdsm-ts/common/logging';
+import type { SupervdsmErrorCode } from '@vdsm-ts/supervdsm-protocol/errors';
 import {
   encodeFrame,
   FrameDecoder,
   FrameTooLargeError,
   MAX_REQUEST_BYTES,
   type Response,
-} from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
-import type { Logger } from '@vdsm-ts/vdsm/common/logging';
+} from '@vdsm-ts/supervdsm-protocol/protocol';
 import type { Dispatcher } from './dispatcher.js';
 import type { PeerCred } from './peer.js';
 

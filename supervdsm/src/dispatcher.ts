@@ -1,8 +1,8 @@
-import { SupervdsmError, type SupervdsmErrorCode } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import { isOperationName, OPERATIONS, type OperationName } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
-import { PROTOCOL_VERSION, type Response } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
-import type { Config } from '@vdsm-ts/vdsm/common/config/index';
-import type { Logging } from '@vdsm-ts/vdsm/common/logging';
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logging } from '@vdsm-ts/common/logging';
+import { SupervdsmError, type SupervdsmErrorCode } from '@vdsm-ts/supervdsm-protocol/errors';
+import { isOperationName, OPERATIONS, type OperationName } from '@vdsm-ts/supervdsm-protocol/operations';
+import { PROTOCOL_VERSION, type Response } from '@vdsm-ts/supervdsm-protocol/protocol';
 import type { Audit } from './audit.js';
 import type { OpContext, OpHandler } from './ops/handler.js';
 import type { PeerCred } from './peer.js';

@@ -1,5 +1,5 @@
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import { execa } from 'execa';
+import { ExecError, type ExecFailureKind, exec } from '@vdsm-ts/common/exec';
+import { SupervdsmError, type SupervdsmErrorCode } from '@vdsm-ts/supervdsm-protocol/errors';
 
 export interface RunOptions {
   readonly timeoutMs: number;
@@ -8,34 +8,35 @@ export interface RunOptions {
   readonly maxBuffer?: number;
   readonly input?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Exit codes that are an answer, not a failure (default: only 0). */
+  readonly okExitCodes?: readonly number[];
 }
 
-/** Runs one external command (argv array, never a shell) and returns its stdout; failures become typed errors. */
+/** What the caller of an operation is told when its command failed in this way. */
+const CODE_OF_FAILURE: Readonly<Record<ExecFailureKind, SupervdsmErrorCode>> = {
+  'not-found': 'NOT_AVAILABLE',
+  timeout: 'TIMEOUT',
+  canceled: 'TIMEOUT',
+  'output-limit': 'COMMAND_FAILED',
+  exit: 'COMMAND_FAILED',
+  signal: 'COMMAND_FAILED',
+  spawn: 'COMMAND_FAILED',
+};
+
+/** Runs one external command through the common exec wrapper and returns its stdout; failures become SupervdsmErrors. */
 export async function run(argv: readonly string[], options: RunOptions): Promise<string> {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new SupervdsmError('INTERNAL', 'empty command');
-  const result = await execa(file, args, {
-    timeout: options.timeoutMs,
-    maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
-    reject: false,
-    forceKillAfterDelay: 2000,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
-    ...(options.input === undefined ? {} : { input: options.input }),
-    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
-    env: { LC_ALL: 'C', ...options.env },
-    extendEnv: true,
-    stripFinalNewline: false,
-  });
-  if (result.failed) {
-    const cmd = argv.join(' ');
-    if ((result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
-      throw new SupervdsmError('NOT_AVAILABLE', `${file} is not installed`);
-    if (result.timedOut || result.isCanceled) throw new SupervdsmError('TIMEOUT', `${cmd}: timed out`);
-    if (result.isMaxBuffer) throw new SupervdsmError('COMMAND_FAILED', `${cmd}: output too large`);
-    const stderr = String(result.stderr ?? '')
-      .trim()
-      .slice(0, 2000);
-    throw new SupervdsmError('COMMAND_FAILED', `${cmd} exited with ${result.exitCode ?? result.signal}: ${stderr}`);
+  try {
+    const result = await exec(argv, {
+      timeoutMs: options.timeoutMs,
+      ...(options.maxBuffer === undefined ? {} : { maxOutputBytes: options.maxBuffer }),
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.okExitCodes === undefined ? {} : { okExitCodes: options.okExitCodes }),
+    });
+    return result.stdout;
+  } catch (error) {
+    if (error instanceof ExecError) throw new SupervdsmError(CODE_OF_FAILURE[error.kind], error.message);
+    throw error;
   }
-  return String(result.stdout ?? '');
 }

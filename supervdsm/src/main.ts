@@ -1,6 +1,6 @@
+import { parseDaemonArgs } from '@vdsm-ts/common/daemon-args';
+import { Logging } from '@vdsm-ts/common/logging';
 import { notifyReady, notifyStopping } from '@vdsm-ts/native/sd-notify';
-import { parseDaemonArgs } from '@vdsm-ts/vdsm/common/daemon-args';
-import { Logging } from '@vdsm-ts/vdsm/common/logging';
 import { Audit } from './audit.js';
 import { Dispatcher } from './dispatcher.js';
 import { lookupGroup, lookupUser, PeerPolicy } from './peer.js';

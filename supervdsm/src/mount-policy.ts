@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { devString, isAtOrUnder, type MountEntry } from './mountinfo.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { loadAddon } from '@vdsm-ts/native/addon';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { run } from './exec.js';
 
 /** Who is on the other end of a connection (SO_PEERCRED), and whether supervdsmd serves them. */

@@ -1,4 +1,4 @@
-import type { OperationName } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import type { OperationName } from '@vdsm-ts/supervdsm-protocol/operations';
 import type { OpHandler } from './ops/handler.js';
 import { hardwareHandlers } from './ops/hardware.js';
 import { iscsiHandlers } from './ops/iscsi.js';

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, readlink, realpath, rmdir } from 'node:fs/promises';
 import { isAbsolute, normalize, posix, relative } from 'node:path';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { isAtOrUnder } from './mountinfo.js';
 
 /**

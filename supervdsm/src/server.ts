@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
-import type { Logger } from '@vdsm-ts/vdsm/common/logging';
+import type { Logger } from '@vdsm-ts/common/logging';
+import { encodeFrame } from '@vdsm-ts/supervdsm-protocol/protocol';
 import type { Audit } from './audit.js';
 import { Connection, refusal } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';

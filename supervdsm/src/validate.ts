@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { isAbsolute, normalize, relative } from 'node:path';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 
 /** Checks on caller input; every failure is INVALID_PARAMS and happens before any command runs. */
 

@@ -1,5 +1,5 @@
 // Property tests of supervdsm's framing, and a bounded run of the fuzzer (../fuzz/) against a live supervdsmd.
-import { encodeFrame, FrameDecoder, FrameTooLargeError } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { encodeFrame, FrameDecoder, FrameTooLargeError } from '@vdsm-ts/supervdsm-protocol/protocol';
 import fc from 'fast-check';
 import t from 'tap';
 import { runFuzz, startFuzzDaemon } from '../fuzz/fuzz.js';

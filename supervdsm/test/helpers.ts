@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SupervdsmClient } from '@vdsm-ts/vdsm/clients/supervdsm/client';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { execa, execaNode, type ResultPromise } from 'execa';
 
 export const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));

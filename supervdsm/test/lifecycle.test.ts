@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { execa, execaNode } from 'execa';
 import t from 'tap';
 import { clientFor, SUPERVDSMD, spawnDaemon, startDaemon, tempDir, until, writeConf } from './helpers.js';

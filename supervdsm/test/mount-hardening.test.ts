@@ -2,7 +2,7 @@
 // and the test checks that its effect did not happen: nothing mounted, no directory created, ownership unchanged.
 import { link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OpParams } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import type { OpParams } from '@vdsm-ts/supervdsm-protocol/operations';
 import t from 'tap';
 import { clientFor, ext4Loop, mountsUnder, sh, startDaemon, tempDir } from './helpers.js';
 

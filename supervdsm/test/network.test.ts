@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/supervdsm-protocol/protocol';
 import t from 'tap';
 import { clientFor, sh, startDaemon, until } from './helpers.js';
 

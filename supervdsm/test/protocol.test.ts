@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import {
   encodeFrame,
   FrameDecoder,
   MAX_REQUEST_BYTES,
   PROTOCOL_VERSION,
   type Response,
-} from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+} from '@vdsm-ts/supervdsm-protocol/protocol';
 import t from 'tap';
 import { clientFor, startDaemon, until } from './helpers.js';
 

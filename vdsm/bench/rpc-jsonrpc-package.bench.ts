@@ -11,10 +11,10 @@
  * and sized like them (~477 KB in all, see virt.getAllVmStats.1000.bytes).
  */
 import { performance } from 'node:perf_hooks';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { VdsmClient } from '../src/client/index.js';
-import { defaultConfig } from '../src/common/config/index.js';
-import { Logging } from '../src/common/logging.js';
 import { RawJson } from '../src/common/raw-json.js';
 import type { JsonRpcEndpoint } from '../src/rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../src/rpc/jsonrpc/dispatcher.js';

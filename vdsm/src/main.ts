@@ -1,8 +1,8 @@
+import { parseDaemonArgs } from '@vdsm-ts/common/daemon-args';
+import { Logging } from '@vdsm-ts/common/logging';
 import { notifyReady, notifyStopping, startWatchdog } from '@vdsm-ts/native/sd-notify';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { createApiEndpoint } from './api/index.js';
-import { SupervdsmClient } from './clients/supervdsm/client.js';
-import { parseDaemonArgs } from './common/daemon-args.js';
-import { Logging } from './common/logging.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
 import { createStorageService } from './storage/index.js';
 import { createVirt } from './virt/index.js';

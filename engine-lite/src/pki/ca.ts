@@ -1,13 +1,14 @@
 /**
- * engine-lite's own certificate authority (openssl through execa, argv arrays, no shell). It signs each host's vdsm
+ * engine-lite's own certificate authority (openssl through the common exec wrapper, argv arrays, no shell). It signs each host's vdsm
  * certificate and the engine's client certificate, which vdsmd requires for mutual TLS (it trusts certs/cacert.pem).
  * Layout under DIR: ca.pem, ca.key (0600), engine.pem, engine.key (0600).
  */
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
+import { exec } from '@vdsm-ts/common/exec';
 
 const DAYS = '1825';
 const OPENSSL_TIMEOUT_MS = 30_000;
@@ -20,7 +21,7 @@ export interface IssuedCert {
 }
 
 async function openssl(args: readonly string[]): Promise<void> {
-  await execa('openssl', args, { timeout: OPENSSL_TIMEOUT_MS, maxBuffer: 1 << 20, stdin: 'ignore' });
+  await exec(['openssl', ...args], { timeoutMs: OPENSSL_TIMEOUT_MS, maxOutputBytes: 1 << 20 });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -28,13 +29,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Atomic write: temp file, then rename; keys stay 0600. */
-async function writeSecret(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode });
-  await rename(tmp, path);
 }
 
 export class CertificateAuthority {
@@ -71,8 +65,8 @@ export class CertificateAuthority {
           '-out',
           join(tmp, 'ca.pem'),
         ]);
-        await writeSecret(join(dir, 'ca.key'), await readFile(join(tmp, 'ca.key'), 'utf8'), 0o600);
-        await writeSecret(join(dir, 'ca.pem'), await readFile(join(tmp, 'ca.pem'), 'utf8'), 0o644);
+        await writeFileAtomic(join(dir, 'ca.key'), await readFile(join(tmp, 'ca.key'), 'utf8'), { mode: 0o600 });
+        await writeFileAtomic(join(dir, 'ca.pem'), await readFile(join(tmp, 'ca.pem'), 'utf8'), { mode: 0o644 });
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -80,8 +74,8 @@ export class CertificateAuthority {
     }
     if (!(await exists(join(dir, 'engine.pem')))) {
       const issued = await ca.issue('engine-lite', [], 'clientAuth');
-      await writeSecret(join(dir, 'engine.key'), issued.key, 0o600);
-      await writeSecret(join(dir, 'engine.pem'), issued.cert, 0o644);
+      await writeFileAtomic(join(dir, 'engine.key'), issued.key, { mode: 0o600 });
+      await writeFileAtomic(join(dir, 'engine.pem'), issued.cert, { mode: 0o644 });
     }
     return ca;
   }
@@ -167,8 +161,8 @@ export async function writeVdsmPki(
     cert: join(root, 'certs', 'vdsmcert.pem'),
     ca: join(root, 'certs', 'cacert.pem'),
   };
-  await writeSecret(paths.key, issued.key, 0o600);
-  await writeSecret(paths.cert, issued.cert, 0o644);
-  await writeSecret(paths.ca, issued.ca, 0o644);
+  await writeFileAtomic(paths.key, issued.key, { mode: 0o600 });
+  await writeFileAtomic(paths.cert, issued.cert, { mode: 0o644 });
+  await writeFileAtomic(paths.ca, issued.ca, { mode: 0o644 });
   return paths;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import {
   Connection,
-  type Domain,
+  type DomainHandle,
   DomainState,
   ErrorCode,
   EventId,
@@ -32,7 +32,7 @@ t.test('a real QEMU/TCG guest through qemu:///system', async (t) => {
   const c = await openSystem();
   if (typeof c === 'string') return t.plan(0, c);
   const name = `vdsmts-native-${randomUUID().slice(0, 8)}`;
-  let dom: Domain | undefined;
+  let dom: DomainHandle | undefined;
   t.teardown(async () => {
     await cleanup(c, name);
     await c.close();

@@ -3,9 +3,10 @@
  * ../validate.ts, before any command runs) and a context; one file per area exports a HandlerSet for its
  * operations, and the registry joins them so a missing operation fails to compile.
  */
-import type { OperationName, OpResult } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
-import type { Config } from '@vdsm-ts/vdsm/common/config/index';
-import type { Logger } from '@vdsm-ts/vdsm/common/logging';
+
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logger } from '@vdsm-ts/common/logging';
+import type { OperationName, OpResult } from '@vdsm-ts/supervdsm-protocol/operations';
 
 export interface OpContext {
   /** Aborted when the operation's timeout passes or the caller goes away; pass it to run(). */

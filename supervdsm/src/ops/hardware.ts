@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import type { HardwareInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import type { HardwareInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { run } from '../exec.js';
 import { fields } from '../validate.js';
 import type { HandlerSet } from './handler.js';

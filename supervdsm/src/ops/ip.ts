@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { AddressInfo, LinkInfo, RouteInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { AddressInfo, LinkInfo, RouteInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { run } from '../exec.js';
 import { NETNS, optStr, type Params } from '../validate.js';
 import type { OpContext } from './handler.js';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { IscsiTarget, LunInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { IscsiTarget, LunInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { run } from '../exec.js';
 import { fields, IQN, PORTAL, str } from '../validate.js';
 import type { HandlerSet, OpContext } from './handler.js';

@@ -1,5 +1,5 @@
 import { access, readFile, stat } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { run } from '../exec.js';
 import { DEVICE, type Params, strList } from '../validate.js';
 import type { OpContext } from './handler.js';

@@ -1,5 +1,5 @@
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { LvReport, PvReport, VgReport } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { LvReport, PvReport, VgReport } from '@vdsm-ts/supervdsm-protocol/operations';
 import { device, fields, int, LVM_NAME, LVM_TAG, optBool, optStr, str, strList } from '../validate.js';
 import type { HandlerSet } from './handler.js';
 import { hasDeviceMapper, lvm, lvmReport, pvsInScope, requireDeviceMapperError, scope } from './lvm-command.js';

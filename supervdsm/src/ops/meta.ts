@@ -1,5 +1,5 @@
-import { OPERATIONS, type OperationName } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
-import { PROTOCOL_VERSION } from '@vdsm-ts/vdsm/clients/supervdsm/protocol';
+import { OPERATIONS, type OperationName } from '@vdsm-ts/supervdsm-protocol/operations';
+import { PROTOCOL_VERSION } from '@vdsm-ts/supervdsm-protocol/protocol';
 import { fields } from '../validate.js';
 import type { HandlerSet } from './handler.js';
 

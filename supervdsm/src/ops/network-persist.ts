@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { addresses, type Ip, links, routes } from './ip.js';
 
 /**
@@ -59,7 +59,7 @@ export async function persistLink(ip: Ip, dir: string, netns: string | undefined
       .filter((r) => r.protocol !== 'kernel' && !r.destination.toLowerCase().startsWith('fe80:'))
       .map((r) => ({ destination: r.destination, gateway: r.gateway })),
   };
-  await writeFileAtomic(fileOf(dir, netns, name), `${JSON.stringify(saved, null, 2)}\n`);
+  await writeFileAtomic(fileOf(dir, netns, name), `${JSON.stringify(saved, null, 2)}\n`, { mkdir: true });
 }
 
 async function load(dir: string, netns: string | undefined, name: string): Promise<SavedLink> {

@@ -1,4 +1,4 @@
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import { cidr, fields, IFNAME, ip as ipAddress, optBool, optInt, optStr, type Params, str } from '../validate.js';
 import type { HandlerSet } from './handler.js';
 import { addresses, ipIn, links, routes } from './ip.js';

@@ -1,6 +1,6 @@
 import { chmod, chown } from 'node:fs/promises';
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { BlockDevice, MountInfo } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { BlockDevice, MountInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { run } from '../exec.js';
 import { FSTAB, fstabEntryFor } from '../host-filesystems.js';
 import { canonicalSource, checkOptions, isOwnMount, mountKind, mountsOutside } from '../mount-policy.js';
@@ -29,12 +29,10 @@ async function findmnt(args: readonly string[], ctx: OpContext): Promise<MountIn
   const out = await run(['findmnt', '--json', '--list', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS', ...args], {
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
-  }).catch((err: unknown) => {
-    // findmnt exits 1 when nothing matches.
-    if (err instanceof SupervdsmError && err.code === 'COMMAND_FAILED' && / exited with 1:/.test(err.message))
-      return '{"filesystems":[]}';
-    throw err;
+    okExitCodes: [0, 1],
   });
+  // findmnt exits 1, printing nothing, when nothing matches
+  if (out.trim() === '') return [];
   const rows = (JSON.parse(out) as { filesystems?: FindmntRow[] }).filesystems ?? [];
   return rows.map((r) => ({
     target: r.target ?? '',

@@ -3,7 +3,7 @@
  * known signatures: no introspection round trip, and every failure becomes a SupervdsmError with a stable code.
  */
 
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
 import dbus from 'dbus-next';
 
 const SYSTEMD = 'org.freedesktop.systemd1';

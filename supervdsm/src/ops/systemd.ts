@@ -2,8 +2,8 @@
  * systemd units, through systemd's manager on the system D-Bus: start, stop and restart wait for the job to
  * finish and fail when it did not end "done"; reload reloads unit files; status reads the unit's properties.
  */
-import { SupervdsmError } from '@vdsm-ts/vdsm/clients/supervdsm/errors';
-import type { UnitStatus } from '@vdsm-ts/vdsm/clients/supervdsm/operations';
+import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import type { UnitStatus } from '@vdsm-ts/supervdsm-protocol/operations';
 import { fields, str, UNIT } from '../validate.js';
 import type { HandlerSet, OpContext } from './handler.js';
 import { type JobMethod, SystemdManager, type UnitProperties } from './systemd-dbus.js';

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logging } from '@vdsm-ts/common/logging';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
-import { Logging } from '@vdsm-ts/vdsm/common/logging';
 import { GuestAgentChannel, QemuGuestAgentPoller } from '@vdsm-ts/vdsm/virt/guestagent/index';
 import t, { type Test } from 'tap';
 import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';

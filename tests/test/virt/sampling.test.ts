@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Logging } from '@vdsm-ts/vdsm/common/logging';
+import { Logging } from '@vdsm-ts/common/logging';
 import { HypervisorConnection } from '@vdsm-ts/vdsm/virt/hypervisor-connection';
 import { type SampledVmStats, VmSampler } from '@vdsm-ts/vdsm/virt/sampling/index';
 import t from 'tap';

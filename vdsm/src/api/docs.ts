@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { SupervdsmClient } from '../clients/supervdsm/client.js';
-import { defaultConfig } from '../common/config/index.js';
-import { Logging } from '../common/logging.js';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { HostStatsSampler } from '../host/stats.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../rpc/jsonrpc/dispatcher.js';
 import { createStorageService } from '../storage/index.js';

@@ -1,5 +1,5 @@
 /** Host namespace handlers: thin wrappers over the host services. Verbs not listed here answer "not implemented". */
-import type { Logging } from '../common/logging.js';
+import type { Logging } from '@vdsm-ts/common/logging';
 import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';

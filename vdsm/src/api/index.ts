@@ -3,9 +3,10 @@
  * each verb's parameter validator once, and plugs in the namespace handler tables. Verbs without a handler answer
  * VDSM code 44 (not implemented).
  */
-import type { SupervdsmClient } from '../clients/supervdsm/client.js';
-import type { Config } from '../common/config/index.js';
-import type { Logging } from '../common/logging.js';
+
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logging } from '@vdsm-ts/common/logging';
+import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
 import type { JsonRpcEndpoint } from '../rpc/endpoint.js';

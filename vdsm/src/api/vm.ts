@@ -28,8 +28,7 @@ function asStats(record: Readonly<Record<string, unknown>>): VmStats {
 }
 
 function shortDefinition(vms: VmManager, vmId: string): VmDefinition {
-  const vm = vms.get(vmId);
-  return { vmId: vm.id, status: vm.status() };
+  return vms.definition(vmId);
 }
 
 export function vmHandlers(deps: VmDeps): HandlerTable {
@@ -66,7 +65,7 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
     implement('VM.getStats', (params) => [asStats(vmManager(deps).stats(params.vmID))]),
     implement('VM.setTicket', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.setTicket(vms.get(params.vmID), {
+      await vms.setTicket(params.vmID, {
         password: params.password,
         ttl: params.ttl,
         existingConnAction: params.existingConnAction,
@@ -75,27 +74,27 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
     }),
     implement('VM.hotplugDisk', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.hotplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+      await vms.hotplugDisk(params.vmID, hotplugArgs(params.params, 'drive'));
       return shortDefinition(vms, params.vmID);
     }),
     implement('VM.hotunplugDisk', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.hotunplugDisk(vms.get(params.vmID), hotplugArgs(params.params, 'drive'));
+      await vms.hotunplugDisk(params.vmID, hotplugArgs(params.params, 'drive'));
       return shortDefinition(vms, params.vmID);
     }),
     implement('VM.hotplugNic', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.hotplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+      await vms.hotplugNic(params.vmID, hotplugArgs(params.params, 'nic'));
       return shortDefinition(vms, params.vmID);
     }),
     implement('VM.hotunplugNic', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.hotunplugNic(vms.get(params.vmID), hotplugArgs(params.params, 'nic'));
+      await vms.hotunplugNic(params.vmID, hotplugArgs(params.params, 'nic'));
       return shortDefinition(vms, params.vmID);
     }),
     implement('VM.setBalloonTarget', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.setBalloonTarget(vms.get(params.vmID), params.target);
+      await vms.setBalloonTarget(params.vmID, params.target);
       return undefined;
     }),
     implement('VM.setNumberOfCpus', async (params) => {
@@ -103,23 +102,22 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
         throw new VdsmError('NotImplemented', 'VM.setNumberOfCpus with cpusets (CPU pinning) is not implemented');
       }
       const vms = vmManager(deps);
-      await vms.devices.setNumberOfCpus(vms.get(params.vmID), params.numberOfCpus);
+      await vms.setNumberOfCpus(params.vmID, params.numberOfCpus);
       return { vmId: params.vmID, smp: params.numberOfCpus };
     }),
     implement('VM.updateDevice', async (params) => {
       const vms = vmManager(deps);
-      const vm = vms.get(params.vmID);
       const p = params.params as Readonly<Record<string, unknown>>;
       switch (p.deviceType) {
         case 'interface':
-          await vms.devices.updateNic(vm, {
+          await vms.updateNic(params.vmID, {
             ...(typeof p.alias === 'string' ? { alias: p.alias } : {}),
             ...(typeof p.linkActive === 'boolean' ? { linkActive: p.linkActive } : {}),
             ...(typeof p.network === 'string' ? { network: p.network } : {}),
           });
           break;
         case 'graphics':
-          await vms.devices.setTicket(vm, {
+          await vms.setTicket(params.vmID, {
             password: typeof p.password === 'string' ? p.password : '',
             ttl: typeof p.ttl === 'number' ? p.ttl : 0,
             existingConnAction: typeof p.existingConnAction === 'string' ? p.existingConnAction : 'disconnect',
@@ -140,13 +138,13 @@ export function vmHandlers(deps: VmDeps): HandlerTable {
     }),
     implement('VM.setIoTune', async (params) => {
       const vms = vmManager(deps);
-      await vms.devices.setIoTune(vms.get(params.vmID), params.tunables);
+      await vms.setIoTune(params.vmID, params.tunables);
       // The schema's TaskStatus: upstream's doneCode.
       return { code: 0, message: 'Done' };
     }),
     implement('VM.getIoTune', (params) => {
       const vms = vmManager(deps);
-      return vms.devices.ioTune(vms.get(params.vmID)) as VmDiskDeviceTuneParams[];
+      return vms.ioTune(params.vmID) as VmDiskDeviceTuneParams[];
     }),
   ]);
 }

@@ -2,8 +2,8 @@
 // Regenerates the documentation derived from code tables (docs/config.md, docs/api.md).
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { renderConfigDoc } from '@vdsm-ts/common/config/docs';
 import { renderApiDoc } from '../api/docs.js';
-import { renderConfigDoc } from '../common/config/docs.js';
 
 const docs = fileURLToPath(new URL('../../../../docs/', import.meta.url));
 await writeFile(`${docs}config.md`, renderConfigDoc());

@@ -1,4 +1,4 @@
-import type { Logger } from '../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 
 /**
  * Rate limit for log lines a client can trigger at will (bad frames, refused connections, overload): at most one

@@ -66,3 +66,6 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
+
+/** Mode of every metadata file vdsm writes on a domain (vdsm:kvm rw, as upstream's fileUtils). */
+export const METADATA_FILE_MODE = 0o660;

@@ -1,7 +1,8 @@
 /** The storage layer's entry: the services the API uses, built from the configuration. */
-import type { SupervdsmClient } from '../clients/supervdsm/client.js';
-import type { Config } from '../common/config/index.js';
-import type { Logger } from '../common/logging.js';
+
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logger } from '@vdsm-ts/common/logging';
+import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import type { StorageServices } from './services.js';
 import { createStorageServices } from './storage-service.js';
 
@@ -24,6 +25,6 @@ export function createStorageService(config: Config, supervdsm: SupervdsmClient,
     sanlockIoTimeout: config.sanlock.io_timeout,
     monitorIntervalMs: config.irs.sd_health_check_delay * 1000,
     spmWatchdogIntervalMs: config.spm.watchdog_interval * 1000,
-    log: (level, msg, err) => log[level]({ err }, msg),
+    log,
   });
 }

@@ -2,6 +2,7 @@
  * Builds the storage layer from its options: the five API-facing services (services.ts) over the shared parts
  * (domain finder, sanlock session, domain monitor, task manager). Wiring only; each service lives in its own module.
  */
+import type { Logger } from '@vdsm-ts/common/logging';
 import { ConnectionService } from './connection/connection-service.js';
 import { type Mounter, StorageServerConnections } from './connection/storage-server.js';
 import { DomainFinder } from './domain/domain-finder.js';
@@ -25,15 +26,14 @@ export interface StorageServiceOptions {
   readonly sanlockIoTimeout: number;
   readonly monitorIntervalMs: number;
   readonly spmWatchdogIntervalMs: number;
-  readonly log: (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
+  readonly log: Logger;
 }
 
 export function createStorageServices(options: StorageServiceOptions): StorageServices {
   const finder = new DomainFinder(options.repository);
   const sanlock = new SanlockSession({ runDir: options.sanlockRunDir, ioTimeout: options.sanlockIoTimeout });
-  const onError = (err: unknown, msg: string) => options.log('warn', msg, err);
-  const monitor = new DomainMonitor({ finder, sanlock, intervalMs: options.monitorIntervalMs, onError });
-  const tasks = new TaskManager({ onError });
+  const monitor = new DomainMonitor({ finder, sanlock, intervalMs: options.monitorIntervalMs, log: options.log });
+  const tasks = new TaskManager({ log: options.log });
   const pools = new PoolService({
     repository: options.repository,
     finder,
@@ -43,7 +43,7 @@ export function createStorageServices(options: StorageServiceOptions): StorageSe
       monitor,
       tasks,
       watchdogIntervalMs: options.spmWatchdogIntervalMs,
-      log: (level, msg, err) => options.log(level, msg, err),
+      log: options.log,
     },
   });
   return {

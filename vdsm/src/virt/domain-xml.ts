@@ -105,8 +105,19 @@ function channelInfo(element: Element): ChannelInfo | undefined {
   return name === undefined || path === undefined ? undefined : { name, path };
 }
 
+/** A domain XML parsed once: its document (for edits before the domain is defined) and what was read from it. */
+export interface ParsedDomain {
+  readonly doc: Document;
+  readonly description: DomainDescription;
+}
+
 /** Parses and checks a domain XML. Throws DomainXmlError with a message fit for the API caller. */
 export function describeDomain(xml: string): DomainDescription {
+  return parseDomain(xml).description;
+}
+
+/** describeDomain, keeping the document. */
+export function parseDomain(xml: string): ParsedDomain {
   let doc: Document;
   try {
     doc = parseXml(xml);
@@ -170,7 +181,7 @@ export function describeDomain(xml: string): DomainDescription {
     }
   }
   const features = child(root, 'features');
-  return {
+  const description: DomainDescription = {
     xml,
     uuid: uuid.toLowerCase(),
     name,
@@ -188,6 +199,7 @@ export function describeDomain(xml: string): DomainDescription {
     metadata: VmMetadata.fromDomainMetadata(child(root, 'metadata')),
     devicesHash: devices === undefined ? '0' : hashOf(serializeXml(devices)),
   };
+  return { doc, description };
 }
 
 function hashOf(value: string): string {
@@ -195,12 +207,15 @@ function hashOf(value: string): string {
   return BigInt(`0x${createHash('sha1').update(value).digest('hex').slice(0, 15)}`).toString();
 }
 
-/** The same domain XML with the root's `type` replaced. */
-export function withDomainType(description: DomainDescription, type: string): string {
-  const root = parseXml(description.xml).documentElement;
+/**
+ * The same domain with the root's `type` replaced, edited in the parsed document (not parsed again): only `type`
+ * and `xml` of the description change.
+ */
+export function withDomainType(parsed: ParsedDomain, type: string): DomainDescription {
+  const root = parsed.doc.documentElement;
   if (root === null) throw new DomainXmlError('root element is not <domain>');
   root.setAttribute('type', type);
-  return serializeXml(root);
+  return { ...parsed.description, type, xml: serializeXml(root) };
 }
 
 /** The `<devices>` children of a domain XML as elements, for editing one and sending it back to libvirt. */

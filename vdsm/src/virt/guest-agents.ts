@@ -2,7 +2,7 @@
  * The guest agent factories the VM layer is given: the oVirt guest agent's channel (its socket, its events turned
  * into VM refreshes and metadata) and the qemu-guest-agent poller (through libvirt).
  */
-import type { Logger } from '../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { GuestAgentChannel, QemuGuestAgentPoller } from './guestagent/index.js';
 import type { GuestAgentFactory, QemuGuestAgentFactory } from './vm/lifecycle.js';
 import type { GuestAgent, QemuGuestAgent } from './vm/vm.js';

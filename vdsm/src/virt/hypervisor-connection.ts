@@ -5,25 +5,23 @@
  * `onReconnect` listeners run (the VM layer re-reads domain states it may have missed).
  *
  * One connection per daemon also matters on test:///default, where each connection is a fresh fake host.
+ * The libvirt calls themselves come from the one table (CONNECTION_CALLS): each goes to the current Connection,
+ * which fills defaults and converts; calls while disconnected reject with VIR_ERR_INVALID_CONN.
  */
 
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
+  CONNECTION_CALLS,
   Connection,
   type ConnectionClosedEvent,
   type DomainHandle,
-  type DomainStatsRecord,
   type EventById,
   type EventIdCode,
+  forwardingClass,
   type Hypervisor,
   LibvirtError,
-  type NetworkInfo,
-  type NodeCpuStats,
-  type NodeInfo,
-  type NodeMemoryStats,
-  type SecretInfo,
   type Subscription,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 
 export interface HypervisorConnectionOptions {
   readonly uri: string;
@@ -44,7 +42,12 @@ const KEEPALIVE_INTERVAL_S = 5;
 const KEEPALIVE_COUNT = 5;
 const INVALID_CONN = 6;
 
-export class HypervisorConnection implements Hypervisor {
+export class HypervisorConnection
+  extends forwardingClass(CONNECTION_CALLS, (self: { readonly current: Connection }) => self.current, {
+    convert: false,
+  })
+  implements Hypervisor
+{
   private conn: Connection | undefined;
   private readonly registrations = new Set<Registration>();
   private readonly reconnectListeners = new Set<() => void>();
@@ -57,6 +60,7 @@ export class HypervisorConnection implements Hypervisor {
   private detachClose: (() => void) | undefined;
 
   constructor(private readonly options: HypervisorConnectionOptions) {
+    super();
     this.log = options.logger;
     this.backoffMinMs = options.backoffMinMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
@@ -125,13 +129,14 @@ export class HypervisorConnection implements Hypervisor {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  private get c(): Connection {
+  /** The open connection; the table's calls go to it. */
+  get current(): Connection {
     if (this.conn === undefined) throw new LibvirtError('not connected to libvirt', INVALID_CONN, 0);
     return this.conn;
   }
 
   private async register(registration: Registration): Promise<void> {
-    const conn = this.c;
+    const conn = this.current;
     const domain = registration.domainUuid === undefined ? undefined : await conn.lookupByUUID(registration.domainUuid);
     registration.current = await conn.subscribe(
       registration.eventId,
@@ -154,10 +159,10 @@ export class HypervisorConnection implements Hypervisor {
     return this.conn?.isAlive() ?? false;
   }
   isReadOnly(): boolean {
-    return this.c.isReadOnly();
+    return this.current.isReadOnly();
   }
   setKeepAlive(interval: number, count: number): Promise<number> {
-    return this.c.setKeepAlive(interval, count);
+    return this.current.setKeepAlive(interval, count);
   }
   onClose(listener: (e: ConnectionClosedEvent) => void): () => void {
     this.closeListeners.add(listener);
@@ -188,116 +193,5 @@ export class HypervisorConnection implements Hypervisor {
         await current?.unsubscribe();
       },
     };
-  }
-
-  // ---- plain delegation ----
-  getHostname(): Promise<string> {
-    return this.c.getHostname();
-  }
-  getURI(): Promise<string> {
-    return this.c.getURI();
-  }
-  getLibVersion(): Promise<number> {
-    return this.c.getLibVersion();
-  }
-  getVersion(): Promise<number> {
-    return this.c.getVersion();
-  }
-  getCapabilities(): Promise<string> {
-    return this.c.getCapabilities();
-  }
-  getDomainCapabilities(
-    q?: { emulator?: string; arch?: string; machine?: string; virtType?: string },
-    flags?: number,
-  ): Promise<string> {
-    return this.c.getDomainCapabilities(q, flags);
-  }
-  getNodeInfo(): Promise<NodeInfo> {
-    return this.c.getNodeInfo();
-  }
-  getNodeCPUStats(cpuNum?: number, flags?: number): Promise<NodeCpuStats> {
-    return this.c.getNodeCPUStats(cpuNum, flags);
-  }
-  getNodeMemoryStats(cellNum?: number, flags?: number): Promise<NodeMemoryStats> {
-    return this.c.getNodeMemoryStats(cellNum, flags);
-  }
-  getCPUModelNames(arch: string, flags?: number): Promise<string[]> {
-    return this.c.getCPUModelNames(arch, flags);
-  }
-  baselineCPU(xmlCpus: string[], flags?: number): Promise<string> {
-    return this.c.baselineCPU(xmlCpus, flags);
-  }
-  compareCPU(xml: string, flags?: number): Promise<number> {
-    return this.c.compareCPU(xml, flags);
-  }
-  listAllDomains(flags?: number): Promise<DomainHandle[]> {
-    return this.c.listAllDomains(flags);
-  }
-  lookupByUUID(uuid: string): Promise<DomainHandle> {
-    return this.c.lookupByUUID(uuid);
-  }
-  lookupByName(name: string): Promise<DomainHandle> {
-    return this.c.lookupByName(name);
-  }
-  lookupByID(id: number): Promise<DomainHandle> {
-    return this.c.lookupByID(id);
-  }
-  defineXML(xml: string, flags?: number): Promise<DomainHandle> {
-    return this.c.defineXML(xml, flags);
-  }
-  createXML(xml: string, flags?: number): Promise<DomainHandle> {
-    return this.c.createXML(xml, flags);
-  }
-  getAllDomainStats(stats?: number, flags?: number): Promise<DomainStatsRecord[]> {
-    return this.c.getAllDomainStats(stats, flags);
-  }
-  domainListGetStats(domains: DomainHandle[], stats?: number, flags?: number): Promise<DomainStatsRecord[]> {
-    // Handles from this connection are Domain objects; the cast narrows the facade type to the class.
-    return this.c.domainListGetStats(domains as Parameters<Connection['domainListGetStats']>[0], stats, flags);
-  }
-  listNetworks(flags?: number): Promise<NetworkInfo[]> {
-    return this.c.listNetworks(flags);
-  }
-  networkDefineXML(xml: string): Promise<string> {
-    return this.c.networkDefineXML(xml);
-  }
-  networkCreateXML(xml: string): Promise<string> {
-    return this.c.networkCreateXML(xml);
-  }
-  networkCreate(name: string): Promise<void> {
-    return this.c.networkCreate(name);
-  }
-  networkDestroy(name: string): Promise<void> {
-    return this.c.networkDestroy(name);
-  }
-  networkUndefine(name: string): Promise<void> {
-    return this.c.networkUndefine(name);
-  }
-  networkSetAutostart(name: string, on: boolean): Promise<void> {
-    return this.c.networkSetAutostart(name, on);
-  }
-  networkGetXMLDesc(name: string, flags?: number): Promise<string> {
-    return this.c.networkGetXMLDesc(name, flags);
-  }
-  listSecrets(flags?: number): Promise<SecretInfo[]> {
-    return this.c.listSecrets(flags);
-  }
-  secretDefineXML(xml: string, flags?: number): Promise<string> {
-    return this.c.secretDefineXML(xml, flags);
-  }
-  secretSetValue(uuid: string, value: Buffer | string): Promise<void> {
-    return this.c.secretSetValue(uuid, value);
-  }
-  secretGetValue(uuid: string): Promise<Buffer> {
-    return this.c.secretGetValue(uuid);
-  }
-  secretUndefine(uuid: string): Promise<void> {
-    return this.c.secretUndefine(uuid);
-  }
-  secretGetXMLDesc(uuid: string): Promise<string> {
-    return this.c.secretGetXMLDesc(uuid);
-  }
-  secretLookupByUsage(usageType: number, usageID: string): Promise<string> {
-    return this.c.secretLookupByUsage(usageType, usageID);
   }
 }

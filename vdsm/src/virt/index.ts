@@ -2,8 +2,8 @@
  * The virt service as the API and main.ts see it: one hypervisor connection, the VM manager, the bulk-stats sampler
  * and guest agent channels, started together (connect, subscribe, recover) and stopped together (guests keep running).
  */
-import type { Config } from '../common/config/index.js';
-import type { Logging } from '../common/logging.js';
+import type { Config } from '@vdsm-ts/common/config';
+import type { Logging } from '@vdsm-ts/common/logging';
 import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from './guest-agents.js';
 import { HypervisorConnection } from './hypervisor-connection.js';
 import { type KvmSupport, kvmSupport } from './kvm-support.js';

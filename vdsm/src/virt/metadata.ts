@@ -4,7 +4,7 @@
  * by namespace URI, never by prefix. vdsmd reads the engine's keys and writes its own (startTime, exit info,
  * balloonTarget, ...) back through libvirt's metadata API, leaving everything else as it found it.
  */
-import { attr, children, type Document, type Element, parseXml, serializeXml, text } from './xml.js';
+import { attr, children, type Document, documentOf, type Element, parseXml, serializeXml, text } from './xml.js';
 
 export const OVIRT_VM_NS = 'http://ovirt.org/vm/1.0';
 export const OVIRT_VM_PREFIX = 'ovirt-vm';
@@ -49,11 +49,16 @@ export class VmMetadata {
     return new VmMetadata(doc, root);
   }
 
-  /** The `<ovirt-vm:vm>` element inside a domain's `<metadata>`, if any. */
+  /**
+   * The `<ovirt-vm:vm>` element inside a domain's `<metadata>`, if any, copied node by node into a document of its
+   * own (not re-parsed from text, and without keeping the domain's DOM alive).
+   */
   static fromDomainMetadata(metadata: Element | undefined): VmMetadata | undefined {
     if (metadata === undefined) return undefined;
     const vm = children(metadata).find((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === 'vm');
-    return vm === undefined ? undefined : VmMetadata.fromXml(serializeXml(vm));
+    if (vm === undefined) return undefined;
+    const { doc, root } = documentOf(vm);
+    return new VmMetadata(doc, root);
   }
 
   private keyElement(key: string): Element | undefined {

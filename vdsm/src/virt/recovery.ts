@@ -4,6 +4,8 @@
  * otherwise the libvirt state decides: running Up, paused Paused, shut off Down with the reason mapped from libvirt's
  * (a guest that died while vdsmd was down). guestfs appliances and external domains are left alone.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   type DomainHandle,
   DomainState,
@@ -11,12 +13,11 @@ import {
   type Hypervisor,
   StatsGroup,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 import { type DomainDescription, describeDomain } from './domain-xml.js';
 import { VmMetadata } from './metadata.js';
 import { PausedReason, shutoffDown } from './vm/libvirt-events.js';
 import type { SamplerHooks, VmLifecycle } from './vm/lifecycle.js';
-import { downInfo, ExitCode, type InternalStatus, isExitReason } from './vm/status.js';
+import { downInfo, ExitCode, isExitReason } from './vm/status.js';
 import type { Vm } from './vm/vm.js';
 
 const GUESTFS_CHANNEL = 'org.libguestfs.channel.0';
@@ -29,7 +30,7 @@ export interface RecoveryOptions {
   readonly lifecycle: VmLifecycle;
   readonly logger: Logger;
   readonly sampler?: SamplerHooks;
-  readonly makeVm: (description: DomainDescription, metadata: VmMetadata, status: InternalStatus) => Vm;
+  readonly makeVm: (description: DomainDescription, metadata: VmMetadata) => Vm;
 }
 
 export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
@@ -76,8 +77,8 @@ async function recoverOne(
   const exitReason = metadata.getNumber('exitReason');
   const startTime = metadata.getNumber('startTime');
   if (exitReason !== undefined && isExitReason(exitReason)) {
-    const vm = o.makeVm(description, metadata, 'Down');
-    vm.handle = handle;
+    const vm = o.makeVm(description, metadata);
+    vm.bindDomain(handle);
     vm.restoreDown(
       downInfo(
         metadata.getNumber('exitCode') === 1 ? ExitCode.ERROR : ExitCode.NORMAL,
@@ -87,18 +88,20 @@ async function recoverOne(
     );
     return vm;
   }
-  const vm = o.makeVm(description, metadata, 'WaitForLaunch');
-  vm.handle = handle;
+  const vm = o.makeVm(description, metadata);
+  vm.bindDomain(handle);
   switch (state.state) {
     case DomainState.RUNNING:
     case DomainState.BLOCKED:
     case DomainState.SHUTDOWN:
-      vm.recoveredRunning('Up', startTime);
+      vm.recoveredRunning({ kind: 'running' }, startTime);
       break;
     case DomainState.PAUSED:
     case DomainState.PMSUSPENDED:
-      vm.recoveredRunning('Paused', startTime);
-      vm.pauseCode = state.reason === PausedReason.IOERROR ? 'EIO' : 'NOERR';
+      vm.recoveredRunning(
+        { kind: 'paused', pauseCode: state.reason === PausedReason.IOERROR ? 'EIO' : 'NOERR' },
+        startTime,
+      );
       break;
     default: {
       // Died (or was shut down) while vdsmd was away: Down with libvirt's reason, persisted like any Down.

@@ -3,15 +3,22 @@
  * API serves, and routing of libvirt events to the right VM. VM state lives in vm/vm.ts, libvirt operations in
  * vm/lifecycle.ts and vm/devices.ts, restart recovery in recovery.ts.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../common/logging.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
-import { type DomainDescription, DomainXmlError, describeDomain, withDomainType } from './domain-xml.js';
+import {
+  type DomainDescription,
+  DomainXmlError,
+  type ParsedDomain,
+  parseDomain,
+  withDomainType,
+} from './domain-xml.js';
 import type { KvmSupport } from './kvm-support.js';
 import { VmMetadata } from './metadata.js';
 import { recoverVms } from './recovery.js';
-import { VmDevices } from './vm/devices.js';
+import { type IoTuneEntry, type TicketOptions, VmDevices } from './vm/devices.js';
 import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
 import {
   type GuestAgentFactory,
@@ -22,8 +29,8 @@ import {
 } from './vm/lifecycle.js';
 import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
 import { type SampledStatsSource, statsJson, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
-import type { InternalStatus } from './vm/status.js';
-import { DEFAULT_VM_TIMING, Vm, type VmTiming } from './vm/vm.js';
+import type { VmStatus } from './vm/status.js';
+import { DEFAULT_VM_TIMING, Vm, type VmTiming, type VmView } from './vm/vm.js';
 
 /** A hypervisor that survives reconnection (HypervisorConnection). */
 export interface ManagedHypervisor extends Hypervisor {
@@ -46,6 +53,11 @@ export interface VmManagerOptions {
   /** `[irs] repository`, where memory snapshot volumes are found. */
   readonly repository?: string;
 }
+
+/** Hot(un)plug parameters: the device XML, or the legacy dictionary under `drive` / `nic`. */
+export type HotplugParams<K extends 'drive' | 'nic'> = { xml?: string } & {
+  [P in K]?: Readonly<Record<string, unknown>>;
+};
 
 export interface CreateResult {
   readonly vmId: string;
@@ -76,8 +88,8 @@ export class VmManager {
   private readonly log: Logger;
   private readonly hv: ManagedHypervisor;
   private readonly timing: VmTiming;
-  readonly lifecycle: VmLifecycle;
-  readonly devices: VmDevices;
+  private readonly lifecycle: VmLifecycle;
+  private readonly devices: VmDevices;
   private readonly snapshots: VmSnapshots;
   private subscriptions: Subscription[] = [];
   private offered: OfferedTypes | undefined;
@@ -107,7 +119,7 @@ export class VmManager {
       hypervisor: this.hv,
       lifecycle: this.lifecycle,
       logger: this.log,
-      makeVm: (description, metadata, status) => this.makeVm(description, metadata, status),
+      makeVm: (description, metadata) => this.makeVm(description, metadata),
       ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
     });
     for (const vm of recovered) this.vms.set(vm.id, vm);
@@ -138,16 +150,14 @@ export class VmManager {
       }),
       this.hv.subscribe(EventId.RTC_CHANGE, (e) => {
         const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) vm.timeOffset = String(e.utcOffset);
+        vm?.rtcChanged(e.utcOffset);
       }),
       this.hv.subscribe(EventId.IO_ERROR_REASON, (e) => {
         const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) vm.pauseCode = e.reason.toLowerCase() === 'enospc' ? 'ENOSPC' : 'EIO';
+        vm?.ioErrorReported(e.reason.toLowerCase() === 'enospc' ? 'ENOSPC' : 'EIO');
       }),
       this.hv.subscribe(EventId.GRAPHICS, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm === undefined) return;
-        vm.clientIp = e.phase === GraphicsPhase.DISCONNECT ? '' : e.remote.node;
+        byUuid(e.domain.uuid)?.graphicsClientChanged(e.phase === GraphicsPhase.DISCONNECT ? '' : e.remote.node);
       }),
       this.hv.subscribe(EventId.DEVICE_ADDED, (e) => {
         const vm = byUuid(e.domain.uuid);
@@ -164,12 +174,11 @@ export class VmManager {
     ]);
   }
 
-  private makeVm(description: DomainDescription, metadata: VmMetadata, status: InternalStatus): Vm {
+  private makeVm(description: DomainDescription, metadata: VmMetadata): Vm {
     return new Vm({
       id: description.uuid,
       description,
       metadata,
-      status,
       timing: this.timing,
       onStatus: (vm) => this.publishStatus(vm),
     });
@@ -195,13 +204,15 @@ export class VmManager {
     if (display !== undefined && display !== 'vnc' && display !== 'qxl' && display !== 'qxlnc') {
       throw new VdsmError('CreateError', `unknown display ${String(display)}`);
     }
-    let description: DomainDescription;
+    // The engine's XML is parsed once: the description, its metadata and a domain type change share that document.
+    let parsed: ParsedDomain;
     try {
-      description = describeDomain(xml);
+      parsed = parseDomain(xml);
     } catch (err) {
       if (err instanceof DomainXmlError) throw new VdsmError('CreateError', err.message);
       throw err;
     }
+    let description = parsed.description;
     const id = description.uuid;
     if (vmId !== '' && vmId.toLowerCase() !== id) {
       this.log.info({ vmId, xmlUuid: id }, 'vmID differs from the XML <uuid>; the XML wins');
@@ -209,15 +220,14 @@ export class VmManager {
     if (this.vms.has(id)) throw new VdsmError('VMExists', id);
     const choice = chooseDomainType(description.type, description.arch, this.o.kvm, await this.offeredTypes());
     if (this.vms.has(id)) throw new VdsmError('VMExists', id);
-    let prepared = xml;
     if (choice.type !== description.type) {
-      prepared = withDomainType(description, choice.type);
-      description = describeDomain(prepared);
+      description = withDomainType(parsed, choice.type);
       this.log.info({ vmId: id, from: 'kvm', to: choice.type, reason: choice.reason }, 'domain type changed');
     }
     const metadata = description.metadata ?? VmMetadata.fromXml(undefined);
     const launchPaused = params.launchPaused === true || metadata.getBool('launchPaused') === true;
-    const vm = this.makeVm(description, metadata, 'WaitForLaunch');
+    const prepared = description.xml;
+    const vm = this.makeVm(description, metadata);
     this.vms.set(id, vm);
     vm.refresh();
     void this.lifecycle.start(vm, prepared, launchPaused).catch((err: unknown) => {
@@ -226,26 +236,30 @@ export class VmManager {
     return { vmId: id, vmName: description.name, status: 'WaitForLaunch', statusTime: vm.statusTime, xml: prepared };
   }
 
-  /** The VM, or NoSuchVM (code 1). */
-  get(vmId: string): Vm {
+  /** The VM, read-only (its state changes through this manager's verbs), or NoSuchVM (code 1). */
+  get(vmId: string): VmView {
+    return this.vm(vmId);
+  }
+
+  private vm(vmId: string): Vm {
     const vm = this.vms.get(vmId.toLowerCase());
     if (vm === undefined) throw new VdsmError('NoSuchVM', vmId);
     return vm;
   }
 
   async destroy(vmId: string, gracefulAttempts: number): Promise<void> {
-    const vm = this.get(vmId);
+    const vm = this.vm(vmId);
     if (vm.destroying) throw new VdsmError('NoSuchVM', `${vmId} is being destroyed`);
     try {
       await this.lifecycle.destroy(vm, gracefulAttempts);
     } finally {
       if (vm.isDown()) this.vms.delete(vm.id);
-      else vm.destroying = false;
+      else vm.destroyFailed();
     }
   }
 
   shutdown(vmId: string, o: Partial<ShutdownOptions> & { reboot: boolean; force: boolean }): void {
-    const vm = this.get(vmId);
+    const vm = this.vm(vmId);
     this.lifecycle.shutdown(vm, {
       delay: o.delay ?? 30,
       message: o.message ?? (o.reboot ? 'VM is rebooting!' : 'VM is shutting down!'),
@@ -256,20 +270,20 @@ export class VmManager {
   }
 
   pause(vmId: string): Promise<void> {
-    return this.lifecycle.pause(this.get(vmId));
+    return this.lifecycle.pause(this.vm(vmId));
   }
 
   cont(vmId: string): Promise<void> {
-    return this.lifecycle.cont(this.get(vmId));
+    return this.lifecycle.cont(this.vm(vmId));
   }
 
   /** VM.snapshot: live external snapshot of the given disks, with memory when `snapMemory` names its volumes. */
   snapshot(vmId: string, o: Omit<SnapshotRequest, 'repository'>): Promise<void> {
-    return this.snapshots.snapshot(this.get(vmId), { ...o, repository: this.o.repository ?? '/rhev/data-center' });
+    return this.snapshots.snapshot(this.vm(vmId), { ...o, repository: this.o.repository ?? '/rhev/data-center' });
   }
 
   stats(vmId: string): VmStatsRecord {
-    return vmStats(this.get(vmId), this.o.sampler);
+    return vmStats(this.vm(vmId), this.o.sampler);
   }
 
   allStats(): VmStatsRecord[] {
@@ -292,8 +306,12 @@ export class VmManager {
     return json;
   }
 
-  /** VMs in creation order, optionally filtered by id. */
-  list(filter: readonly string[] = []): Vm[] {
+  /** VMs in creation order, optionally filtered by id, read-only. */
+  list(filter: readonly string[] = []): VmView[] {
+    return this.selected(filter);
+  }
+
+  private selected(filter: readonly string[]): Vm[] {
     if (filter.length === 0) return [...this.vms.values()];
     const wanted = new Set(filter.map((id) => id.toLowerCase()));
     return [...this.vms.values()].filter((vm) => wanted.has(vm.id));
@@ -302,7 +320,7 @@ export class VmManager {
   /** Full definitions with the live XML (what Host.getVMFullList returns). */
   async fullList(filter: readonly string[] = []): Promise<VmStatsRecord[]> {
     return Promise.all(
-      this.list(filter).map(async (vm) => {
+      this.selected(filter).map(async (vm) => {
         const xml = vm.handle === undefined ? undefined : await vm.handle.getXMLDesc(0).catch(() => undefined);
         return vmFullInfo(vm, xml);
       }),
@@ -326,6 +344,53 @@ export class VmManager {
     };
   }
 
+  /** `{ vmId, status }`: what most VM verbs answer. */
+  definition(vmId: string): { readonly vmId: string; readonly status: VmStatus } {
+    const vm = this.vm(vmId);
+    return { vmId: vm.id, status: vm.status() };
+  }
+
+  setTicket(vmId: string, o: TicketOptions): Promise<void> {
+    return this.devices.setTicket(this.vm(vmId), o);
+  }
+
+  hotplugDisk(vmId: string, params: HotplugParams<'drive'>): Promise<void> {
+    return this.devices.hotplugDisk(this.vm(vmId), params);
+  }
+
+  hotunplugDisk(vmId: string, params: HotplugParams<'drive'>): Promise<void> {
+    return this.devices.hotunplugDisk(this.vm(vmId), params);
+  }
+
+  hotplugNic(vmId: string, params: HotplugParams<'nic'>): Promise<void> {
+    return this.devices.hotplugNic(this.vm(vmId), params);
+  }
+
+  hotunplugNic(vmId: string, params: HotplugParams<'nic'>): Promise<void> {
+    return this.devices.hotunplugNic(this.vm(vmId), params);
+  }
+
+  setBalloonTarget(vmId: string, targetKiB: number): Promise<void> {
+    return this.devices.setBalloonTarget(this.vm(vmId), targetKiB);
+  }
+
+  setNumberOfCpus(vmId: string, count: number): Promise<void> {
+    return this.devices.setNumberOfCpus(this.vm(vmId), count);
+  }
+
+  /** VM.updateDevice of an interface (link state, network). */
+  updateNic(vmId: string, o: { alias?: string; linkActive?: boolean; network?: string }): Promise<void> {
+    return this.devices.updateNic(this.vm(vmId), o);
+  }
+
+  setIoTune(vmId: string, tunables: unknown): Promise<void> {
+    return this.devices.setIoTune(this.vm(vmId), tunables);
+  }
+
+  ioTune(vmId: string): IoTuneEntry[] {
+    return this.devices.ioTune(this.vm(vmId));
+  }
+
   /** After a reconnection: fresh handles, and states the missed events would have set. */
   private async resync(): Promise<void> {
     for (const vm of this.vms.values()) {
@@ -337,7 +402,7 @@ export class VmManager {
         this.lifecycle.markDown(vm, shutoffDown(-1));
         continue;
       }
-      vm.handle = handle;
+      vm.bindDomain(handle);
       const state = await handle.getState();
       if (state.state === 5) this.lifecycle.markDown(vm, vm.expectedExit ?? shutoffDown(state.reason));
       else if (state.state === 3) vm.setStatus('Paused');

@@ -1,5 +1,5 @@
 /** The few DOM helpers the virt layer needs on top of @xmldom/xmldom: strict parsing and element walking. */
-import { DOMParser, type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
+import { DOMImplementation, DOMParser, type Document, type Element, XMLSerializer } from '@xmldom/xmldom';
 
 export type { Document, Element };
 
@@ -26,6 +26,37 @@ export function parseXml(text: string): Document {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new XmlError(message ?? 'invalid XML');
   }
+}
+
+const implementation = new DOMImplementation();
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+const COMMENT_NODE = 8;
+
+/**
+ * A document of its own holding a copy of `element` (elements, attributes, text, comments), built node by node rather than
+ * re-parsed from text. xmldom's importNode keeps attribute nodes owned by the source document, which would keep a
+ * whole domain DOM alive behind a small copy.
+ */
+export function documentOf(element: Element): { readonly doc: Document; readonly root: Element } {
+  const doc = implementation.createDocument(null, '', null);
+  const copy = (source: Element): Element => {
+    const target = doc.createElementNS(source.namespaceURI, source.tagName);
+    for (let i = 0; i < source.attributes.length; i++) {
+      const a = source.attributes.item(i);
+      if (a !== null) target.setAttributeNS(a.namespaceURI, a.name, a.value);
+    }
+    for (let node = source.firstChild; node !== null; node = node.nextSibling) {
+      if (node.nodeType === ELEMENT_NODE) target.appendChild(copy(node as Element));
+      else if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE)
+        target.appendChild(doc.createTextNode(node.nodeValue ?? ''));
+      else if (node.nodeType === COMMENT_NODE) target.appendChild(doc.createComment(node.nodeValue ?? ''));
+    }
+    return target;
+  };
+  const root = copy(element);
+  doc.appendChild(root);
+  return { doc, root };
 }
 
 export function serializeXml(node: Document | Element): string {

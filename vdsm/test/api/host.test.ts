@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
-import { defaultConfig } from '../../src/common/config/index.js';
-import { Logging } from '../../src/common/logging.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
+import { defaultConfig } from '@vdsm-ts/common/config';
+import { Logging } from '@vdsm-ts/common/logging';
 import fc from 'fast-check';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
-import { defaultConfig } from '../../src/common/config/index.js';
-import { Logging } from '../../src/common/logging.js';
 import { RawJson } from '../../src/common/raw-json.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';

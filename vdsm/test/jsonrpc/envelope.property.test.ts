@@ -3,9 +3,10 @@
  * the batch scanner agrees with JSON.parse on how many elements a batch has, wherever the body is split. Runs are
  * bounded (FC_RUNS overrides, for longer local runs).
  */
+
+import { silentLogger } from '@vdsm-ts/common/logging';
 import fc from 'fast-check';
 import t from 'tap';
-import { Logging } from '../../src/common/logging.js';
 import { countBatchElements } from '../../src/rpc/jsonrpc/batch-scan.js';
 import { stringifyDeep, stringifySafe } from '../../src/rpc/jsonrpc/deep-json.js';
 import { Dispatcher } from '../../src/rpc/jsonrpc/dispatcher.js';
@@ -85,8 +86,7 @@ t.test('the batch scanner counts like JSON.parse, wherever the body is split', a
 });
 
 t.test('the dispatcher refuses exactly the batches over its limit, with one error, whatever the body', async (t) => {
-  const quiet = new Logging({ name: 'test', level: 'silent' as 'fatal' });
-  const dispatcher = new Dispatcher({ methods: new Map(), logger: quiet.get('jsonrpc'), ready: true, maxBatchSize: 5 });
+  const dispatcher = new Dispatcher({ methods: new Map(), logger: silentLogger(), ready: true, maxBatchSize: 5 });
   const ctx = { transport: 'stomp', peer: 'test' } as const;
   await fc.assert(
     fc.asyncProperty(

@@ -8,7 +8,8 @@ import { execa } from 'execa';
 
 type Tap = { teardown(fn: () => unknown): void };
 
-import { SupervdsmClient } from '../../src/clients/supervdsm/client.js';
+import { silentLogger } from '@vdsm-ts/common/logging';
+import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import type { Mounter } from '../../src/storage/connection/storage-server.js';
 import { createStorageServices, type StorageServices } from '../../src/storage/storage-service.js';
 
@@ -78,7 +79,7 @@ export function makeService(
     sanlockIoTimeout: 1,
     monitorIntervalMs: 500,
     spmWatchdogIntervalMs: options.watchdogMs ?? 500,
-    log: () => {},
+    log: silentLogger(),
   });
   t.teardown(() => service.close());
   return service;

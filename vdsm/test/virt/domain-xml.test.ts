@@ -1,6 +1,6 @@
 import t from 'tap';
 import { chooseDomainType, offeredDomainTypes } from '../../src/virt/domain-type.js';
-import { DomainXmlError, describeDomain, withDomainType } from '../../src/virt/domain-xml.js';
+import { DomainXmlError, describeDomain, parseDomain, withDomainType } from '../../src/virt/domain-xml.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmMetadata } from '../../src/virt/metadata.js';
 import { engineDomainXml } from './helpers.js';
@@ -57,8 +57,15 @@ t.test('describeDomain refuses what cannot be a domain', async (t) => {
 });
 
 t.test('withDomainType changes only the root type', async (t) => {
-  const d = describeDomain(engineDomainXml({ name: 'vm1', uuid: UUID }));
-  const rewritten = describeDomain(withDomainType(d, 'qemu'));
+  const parsed = parseDomain(engineDomainXml({ name: 'vm1', uuid: UUID }));
+  const d = parsed.description;
+  const changed = withDomainType(parsed, 'qemu');
+  const rewritten = describeDomain(changed.xml);
+  // The edited description (no second parse) reads as a fresh parse of its XML would.
+  const { metadata: _m1, ...changedFacts } = changed;
+  const { metadata: _m2, ...rewrittenFacts } = rewritten;
+  t.same(changedFacts, rewrittenFacts, 'the edited description equals a parse of its XML');
+  t.equal(changed.metadata?.toLibvirtXml(), rewritten.metadata?.toLibvirtXml(), 'same metadata');
   t.equal(rewritten.type, 'qemu');
   t.equal(rewritten.uuid, UUID);
   t.equal(rewritten.metadata?.getString('clusterVersion'), '4.7', 'metadata survives');

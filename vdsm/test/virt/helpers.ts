@@ -1,7 +1,5 @@
 // Shared by the virt tests: an engine-style domain XML (type kvm, ovirt-vm metadata), a silent logger and waits.
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import type { Logger } from '../../src/common/logging.js';
 
 export const OVIRT_VM_NS = 'http://ovirt.org/vm/1.0';
 
@@ -49,9 +47,7 @@ export function uuidOf(xml: string): string {
   return m[1];
 }
 
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
+export { silentLogger } from '@vdsm-ts/common/logging';
 
 /** Polls `check` on every event-loop turn until it returns a value; rejects at the deadline. */
 export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {

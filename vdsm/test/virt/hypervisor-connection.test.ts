@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { CONNECTION_CALLS, EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
 import t from 'tap';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import { silentLogger, waitFor } from './helpers.js';
@@ -72,4 +72,17 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   await domain.destroy();
   await waitFor(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STOPPED), 'STOPPED');
   t.pass('events keep flowing after the reconnection');
+});
+
+t.test('every call of the table goes to the current connection; none before it is open', async (t) => {
+  const hv = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
+  t.teardown(() => hv.close());
+  const calls = hv as unknown as Record<string, () => Promise<unknown>>;
+  for (const name of Object.keys(CONNECTION_CALLS)) t.type(calls[name], 'function', name);
+  await t.rejects(hv.getHostname(), { code: 6 }, 'not connected: VIR_ERR_INVALID_CONN, as a rejection');
+  await hv.connect();
+  t.equal(await hv.getURI(), 'test:///default');
+  const [domain] = await hv.listAllDomains();
+  t.equal(domain?.name, 'test', 'the handle comes from the current Connection');
+  t.type((await hv.getNodeCPUStats()).idle, 'number', 'defaults are filled by the Connection');
 });

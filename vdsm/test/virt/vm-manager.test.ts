@@ -204,15 +204,15 @@ t.test('balloon and vCPUs', async (t) => {
   await manager.create(id, { xml });
   await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
   const vm = manager.get(id);
-  await manager.devices.setBalloonTarget(vm, 200 * 1024);
+  await manager.setBalloonTarget(vm.id, 200 * 1024);
   const domain = await hypervisor.lookupByUUID(id);
   t.equal((await domain.getInfo()).memory, 200 * 1024, 'libvirt took the balloon target');
   t.match(await domain.getOvirtMetadata(), /<balloonTarget type="int">204800</);
-  t.equal(await vdsmCode(() => manager.devices.setBalloonTarget(vm, 512 * 1024)), 91, 'above memory: invalid');
-  await manager.devices.setNumberOfCpus(vm, 2);
+  t.equal(await vdsmCode(() => manager.setBalloonTarget(vm.id, 512 * 1024)), 91, 'above memory: invalid');
+  await manager.setNumberOfCpus(vm.id, 2);
   t.equal((await domain.getInfo()).nrVirtCpu, 2);
   t.equal(manager.stats(id).vcpuCount, '2');
-  t.equal(await vdsmCode(() => manager.devices.setNumberOfCpus(vm, 3)), 91, 'above the maximum');
+  t.equal(await vdsmCode(() => manager.setNumberOfCpus(vm.id, 3)), 91, 'above the maximum');
   await manager.destroy(id, 1);
 });
 

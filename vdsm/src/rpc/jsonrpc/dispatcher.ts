@@ -6,7 +6,7 @@
  * invalid request whose id can be read gets its error under that id (upstream always uses null). Requests without
  * an id are not run and get no reply, as upstream.
  */
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import { LogLimiter } from '../log-limiter.js';

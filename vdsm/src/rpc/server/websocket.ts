@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../../common/logging.js';
 import type { BodyBudget } from '../body-budget.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import type { Broker, MessageSink, Subscription } from '../stomp/broker.js';

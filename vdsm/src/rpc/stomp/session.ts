@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { BodyBudget } from '../body-budget.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import type { LogLimiter } from '../log-limiter.js';

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, readlink, rmdir, stat, symlink, unlink } from 'node:fs/promises';
-import type { MountInfo } from '../../clients/supervdsm/operations.js';
+import type { MountInfo } from '@vdsm-ts/supervdsm-protocol/operations';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { DomainTypeName } from '../constants.js';
 import { mountPointFor, mountRoot, normalizeRemotePath } from './mount-path.js';

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, open, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import {
   ALIGNMENT_1M,
@@ -15,11 +16,11 @@ import {
   isUuid,
   MAILBOX_SIZE,
   MAX_DESCRIPTION_LENGTH,
+  METADATA_FILE_MODE,
   SDM_LEASE_NAME,
   SDM_LEASE_SLOT,
   SUPPORTED_DOMAIN_VERSIONS,
 } from '../constants.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
 import { formatMetadata, type MetadataMap, parseMetadata } from '../metadata/domain-metadata.js';
 import type { Sanlock } from '../sanlock/sanlock.js';
 import { FileDomainLayout } from './layout.js';
@@ -144,7 +145,7 @@ export class FileStorageDomain {
         md.ALIGNMENT = String(ALIGNMENT_1M);
         md.BLOCK_SIZE = String(params.blockSize);
       }
-      await writeFileAtomic(layout.metadata, formatMetadata(md));
+      await writeFileAtomic(layout.metadata, formatMetadata(md), { mode: METADATA_FILE_MODE });
       await rename(staging, root);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
@@ -231,7 +232,7 @@ export class FileStorageDomain {
       else next[key] = value;
     }
     try {
-      await writeFileAtomic(this.layout.metadata, formatMetadata(next));
+      await writeFileAtomic(this.layout.metadata, formatMetadata(next), { mode: METADATA_FILE_MODE });
     } catch (error) {
       if (noSpace(error)) throw new VdsmError('NoSpaceLeftOnDomain', this.sdUUID, { cause: error });
       throw new VdsmError('MetaDataGeneralError', `${this.sdUUID}: ${(error as Error).message}`, { cause: error });

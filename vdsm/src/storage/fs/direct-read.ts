@@ -2,7 +2,7 @@
  * Reads the head of a file with O_DIRECT through dd, as upstream's path checker does: the page cache cannot hide
  * a dead NFS server or a failed disk. Returns the bytes and how long the read took.
  */
-import { execa } from 'execa';
+import { execBuffer } from '@vdsm-ts/common/exec';
 
 export interface DirectRead {
   readonly data: Buffer;
@@ -11,12 +11,10 @@ export interface DirectRead {
 
 export async function readDirect(path: string, bytes = 4096, timeoutMs = 30_000): Promise<DirectRead> {
   const started = process.hrtime.bigint();
-  const result = await execa('dd', [`if=${path}`, 'bs=4096', `count=${Math.ceil(bytes / 4096)}`, 'iflag=direct'], {
-    encoding: 'buffer',
-    timeout: timeoutMs,
-    maxBuffer: bytes + 4096,
-    stdin: 'ignore',
+  const result = await execBuffer(['dd', `if=${path}`, 'bs=4096', `count=${Math.ceil(bytes / 4096)}`, 'iflag=direct'], {
+    timeoutMs,
+    maxOutputBytes: bytes + 4096,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { data: Buffer.from(result.stdout).subarray(0, bytes), seconds };
+  return { data: result.stdout.subarray(0, bytes), seconds };
 }

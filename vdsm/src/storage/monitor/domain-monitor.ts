@@ -4,6 +4,7 @@
  * connected, non-ISO domains join their sanlock lockspace with our host id. Results feed Host.getStorageRepoStats
  * and Host.getStats. Before the first check a domain reports `actual: false`.
  */
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { DomainFinder } from '../domain/domain-finder.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
@@ -39,7 +40,8 @@ export interface DomainMonitorOptions {
   readonly finder: DomainFinder;
   readonly sanlock: SanlockSession;
   readonly intervalMs: number;
-  readonly onError?: (err: unknown, msg: string) => void;
+  /** Host-id failures happen in the background; they are logged here. */
+  readonly log?: Logger;
 }
 
 export class DomainMonitor {
@@ -92,7 +94,7 @@ export class DomainMonitor {
     if (entry.acquired && entry.hostId !== null && entry.idsPath !== null) {
       await this.options.sanlock.client
         .remLockspace(sdUUID, entry.hostId, entry.idsPath)
-        .catch((err: unknown) => this.options.onError?.(err, `cannot release host id on ${sdUUID}`));
+        .catch((err: unknown) => this.options.log?.warn({ err, sdUUID }, 'cannot release host id'));
     }
   }
 
@@ -141,7 +143,7 @@ export class DomainMonitor {
       }
       entry.acquired = true;
     } catch (error) {
-      this.options.onError?.(error, `cannot acquire host id ${hostId} on ${sdUUID}`);
+      this.options.log?.warn({ err: error, sdUUID, hostId }, 'cannot acquire host id');
     }
   }
 

@@ -168,7 +168,10 @@ export class PoolService implements StoragePools {
     // sp.py createMaster force-detaches the new master from any other pool (POOL_UUID becomes this pool alone)
     const foreign = master.pools.filter((p) => p !== spUUID);
     if (foreign.length > 0)
-      this.options.spm.log('error', `force detaching ${masterSdUUID} from pool(s) ${foreign.join(',')}`);
+      this.options.spm.log.error(
+        { sdUUID: masterSdUUID, pools: foreign },
+        'force detaching the new master from other pools',
+      );
 
     const monitoredBefore = this.options.monitor.monitored().includes(masterSdUUID);
     try {
@@ -254,7 +257,7 @@ export class PoolService implements StoragePools {
       await this.refreshLinks(pool);
       // past the point of no return: the old master's demotion is cleanup (sp.py only logs its failures)
       await this.demote(current).catch((error: unknown) =>
-        this.options.spm.log('error', `cannot demote the old master ${oldMasterUUID}`, error),
+        this.options.spm.log.error({ err: error, sdUUID: oldMasterUUID }, 'cannot demote the old master'),
       );
     });
   }

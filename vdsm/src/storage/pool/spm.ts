@@ -3,6 +3,7 @@
  * the SDM lease (slot 1 of dom_md/leases) through sanlock. Only one host holds it at a time; if the lease is lost
  * (sanlock revokes it, or the watchdog no longer finds it) the role is dropped at once.
  */
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { ALIGNMENT_1M, SDM_LEASE_NAME, SDM_LEASE_SLOT } from '../constants.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
@@ -24,7 +25,7 @@ export interface SpmOptions {
   readonly monitor: DomainMonitor;
   readonly tasks: TaskManager;
   readonly watchdogIntervalMs: number;
-  readonly log: (level: 'info' | 'error', msg: string, err?: unknown) => void;
+  readonly log: Logger;
 }
 
 /**
@@ -101,7 +102,7 @@ export class Spm {
           ),
           watchdog: setInterval(() => void this.verifyLease(), this.options.watchdogIntervalMs).unref(),
         };
-        this.options.log('info', `host ${this.hostId} is SPM of ${this.spUUID} (lver ${lver})`);
+        this.options.log.info({ hostId: this.hostId, spUUID: this.spUUID, lver }, 'became SPM');
         await this.options.tasks.loadPersisted(master.layout.tasks);
       } catch (error) {
         if (this.state.kind === 'contending') this.state = FREE;
@@ -150,7 +151,7 @@ export class Spm {
         await this.loseLease(hasSpace ? 'SDM lease is no longer held' : 'lockspace of the master domain is gone');
     } catch (error) {
       // a watchdog round that cannot tell must not take vdsmd down; the next round asks again
-      this.options.log('error', `SPM lease check of ${this.spUUID} failed`, error);
+      this.options.log.error({ err: error, spUUID: this.spUUID }, 'SPM lease check failed');
     } finally {
       this.checking = false;
     }
@@ -159,7 +160,7 @@ export class Spm {
   private async loseLease(reason: string): Promise<void> {
     const held = this.leave();
     if (held === null) return;
-    this.options.log('error', `lost the SPM role of ${this.spUUID}: ${reason}`);
+    this.options.log.error({ spUUID: this.spUUID, reason }, 'lost the SPM role');
     try {
       await this.options.sanlock.client.release(sdmResource(held), this.options.sanlock.pid);
     } catch {
@@ -199,7 +200,7 @@ export class Spm {
     state.leaseDomain = next;
     state.lver = lver;
     await client.release(sdmResource(previous), this.options.sanlock.pid).catch((error: unknown) => {
-      this.options.log('error', `cannot release the SDM lease of the old master ${previous.sdUUID}`, error);
+      this.options.log.error({ err: error, sdUUID: previous.sdUUID }, 'cannot release the SDM lease of the old master');
     });
   }
 

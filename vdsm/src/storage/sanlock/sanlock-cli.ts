@@ -4,7 +4,7 @@
  * Leases belong to the process registered with the daemon (see registration.ts); `acquire -p <our pid>` puts them
  * on that registration, so they are released when vdsmd dies.
  */
-import { execa } from 'execa';
+import { ExecError, exec } from '@vdsm-ts/common/exec';
 
 export interface SanlockOptions {
   /** SANLOCK_RUN_DIR of the daemon to talk to; undefined = the system daemon (/run/sanlock). */
@@ -52,20 +52,25 @@ export class SanlockCli {
   private async run(action: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
     const env: Record<string, string> = { SANLOCK_PRIVILEGED: process.env.SANLOCK_PRIVILEGED ?? '0' };
     if (this.options.runDir !== undefined) env.SANLOCK_RUN_DIR = this.options.runDir;
-    const result = await execa('sanlock', args, {
-      reject: false,
-      timeout: timeoutMs,
-      maxBuffer: 1024 * 1024,
-      stdin: 'ignore',
-      all: true,
-      env,
-    });
-    const out = String(result.all ?? '');
+    let result: { readonly all: string; readonly exitCode: number };
+    try {
+      // sanlock prints its result code ("done -243") and exits non-zero: every exit is parsed below
+      result = await exec(['sanlock', ...args], {
+        timeoutMs,
+        maxOutputBytes: 1024 * 1024,
+        okExitCodes: 'any',
+        interleave: true,
+        env,
+      });
+    } catch (error) {
+      if (!(error instanceof ExecError)) throw error;
+      if (error.kind === 'timeout') throw new SanlockError(action, -110, `timed out after ${timeoutMs} ms`);
+      throw new SanlockError(action, error.exitCode ?? -1, error.message);
+    }
+    const out = result.all;
     const done = /done (-?\d+)/.exec(out);
-    const rc = done !== null ? Number(done[1]) : (result.exitCode ?? -1);
-    if (result.timedOut) throw new SanlockError(action, -110, `timed out after ${timeoutMs} ms`);
-    if (rc !== 0 || (result.exitCode ?? 0) !== 0)
-      throw new SanlockError(action, rc !== 0 ? rc : (result.exitCode ?? -1), out);
+    const rc = done !== null ? Number(done[1]) : result.exitCode;
+    if (rc !== 0 || result.exitCode !== 0) throw new SanlockError(action, rc !== 0 ? rc : result.exitCode, out);
     return out;
   }
 

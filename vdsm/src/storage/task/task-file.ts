@@ -1,11 +1,12 @@
 /**
  * Task persistence in upstream's format (storage/task.py): one directory per task holding `<id>.task`,
  * `<id>.recover.<n>` and `<id>.result`, each `field = value` lines with `=` in values written as `_eq_`.
- * A file is written to `<id>.temp`, the old one kept as `<id>.backup` until the new one is in place.
+ * A file is replaced atomically, the old one kept as `<id>.backup` until the new one is in place.
  */
 import { link, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
+import { METADATA_FILE_MODE } from '../constants.js';
 
 export type Fields = Readonly<Record<string, string>>;
 
@@ -26,7 +27,7 @@ export function parseFields(text: string): Record<string, string> {
 }
 
 /**
- * Replaces `name` in the task directory: the new text goes to `<id>.temp`, the old file stays reachable as
+ * Replaces `name` in the task directory atomically; the old file stays reachable as
  * `<id>.backup` until the rename has put the new one in place (readers never find the file missing).
  */
 export async function writeFields(dir: string, id: string, name: string, fields: Fields): Promise<void> {
@@ -34,7 +35,7 @@ export async function writeFields(dir: string, id: string, name: string, fields:
   const backup = join(dir, `${id}.backup`);
   await rm(backup, { force: true });
   await link(target, backup).catch(() => {});
-  await writeFileAtomic(target, formatFields(fields), { tempPath: join(dir, `${id}.temp`), mode: 0o660 });
+  await writeFileAtomic(target, formatFields(fields), { mode: METADATA_FILE_MODE });
   await rm(backup, { force: true });
 }
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { isUuid } from '../constants.js';
 import { listTaskDirs, readFields, writeFields } from './task-file.js';
@@ -89,7 +90,8 @@ function wireState(state: TaskState): [WireTaskState, WireTaskResult] {
 }
 
 export interface TaskManagerOptions {
-  readonly onError?: (err: unknown, msg: string) => void;
+  /** Failures that no caller can be told about (persisting, rollback, loading) are logged here. */
+  readonly log?: Logger;
 }
 
 export class TaskManager {
@@ -171,7 +173,9 @@ export class TaskManager {
         record.state = record.aborted ? 'aborting' : 'recovering';
         await this.rollback(record);
       }
-      await this.persist(record).catch((err: unknown) => this.options.onError?.(err, `cannot persist task ${id}`));
+      await this.persist(record).catch((err: unknown) =>
+        this.options.log?.error({ err, taskId: id }, 'cannot persist task'),
+      );
     })();
     return id;
   }
@@ -187,7 +191,7 @@ export class TaskManager {
       }
       record.state = 'recovered';
     } catch (error) {
-      this.options.onError?.(error, `rollback of task ${record.id} failed`);
+      this.options.log?.error({ err: error, taskId: record.id }, 'task rollback failed');
       record.state = 'failed';
     }
   }
@@ -307,7 +311,7 @@ export class TaskManager {
       try {
         fields = await readFields(join(dir, `${id}.task`));
       } catch (error) {
-        this.options.onError?.(error, `cannot load task ${id}`);
+        this.options.log?.warn({ err: error, taskId: id }, 'cannot load task');
         continue;
       }
       const recoveries: Recovery[] = [];

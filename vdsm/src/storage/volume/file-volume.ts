@@ -5,10 +5,16 @@
  */
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
 import { VdsmError } from '../../errors/vdsm-error.js';
-import { BLANK_UUID, isUuid, MAX_VOLUME_DESCRIPTION_LENGTH, REMOVED_IMAGE_PREFIX } from '../constants.js';
+import {
+  BLANK_UUID,
+  isUuid,
+  MAX_VOLUME_DESCRIPTION_LENGTH,
+  METADATA_FILE_MODE,
+  REMOVED_IMAGE_PREFIX,
+} from '../constants.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
 import {
   formatVolumeMetadata,
   parseVolumeMetadata,
@@ -114,7 +120,7 @@ export async function createFileVolume(
       capacity,
       sequence: params.sequence,
     };
-    await writeFileAtomic(paths.meta, formatVolumeMetadata(md, domain.version));
+    await writeFileAtomic(paths.meta, formatVolumeMetadata(md, domain.version), { mode: METADATA_FILE_MODE });
     if (parent !== null && parent.voltype === 'LEAF')
       await setVolumeRole(domain, imgUUID, params.parentUUID, 'INTERNAL');
   } catch (error) {
@@ -251,6 +257,7 @@ export async function setVolumeRole(
     await writeFileAtomic(
       volumePaths(domain, imgUUID, volUUID).meta,
       formatVolumeMetadata({ ...md, voltype: role }, domain.version),
+      { mode: METADATA_FILE_MODE },
     );
   } catch (error) {
     throw new VdsmError('VolumeMetadataWriteError', `${volUUID}: ${(error as Error).message}`, { cause: error });
@@ -271,7 +278,9 @@ export async function updateVolumeMetadata(
     description: (change.description ?? md.description).slice(0, MAX_VOLUME_DESCRIPTION_LENGTH),
   };
   try {
-    await writeFileAtomic(volumePaths(domain, imgUUID, volUUID).meta, formatVolumeMetadata(next, domain.version));
+    await writeFileAtomic(volumePaths(domain, imgUUID, volUUID).meta, formatVolumeMetadata(next, domain.version), {
+      mode: METADATA_FILE_MODE,
+    });
   } catch (error) {
     if (error instanceof VdsmError) throw error;
     throw new VdsmError('VolumeMetadataWriteError', `${volUUID}: ${(error as Error).message}`, { cause: error });
@@ -304,10 +313,12 @@ export async function extendFileVolume(
   try {
     await qemuImgResize(volumePaths(domain, imgUUID, volUUID).data, md.format === 'COW' ? 'qcow2' : 'raw', newSize);
   } catch (error) {
+    if (error instanceof VdsmError) throw error;
     throw new VdsmError('VolumeExtendingError', `${volUUID}: ${(error as Error).message}`, { cause: error });
   }
   await writeFileAtomic(
     volumePaths(domain, imgUUID, volUUID).meta,
     formatVolumeMetadata({ ...md, capacity: newSize }, domain.version),
+    { mode: METADATA_FILE_MODE },
   );
 }

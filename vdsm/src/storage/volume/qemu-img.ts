@@ -1,5 +1,9 @@
-/** qemu-img through argv arrays, with a timeout and bounded output. */
-import { execa } from 'execa';
+/** qemu-img through the common exec wrapper; its failures reach the engine as the operation's storage error. */
+import { exec } from '@vdsm-ts/common/exec';
+import { mapExecErrors } from '../../errors/exec-error.js';
+
+const LONG_TIMEOUT_MS = 600_000;
+const INFO_TIMEOUT_MS = 60_000;
 
 export type QemuFormat = 'raw' | 'qcow2';
 
@@ -17,22 +21,18 @@ export async function qemuImgCreate(
   if (format === 'qcow2') opts.push('compat=1.1');
   if (options.preallocation !== undefined && options.preallocation !== 'off')
     opts.push(`preallocation=${options.preallocation}`);
-  await execa(
+  const argv = [
     'qemu-img',
-    [
-      'create',
-      '-f',
-      format,
-      ...(opts.length > 0 ? ['-o', opts.join(',')] : []),
-      ...(options.backing !== undefined ? ['-b', options.backing.path, '-F', options.backing.format] : []),
-      path,
-      String(sizeBytes),
-    ],
-    {
-      timeout: 600_000,
-      maxBuffer: 1024 * 1024,
-      stdin: 'ignore',
-    },
+    'create',
+    '-f',
+    format,
+    ...(opts.length > 0 ? ['-o', opts.join(',')] : []),
+    ...(options.backing !== undefined ? ['-b', options.backing.path, '-F', options.backing.format] : []),
+    path,
+    String(sizeBytes),
+  ];
+  await mapExecErrors('VolumeCreationError', () =>
+    exec(argv, { timeoutMs: LONG_TIMEOUT_MS, maxOutputBytes: 1024 * 1024 }),
   );
 }
 
@@ -46,11 +46,12 @@ export interface QemuImageInfo {
 }
 
 export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
-  const { stdout } = await execa('qemu-img', ['info', '--output=json', '-U', path], {
-    timeout: 60_000,
-    maxBuffer: 4 * 1024 * 1024,
-    stdin: 'ignore',
-  });
+  const { stdout } = await mapExecErrors('StorageException', () =>
+    exec(['qemu-img', 'info', '--output=json', '-U', path], {
+      timeoutMs: INFO_TIMEOUT_MS,
+      maxOutputBytes: 4 * 1024 * 1024,
+    }),
+  );
   const raw = JSON.parse(stdout) as {
     format?: string;
     'virtual-size'?: number;
@@ -66,9 +67,10 @@ export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
 }
 
 export async function qemuImgResize(path: string, format: QemuFormat, sizeBytes: number): Promise<void> {
-  await execa('qemu-img', ['resize', '-f', format, path, String(sizeBytes)], {
-    timeout: 600_000,
-    maxBuffer: 1024 * 1024,
-    stdin: 'ignore',
-  });
+  await mapExecErrors('VolumeExtendingError', () =>
+    exec(['qemu-img', 'resize', '-f', format, path, String(sizeBytes)], {
+      timeoutMs: LONG_TIMEOUT_MS,
+      maxOutputBytes: 1024 * 1024,
+    }),
+  );
 }

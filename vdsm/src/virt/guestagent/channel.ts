@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { HostCommandName, HostCommandWireArgs, LifecycleEventType } from '@vdsm-ts/guest-agent/protocol/commands';
 import type { ProtocolErrorCode } from '@vdsm-ts/guest-agent/protocol/errors';
 import { DEFAULT_MAX_LINE, encodeLine } from '@vdsm-ts/guest-agent/protocol/framing';
@@ -16,7 +17,6 @@ import {
   DISABLED_API_VERSION,
   MAX_API_VERSION,
 } from '@vdsm-ts/guest-agent/protocol/version';
-import type { Logger } from '../../common/logging.js';
 import { negotiateOnHeartbeat } from './api-version.js';
 import { ChannelConnection } from './connection.js';
 import { GuestInfo } from './guest-info.js';

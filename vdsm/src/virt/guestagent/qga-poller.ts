@@ -4,9 +4,10 @@
  * plus raw agent commands for network interfaces and vCPUs. A failure pauses the VM's polling for a minute. One
  * tick at a time; each call has a deadline, so a hung agent never stacks calls.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { DiskMapping } from '@vdsm-ts/guest-agent/protocol/messages';
 import { type DomainHandle, GuestInfoTypes, type TypedParams } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
 import type { GuestDiskUsage, GuestNetIface, GuestTimezone } from './guest-info.js';
 import {
   disksMapping,

@@ -7,8 +7,9 @@
  * appeared in a sample) is tracked; past `[vars] vm_command_timeout` (60 s) its monitorResponse becomes "-1", as
  * upstream reports an unresponsive QEMU monitor. While a bulk call is still stuck in libvirt no new one is issued.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import type { DomainStatsRecord, Hypervisor } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
 import { type DomainDevices, parseDomainDevices } from './domain-devices.js';
 import { monotonicSeconds } from './format.js';
 import { buildVmStats, deviceSignature, type Sample, type SampledVmStats } from './vm-stats.js';

@@ -4,8 +4,9 @@
  * XML as libvirt reports it live, applies it with attach/detach/updateDevice (block limits: setBlockIoTune), and keeps
  * the ovirt-vm device metadata in step.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import { Affect, DeviceModify } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { deviceElements } from '../domain-xml.js';
 import { OVIRT_VM_NS } from '../metadata.js';

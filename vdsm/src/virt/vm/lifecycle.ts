@@ -3,6 +3,8 @@
  * shutdown sequence (guest agent, then ACPI, then force), lifecycle events and metadata writes. Each operation
  * updates the Vm's state; the Vm publishes the status events.
  */
+
+import type { Logger } from '@vdsm-ts/common/logging';
 import {
   Affect,
   DestroyFlags,
@@ -16,7 +18,6 @@ import {
   UndefineFlags,
   XmlFlags,
 } from '@vdsm-ts/native/libvirt/index';
-import type { Logger } from '../../common/logging.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { describeDomain } from '../domain-xml.js';
 import {
@@ -98,7 +99,7 @@ export class VmLifecycle {
     const begun = performance.now();
     try {
       const handle = await this.deps.hypervisor.defineXML(xml);
-      vm.handle = handle;
+      vm.bindDomain(handle);
       if (!launchPaused) await handle.create(0);
       else {
         await withoutUnsupportedFlags(
@@ -135,8 +136,8 @@ export class VmLifecycle {
     vm.guestStarted('Powering up', startTime);
     this.deps.sampler?.setStartTime?.(vm.id, startTime * 1000);
     vm.metadata.set('startTime', startTime);
-    vm.setStatus(paused ? 'Paused' : 'Up');
-    if (paused) vm.pauseCode = 'NOERR';
+    if (paused) vm.toPaused('NOERR');
+    else vm.setStatus('Up');
     await this.refreshDescription(vm);
     this.startAgent(vm);
     await this.writeMetadata(vm);
@@ -148,7 +149,7 @@ export class VmLifecycle {
     if (handle === undefined) return;
     try {
       // vm.metadata stays authoritative: the live XML may lag behind our metadata writes.
-      vm.description = describeDomain(await handle.getXMLDesc(0));
+      vm.describe(describeDomain(await handle.getXMLDesc(0)));
       this.deps.sampler?.refreshDevices?.(vm.id);
     } catch (err) {
       this.log.warn({ vmId: vm.id, err }, 'cannot re-read the domain XML');
@@ -162,7 +163,7 @@ export class VmLifecycle {
     if (this.deps.agentFactory === undefined || vm.agent !== undefined) return;
     const channel = vm.description.channels.find((c) => GUEST_AGENT_CHANNELS.includes(c.name));
     if (channel === undefined) return;
-    vm.agent = this.deps.agentFactory({
+    const agent = this.deps.agentFactory({
       vmId: vm.id,
       socketPath: channel.path,
       memSizeMiB: Math.floor(vm.description.memoryKiB / 1024),
@@ -173,15 +174,17 @@ export class VmLifecycle {
         void this.writeMetadata(vm);
       },
     });
-    vm.agent.start();
+    vm.attachAgent(agent);
+    agent.start();
   }
 
   private startQemuGuestAgent(vm: Vm): void {
     const handle = vm.handle;
     if (this.deps.qgaFactory === undefined || vm.qga !== undefined || handle === undefined) return;
     if (!vm.description.channels.some((c) => c.name === QEMU_GUEST_AGENT_CHANNEL)) return;
-    vm.qga = this.deps.qgaFactory({ vmId: vm.id, domain: handle });
-    vm.qga.start();
+    const qga = this.deps.qgaFactory({ vmId: vm.id, domain: handle });
+    vm.attachQemuAgent(qga);
+    qga.start();
   }
 
   /** Persists the metadata; writes for one VM run one after another. Failures are logged, not thrown. */
@@ -251,7 +254,7 @@ export class VmLifecycle {
    * it already was.
    */
   async destroy(vm: Vm, gracefulAttempts: number): Promise<void> {
-    vm.destroying = true;
+    vm.beginDestroy();
     const handle = vm.handle ?? (await this.lookup(vm.id));
     if (handle !== undefined) {
       await this.stopDomain(vm, handle, gracefulAttempts);
@@ -308,8 +311,7 @@ export class VmLifecycle {
   async pause(vm: Vm): Promise<void> {
     const handle = this.running(vm);
     await handle.suspend();
-    vm.setStatus('Paused');
-    vm.pauseCode = 'NOERR';
+    vm.toPaused('NOERR');
   }
 
   async cont(vm: Vm): Promise<void> {
@@ -354,7 +356,7 @@ export class VmLifecycle {
     }
     if (vm.isDown()) return;
     if (vm.description.acpi) {
-      if (!o.reboot) vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN);
+      if (!o.reboot) vm.expectExit(downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN));
       try {
         // Drivers without the ACPI flag (the test driver) take their default method.
         if (o.reboot) {
@@ -379,17 +381,14 @@ export class VmLifecycle {
     this.log.info({ vmId: vm.id, reboot: o.reboot }, 'graceful shutdown timed out; forcing');
     if (o.reboot) {
       // No reset in the facade: a forced reboot is a destroy and a fresh start of the same definition.
-      vm.forcedReboot = true;
-      try {
+      await vm.forcedRebootDuring(async () => {
         await handle.destroy(DestroyFlags.DEFAULT);
         await handle.create(0);
-      } finally {
-        vm.forcedReboot = false;
-      }
+      });
       this.onReboot(vm);
       return;
     }
-    vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN);
+    vm.expectExit(downInfo(ExitCode.NORMAL, ExitReason.ADMIN_SHUTDOWN));
     await this.stopDomain(vm, handle, 0);
   }
 
@@ -404,9 +403,7 @@ export class VmLifecycle {
       case LifecycleEvent.SUSPENDED:
         if (detail === SuspendedDetail.MIGRATED || detail === SuspendedDetail.POSTCOPY) return;
         if (vm.internalStatus === 'WaitForLaunch') return;
-        vm.setStatus('Paused');
-        vm.pauseCode = detail === SuspendedDetail.IOERROR ? (vm.pauseCode ?? 'EIO') : 'NOERR';
-        vm.refresh();
+        vm.toPaused(detail === SuspendedDetail.IOERROR ? (vm.pauseCode ?? 'EIO') : 'NOERR');
         return;
       case LifecycleEvent.RESUMED:
         if (vm.internalStatus === 'WaitForLaunch') return;
@@ -442,7 +439,7 @@ export class VmLifecycle {
     this.rebootWaiters.delete(vm);
     const destroyOnReboot = vm.metadata.getBool('destroy_on_reboot') === true || vm.description.onReboot === 'destroy';
     if (destroyOnReboot) {
-      vm.expectedExit = downInfo(ExitCode.NORMAL, ExitReason.DESTROYED_ON_REBOOT);
+      vm.expectExit(downInfo(ExitCode.NORMAL, ExitReason.DESTROYED_ON_REBOOT));
       const handle = vm.handle;
       if (handle !== undefined) {
         void this.stopDomain(vm, handle, 0)

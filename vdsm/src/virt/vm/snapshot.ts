@@ -7,7 +7,7 @@
  */
 import { access, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../../common/logging.js';
+import type { Logger } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { attr, child, escapeXml, text } from '../xml.js';
 import type { VmLifecycle } from './lifecycle.js';

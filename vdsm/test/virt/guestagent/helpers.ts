@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Logging } from '../../../src/common/logging.js';
+import { Logging } from '@vdsm-ts/common/logging';
 
 interface Teardown {
   teardown(fn: () => unknown): void;

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -75,4 +76,14 @@ function pickDestination(options: LoggingOptions): DestinationStream {
     });
   }
   return pino.destination({ dest: 2, sync: false });
+}
+
+/** A logger that drops everything, for code under test whose log lines are not what the test checks. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** A daemon's Logging that writes nowhere, for wiring under test (e.g. createApiEndpoint). */
+export function silentLogging(): Logging {
+  return new Logging({ name: 'test', level: 'fatal' }, new Writable({ write: (_chunk, _encoding, done) => done() }));
 }

@@ -5,7 +5,7 @@ export function renderConfigDoc(): string {
   const lines = [
     '# vdsm.conf keys',
     '',
-    '<!-- Generated from vdsm/src/common/config/keys.ts by `npm run docs -w @vdsm-ts/vdsm`; do not edit. -->',
+    '<!-- Generated from common/src/config/keys.ts by `npm run docs -w @vdsm-ts/vdsm`; do not edit. -->',
     '',
     'vdsmd and supervdsmd read `/etc/vdsm/vdsm.conf` (or the file given with `--config FILE`) and then',
     '`<file>.d/*.conf` in name order. Format: INI as Python configparser reads it. Unknown sections or keys and',
