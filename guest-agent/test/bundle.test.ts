@@ -5,8 +5,9 @@
 import { copyFile, readFile, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
-import { AGENT_BUNDLE, AgentProcess, fastFlags, HostSide, tempDir } from './helpers/host-side.js';
+import { AGENT_BUNDLE, AgentProcess, fastFlags, HostSide } from './helpers/host-side.js';
 
 t.test('the bundle runs alone with a bare node', async (t) => {
   const exists = await stat(AGENT_BUNDLE).catch(() => undefined);

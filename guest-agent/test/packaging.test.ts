@@ -2,10 +2,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { DEFAULT_DEVICE, LEGACY_DEVICE } from '../src/agent/config.js';
 import { run, which } from '../src/agent/exec.js';
-import { AGENT_BUNDLE, tempDir } from './helpers/host-side.js';
+import { AGENT_BUNDLE } from './helpers/host-side.js';
 
 const UNIT = fileURLToPath(new URL('../../../systemd/ovirt-guest-agent.service', import.meta.url));
 const RULES = fileURLToPath(new URL('../../dist-files/99-ovirt-guest-agent.rules', import.meta.url));
@@ -32,7 +33,7 @@ t.test('the unit runs the bundle and passes systemd-analyze verify', async (t) =
     return;
   }
   // Verify a copy whose ExecStart names programs that exist here.
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   await mkdir(join(dir, 'units'));
   const copy = join(dir, 'units', 'ovirt-guest-agent.service');
   await writeFile(copy, unit.replace(`${exec[0]} ${exec[1]}`, `${process.execPath} ${AGENT_BUNDLE}`));

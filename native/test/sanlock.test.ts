@@ -3,23 +3,15 @@
 // for this process (registered on the daemon's socket), bad arguments and failures as rejected promises with
 // sanlock's code, and the event loop free while add_lockspace waits.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
 import t from 'tap';
 import { SanlockLibrary, SanlockLibraryError, writeLockspace, writeResource } from '../src/sanlock.js';
 
 const run = promisify(execFile);
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Registers this process with the daemon (SM_CMD_REGISTER), as a lease holder must be; closed at teardown. */
 async function register(runDir: string): Promise<() => void> {
@@ -40,22 +32,11 @@ async function register(runDir: string): Promise<() => void> {
 
 const dir = await mkdtemp('/var/tmp/native-sanlock-');
 await chmod(dir, 0o755);
-const runDir = join(dir, 'run');
-await mkdir(runDir);
+const sanlock = await startSanlockDaemon(dir);
+const runDir = sanlock.runDir;
 const env = { ...process.env, SANLOCK_RUN_DIR: runDir, SANLOCK_PRIVILEGED: '0' };
-await run('sanlock', ['daemon', '-w', '0', '-U', 'root', '-G', 'root'], { env, timeout: 10_000 });
-await until(() => existsSync(join(runDir, 'sanlock.sock')), 'the sanlock socket');
-const daemonPid = Number((await readFile(join(runDir, 'sanlock.pid'), 'utf8')).trim());
 t.teardown(async () => {
-  await run('sanlock', ['client', 'shutdown', '-f', '1'], { env, timeout: 30_000 }).catch(() => {});
-  await until(() => {
-    try {
-      process.kill(daemonPid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, 'sanlock to exit').catch(() => {});
+  await sanlock.stop().catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
 

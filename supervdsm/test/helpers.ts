@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa, execaNode, type ResultPromise } from 'execa';
 
 export const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));
@@ -49,15 +50,6 @@ export interface Daemon {
   readonly stderr: () => string;
   /** SIGTERM and wait; returns the exit code. */
   stop(): Promise<number | undefined>;
-}
-
-/** Waits until `check` holds, polling every 20 ms, up to a deadline. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** `extra` goes into [supervdsm], `irsExtra` into [irs] (lines of `key = value`). */
@@ -124,7 +116,7 @@ export async function spawnDaemon(
   void child.then(() => {
     exited = true;
   });
-  await until(() => err.includes('"listening on') || exited, 'supervdsmd to listen');
+  await waitUntil(() => err.includes('"listening on') || exited, { timeoutMs: 10_000, what: 'supervdsmd to listen' });
   if (exited) throw new Error(`supervdsmd exited: ${err}`);
   return {
     ...d,

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loopDevice, tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { parseDmidecodeSystem } from '../src/ops/hardware.js';
-import { clientFor, sh, startDaemon, tempDir } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 const KSM = '/sys/kernel/mm/ksm';
 const HP2M = '/sys/kernel/mm/hugepages/hugepages-2048kB';
@@ -96,11 +97,9 @@ t.test('dmidecode "System Information" parsing', async (t) => {
 });
 
 t.test('block devices with size, vendor and serial', async (t) => {
-  const dir = await tempDir(t, 'svdsm-blk-');
+  const dir = await tempDir(t, 'svdsm-blk-', { mode: 0o755 });
   const file = join(dir, 'disk.img');
-  await sh(['truncate', '-s', '24M', file]);
-  const dev = (await sh(['losetup', '--show', '-f', file])).trim();
-  t.teardown(() => sh(['losetup', '-d', dev]).catch(() => {}));
+  const dev = await loopDevice(t, file, 24);
   const devices = await host.listBlockDevices({});
   t.match(
     devices.find((b) => b.path === dev),

@@ -1,14 +1,16 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { clientFor, sh, startDaemon, tempDir, until } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
 t.test('iSCSI against a userspace target (tgtd on loopback): discovery and LUN inquiry', async (t) => {
-  const dir = await tempDir(t, 'svdsm-iscsi-');
+  const dir = await tempDir(t, 'svdsm-iscsi-', { mode: 0o755 });
   const port = await freePort();
   // tgtd's control socket is /var/run/tgtd/socket.<N>: a number of our own keeps other tgtds out of the way.
   const control = String(100 + (process.pid % 30000));
@@ -20,13 +22,13 @@ t.test('iSCSI against a userspace target (tgtd on loopback): discovery and LUN i
   });
   t.teardown(() => tgtd.kill('SIGKILL'));
   const tgtadm = (...args: string[]): Promise<string> => sh(['tgtadm', '-C', control, '--lld', 'iscsi', ...args]);
-  await until(
+  await waitUntil(
     () =>
       tgtadm('--mode', 'target', '--op', 'show').then(
         () => true,
         () => false,
       ),
-    'tgtd to answer',
+    { timeoutMs: 10_000, what: 'tgtd to answer' },
   );
 
   const iqn = 'iqn.2026-11.org.vdsm-ts:storage.one';

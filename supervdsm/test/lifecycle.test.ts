@@ -3,9 +3,10 @@ import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa, execaNode } from 'execa';
 import t from 'tap';
-import { clientFor, SUPERVDSMD, spawnDaemon, startDaemon, tempDir, until, writeConf } from './helpers.js';
+import { clientFor, SUPERVDSMD, spawnDaemon, startDaemon, tempDir, writeConf } from './helpers.js';
 
 const exists = (path: string): Promise<boolean> =>
   lstat(path).then(
@@ -42,9 +43,9 @@ t.test('tells systemd READY=1 once it listens (sd_notify)', async (t) => {
   receiver.stdout?.on('data', (b: Buffer) => {
     got += b.toString();
   });
-  await until(() => exists(notify), 'the notify socket');
+  await waitUntil(() => exists(notify), { timeoutMs: 10_000, what: 'the notify socket' });
   const d = await startDaemon(t, { dir, env: { NOTIFY_SOCKET: notify } });
-  await until(() => got.includes('READY=1'), 'READY=1');
+  await waitUntil(() => got.includes('READY=1'), { timeoutMs: 10_000, what: 'READY=1' });
   t.match(got, `STATUS=listening on ${d.socket}`);
   t.ok((await stat(d.socket)).isSocket(), 'the socket exists when READY=1 arrives');
 });
@@ -123,7 +124,7 @@ t.test('audit: a change is logged with its params, caller and outcome', async (t
   await client.ops.setOwnership({ path: file, uid: 36, gid: 36, mode: 0o640 });
   const st = await stat(file);
   t.same([st.uid, st.gid, st.mode & 0o777], [36, 36, 0o640], 'ownership and mode changed');
-  await until(() => d.stderr().includes('"op":"setOwnership"'), 'audit line');
+  await waitUntil(() => d.stderr().includes('"op":"setOwnership"'), { timeoutMs: 10_000, what: 'audit line' });
   const line = d
     .stderr()
     .split('\n')

@@ -1,25 +1,23 @@
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loopDevice, tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { hasDeviceMapper } from '../src/ops/lvm-command.js';
-import { clientFor, sh, startDaemon, tempDir } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
-async function loopDevice(t: Tap, dir: string, name: string, sizeMiB: number): Promise<{ dev: string; file: string }> {
+async function loopDisk(t: Tap, dir: string, name: string, sizeMiB: number): Promise<{ dev: string; file: string }> {
   const file = join(dir, name);
   await truncate(file, 0).catch(() => {});
-  await sh(['truncate', '-s', `${sizeMiB}M`, file]);
-  const dev = (await sh(['losetup', '--show', '-f', file])).trim();
-  t.teardown(() => sh(['losetup', '-d', dev]).catch(() => {}));
-  return { dev, file };
+  return { dev: await loopDevice(t, file, sizeMiB), file };
 }
 type Tap = { teardown(fn: () => unknown): void };
 
 t.test('LVM metadata on loop devices, scoped to the named devices', async (t) => {
-  const dir = await tempDir(t, 'svdsm-lvm-');
-  const a = await loopDevice(t, dir, 'a.img', 128);
-  const b = await loopDevice(t, dir, 'b.img', 128);
+  const dir = await tempDir(t, 'svdsm-lvm-', { mode: 0o755 });
+  const a = await loopDisk(t, dir, 'a.img', 128);
+  const b = await loopDisk(t, dir, 'b.img', 128);
   const d = await startDaemon(t);
   const lvm = clientFor(t, d.socket).ops;
   const devices = [a.dev, b.dev];

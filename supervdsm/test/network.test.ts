@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { encodeFrame, PROTOCOL_VERSION } from '@vdsm-ts/supervdsm-protocol/protocol';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
-import { clientFor, sh, startDaemon, until } from './helpers.js';
+import { clientFor, sh, startDaemon } from './helpers.js';
 
 t.test('bridges, veth, tap, MTU, addresses, routes, persist and restore inside a network namespace', async (t) => {
   const netns = `svdsm-${process.pid}`;
@@ -101,7 +102,10 @@ t.test('a change runs to the end and is audited even when the caller hangs up at
   const socket = connect(d.socket);
   await once(socket, 'connect');
   socket.end(encodeFrame({ v: PROTOCOL_VERSION, id: 1, op: 'netAddBridge', params: { netns, name: 'hup0' } }));
-  await until(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.stderr()), 'the audit line');
+  await waitUntil(() => /"op":"netAddBridge".*"outcome":"ok"/.test(d.stderr()), {
+    timeoutMs: 10_000,
+    what: 'the audit line',
+  });
   const links = await clientFor(t, d.socket).ops.netLinks({ netns });
   t.ok(
     links.some((l) => l.name === 'hup0'),

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execaNode } from 'execa';
 import t, { type Test as Tap } from 'tap';
-import { startDaemon, until } from './helpers.js';
+import { startDaemon } from './helpers.js';
 
 const PING_AS = fileURLToPath(new URL('./fixtures/ping-as.js', import.meta.url));
 
@@ -37,7 +38,10 @@ t.test('SO_PEERCRED decides who is served: root and vdsm yes, anybody else no', 
   // In the socket's group, so the file mode lets it connect: only the credential check stands in the way.
   const asNobodyInKvm = await pingAs(t, d.socket, nobody, kvm);
   t.match(asNobodyInKvm, { ok: false, code: 'PERMISSION_DENIED', message: /uid 65534 may not use supervdsm/ });
-  await until(() => d.stderr().includes('connection refused'), 'the refusal to be logged');
+  await waitUntil(() => d.stderr().includes('connection refused'), {
+    timeoutMs: 10_000,
+    what: 'the refusal to be logged',
+  });
   t.match(
     d.stderr(),
     /"refused":true.*"uid":65534.*connection refused: uid 65534 gid \d+ pid \d+ is not root and vdsm/,

@@ -9,8 +9,9 @@ import {
   PROTOCOL_VERSION,
   type Response,
 } from '@vdsm-ts/supervdsm-protocol/protocol';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
-import { clientFor, startDaemon, until } from './helpers.js';
+import { clientFor, startDaemon } from './helpers.js';
 
 /** A raw connection that sends bytes and collects decoded responses. */
 class Raw {
@@ -39,7 +40,7 @@ class Raw {
   }
   async next(): Promise<Response> {
     const n = this.responses.length;
-    await until(() => this.responses.length > n || this.closed, 'a response', 5000);
+    await waitUntil(() => this.responses.length > n || this.closed, { timeoutMs: 5000, what: 'a response' });
     const r = this.responses[n];
     if (r === undefined) throw new Error('connection closed without a response');
     return r;
@@ -93,7 +94,7 @@ t.test('protocol errors are answered with codes and never stop the daemon', asyn
   huge.writeUInt32BE(MAX_REQUEST_BYTES + 1);
   raw.socket.write(huge);
   t.match(await raw.next(), { id: null, ok: false, error: { code: 'BAD_REQUEST', message: /exceeds the limit/ } });
-  await until(() => raw.closed, 'the oversized connection to close');
+  await waitUntil(() => raw.closed, { timeoutMs: 10_000, what: 'the oversized connection to close' });
 
   const client = clientFor(t, d.socket);
   t.match(await client.ops.ping({}), { version: PROTOCOL_VERSION }, 'daemon still serves');
@@ -166,7 +167,10 @@ t.test('requests run concurrently and each is cut at its timeout', async (t) => 
   t.ok(elapsed >= 1400, `not before its timeout (${elapsed} ms)`);
   t.ok(pingedAt > 0 && pingedAt - started < elapsed, 'ping answered while the hung op was running');
   // The command itself is killed, not left behind.
-  await until(async () => !(await processRunning(`127.0.0.1:${port}`)), 'iscsi-ls to be killed', 8000);
+  await waitUntil(async () => !(await processRunning(`127.0.0.1:${port}`)), {
+    timeoutMs: 8000,
+    what: 'iscsi-ls to be killed',
+  });
   t.pass('the timed-out command was killed');
 });
 

@@ -30,9 +30,6 @@ const EXPECTED_TO_BE_REMOVED: ReadonlyMap<string, string> = new Map([
   ['vdsm/src/api/index.ts -> vdsm/src/rpc/jsonrpc/dispatcher.ts', 'api -> rpc'],
   // virt scope: the VM status type comes from virt itself, not from the generated API schema
   ['vdsm/src/virt/vm/status.ts -> vdsm/src/api/schema/api-types.generated.ts', 'virt -> api'],
-  // testing scope: freeLoopbackPort moves with vdsm/src/testing into the testing workspace; drop the ../vdsm
-  // reference in supervdsm/tsconfig.json with it (it is there only so a fresh tsc -b builds vdsm first)
-  ['supervdsm/test/iscsi.test.ts -> @vdsm-ts/vdsm/testing/vdsmd-process', 'supervdsm -> vdsm'],
 ]);
 
 const seenExceptions = new Set<string>();

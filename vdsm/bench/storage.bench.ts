@@ -17,6 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import { createApiEndpoint } from '../src/api/index.js';
 import { DomainFinder } from '../src/storage/domain/domain-finder.js';
@@ -25,7 +27,7 @@ import { DomainMonitor } from '../src/storage/monitor/domain-monitor.js';
 import { Sanlock } from '../src/storage/sanlock/sanlock.js';
 import { SanlockSession } from '../src/storage/sanlock/session.js';
 import type { StorageServices } from '../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock, until } from '../test/storage/helpers.js';
+import { makeService, startSanlock } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
 const MONITORED_DOMAINS = 20;
@@ -83,7 +85,7 @@ async function monitorBench(dir: string, sanlockRunDir: string): Promise<void> {
   const monitor = new DomainMonitor({ finder, sanlock: monitorSession, intervalMs: 100 });
   let before = await usage();
   for (const d of domains) monitor.start(d.sdUUID, null);
-  await until(() => finder.lookups >= checks, 'the monitor checks', 120_000);
+  await waitUntil(() => finder.lookups >= checks, { timeoutMs: 120_000, what: 'the monitor checks' });
   await monitor.stopAll();
   const counted = finder.lookups;
   await new Promise((r) => setTimeout(r, 300)); // the checks in flight finish
@@ -109,15 +111,17 @@ async function monitorBench(dir: string, sanlockRunDir: string): Promise<void> {
   const joined = new CountingFinder(repository);
   const withIds = new DomainMonitor({ finder: joined, sanlock: monitorSession, intervalMs: 100 });
   for (const d of domains) withIds.start(d.sdUUID, 1);
-  await until(
-    () => Object.values(withIds.allVitals()).filter((v) => v.acquired).length === domains.length,
-    'host id 1 joined on every monitored domain',
-    300_000,
-  );
+  await waitUntil(() => Object.values(withIds.allVitals()).filter((v) => v.acquired).length === domains.length, {
+    timeoutMs: 300_000,
+    what: 'host id 1 joined on every monitored domain',
+  });
   const spawned = countSpawns();
   const startLookups = joined.lookups;
   before = await usage();
-  await until(() => joined.lookups - startLookups >= checks, 'the monitor checks with host ids', 120_000);
+  await waitUntil(() => joined.lookups - startLookups >= checks, {
+    timeoutMs: 120_000,
+    what: 'the monitor checks with host ids',
+  });
   const countedWithIds = joined.lookups - startLookups;
   after = await usage();
   const spawns = spawned.stop();

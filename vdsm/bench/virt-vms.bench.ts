@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import { execa, type ResultPromise } from 'execa';
 import { VdsmClient } from '../src/client/index.js';
-import { freeLoopbackPort as freePort } from '../src/testing/vdsmd-process.js';
 
 const VDSMD = fileURLToPath(new URL('../src/bin/vdsmd.js', import.meta.url));
 const VMS = 1000;

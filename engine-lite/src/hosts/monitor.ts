@@ -130,7 +130,7 @@ export class HostMonitor {
     let client: VdsmClient;
     try {
       client = await this.connection();
-      if (!this.activated && host.status !== 'Maintenance') await this.activate(host, client);
+      const verdict = !this.activated && host.status !== 'Maintenance' ? await this.activate(host, client) : undefined;
       const pollStarted = performance.now();
       const vmStats = await client.call<unknown[]>(
         'Host.getAllVmStats',
@@ -143,6 +143,11 @@ export class HostMonitor {
         sample = await client.call<HostStatsReply>('Host.getStats', {}, { timeoutMs: this.deps.config.callTimeoutMs });
       }
       await this.recordAlive(host, sample, vmStats.length);
+      // Up (or NonOperational) only once a whole poll went through: an Up host has been seen and its VMs are known.
+      if (verdict !== undefined) {
+        await this.setStatus(host, verdict.status, verdict.detail);
+        this.activated = true;
+      }
     } catch (err) {
       await this.recordMiss(host, err);
     }
@@ -176,8 +181,11 @@ export class HostMonitor {
     return this.connecting;
   }
 
-  /** Initializing → capabilities, cluster CPU check → Up or NonOperational. */
-  private async activate(host: Host, client: VdsmClient): Promise<void> {
+  /** Initializing → capabilities, cluster CPU check → the status (Up or NonOperational) the first poll makes final. */
+  private async activate(
+    host: Host,
+    client: VdsmClient,
+  ): Promise<{ status: Extract<HostStatus, 'Up' | 'NonOperational'>; detail: string }> {
     await this.setStatus(host, 'Initializing', '');
     const caps = await client.call<Record<string, unknown>>(
       'Host.getCapabilities',
@@ -194,12 +202,7 @@ export class HostMonitor {
     });
     const cluster = await clusters.get(this.deps.db, host.clusterId);
     const check = checkClusterCpu(cluster?.cpuType ?? '', caps);
-    this.activated = true;
-    if (!check.ok) {
-      await this.setStatus(host, 'NonOperational', check.detail);
-      return;
-    }
-    await this.setStatus(host, 'Up', check.detail);
+    return { status: check.ok ? 'Up' : 'NonOperational', detail: check.detail };
   }
 
   private async recordAlive(host: Host, sample: HostStatsReply | undefined, vmCount: number): Promise<void> {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import { execa } from 'execa';
 import t from 'tap';
 import { serveOptions } from '../../src/cli/serve.js';

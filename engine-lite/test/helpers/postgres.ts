@@ -6,7 +6,7 @@
 import { access, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import { execa } from 'execa';
 import type { Test } from 'tap';
 

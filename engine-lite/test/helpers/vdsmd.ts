@@ -1,6 +1,7 @@
 /** A real vdsmd on test:///default, on its own loopback port; TLS when given a PKI dir in /etc/pki/vdsm layout. */
 import { join } from 'node:path';
-import { type ConfigSections, startVdsmdProcess } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import type { ConfigSections } from '@vdsm-ts/testing/vdsm-conf';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 
 export interface Vdsmd {
   readonly port: number;

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort as freePort } from '@vdsm-ts/vdsm/testing/vdsmd-process';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import type { Test } from 'tap';
 import { writeVdsmPki } from '../../src/pki/ca.js';
 import { type EngineOptions, type RunningEngine, startEngine } from '../../src/runtime.js';
@@ -60,6 +60,7 @@ export async function hostLifecycle(t: Test, db: string): Promise<void> {
   const upB = await api.waitFor(() => api.hosts.get(hostB.id), isUp, { timeoutMs: 30_000 });
   t.equal(upA.cpu.name, upB.cpu.name, 'capabilities read from both hosts');
   t.ok(upB.memory > 0, 'host memory from Host.getCapabilities');
+  t.ok(upA.last_seen !== undefined, 'Up only after a whole poll: host A was seen');
   t.ok(upB.last_seen !== undefined, 'host B polled over mutual TLS');
 
   // a host whose CPU lacks the cluster's CPU model is NonOperational

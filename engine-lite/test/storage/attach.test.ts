@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type SanlockDaemon, startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
 import t from 'tap';
 import { type RunningEngine, startEngine } from '../../src/runtime.js';
 import { type ApiError, EngineClient } from '../../src/sdk/client.js';
 import { startPostgres } from '../helpers/postgres.js';
-import { type Sanlock, startSanlock } from '../helpers/sanlock.js';
 import { startVdsmd, type Vdsmd } from '../helpers/vdsmd.js';
 
 t.test('attach a file storage domain: domain and pool made on real vdsmd hosts', async (t) => {
@@ -20,7 +20,7 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
   await mkdir('/var/tmp', { recursive: true });
   const dir = await mkdtemp('/var/tmp/engine-lite-storage-');
   const daemons: Vdsmd[] = [];
-  const sanlocks: Sanlock[] = [];
+  const sanlocks: SanlockDaemon[] = [];
   let engine: RunningEngine | undefined;
   t.teardown(async () => {
     await engine?.stop();
@@ -33,7 +33,7 @@ t.test('attach a file storage domain: domain and pool made on real vdsmd hosts',
   await mkdir(shared);
   for (const name of ['a', 'b']) {
     await mkdir(join(dir, name, 'repo'), { recursive: true });
-    const sanlock = await startSanlock(join(dir, name));
+    const sanlock = await startSanlockDaemon(join(dir, name));
     sanlocks.push(sanlock);
     daemons.push(
       await startVdsmd({

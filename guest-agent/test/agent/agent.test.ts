@@ -5,10 +5,11 @@
 import { chmod, mkdir, readdir, readFile, statfs, writeFile } from 'node:fs/promises';
 import { hostname, machine, release } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { parseMeminfo } from '../../src/collectors/memory.js';
 import { parseCpuList } from '../../src/collectors/system.js';
-import { AgentProcess, fastFlags, HostSide, type Message, recorder, tempDir } from '../helpers/host-side.js';
+import { AgentProcess, fastFlags, HostSide, type Message, recorder } from '../helpers/host-side.js';
 
 function utmpRecord(type: number, user: string): Buffer {
   const rec = Buffer.alloc(384);
@@ -28,7 +29,7 @@ async function upNonLoopbackNics(): Promise<string[]> {
 }
 
 t.test('start, refresh and API negotiation, with figures from this machine', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const host = await HostSide.listen(t, dir);
   const agent = AgentProcess.start(t, fastFlags(host.path));
   await host.waitConnected();
@@ -117,7 +118,7 @@ t.test('start, refresh and API negotiation, with figures from this machine', asy
 });
 
 t.test('host commands', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const power = await recorder(dir, 'power');
   const lock = await recorder(dir, 'lock');
   const logoff = await recorder(dir, 'logoff');
@@ -213,7 +214,7 @@ t.test('host commands', async (t) => {
 });
 
 t.test('hostile input is logged and ignored, never fatal', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const host = await HostSide.listen(t, dir);
   const agent = AgentProcess.start(t, fastFlags(host.path, { 'max-line': '65536' }));
   await host.waitConnected();
@@ -264,7 +265,7 @@ t.test('hostile input is logged and ignored, never fatal', async (t) => {
 });
 
 t.test('reconnects when the host side goes away and comes back', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const host = await HostSide.listen(t, dir);
   const agent = AgentProcess.start(t, fastFlags(host.path));
   await host.waitConnected();
@@ -294,7 +295,7 @@ t.test('reconnects when the host side goes away and comes back', async (t) => {
 });
 
 t.test('waits for a channel that does not exist yet', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const agent = AgentProcess.start(t, fastFlags(join(dir, 'channel.sock')));
   await agent.waitLog(/channel does not exist yet/);
   const host = await HostSide.listen(t, dir);
@@ -304,7 +305,7 @@ t.test('waits for a channel that does not exist yet', async (t) => {
 });
 
 t.test('bad flags and configuration stop the agent with a clear message', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const bad = AgentProcess.start(t, ['--heart-beat-rate', 'soon', '--config', '/dev/null']);
   t.match(await bad.waitExit(), { code: 1 });
   t.match(bad.stderr, /configuration error: --heart-beat-rate: heart_beat_rate: expected seconds/);
@@ -320,7 +321,7 @@ t.test('bad flags and configuration stop the agent with a clear message', async 
 });
 
 t.test('a burst of commands is coalesced and bounded', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const lock = await recorder(dir, 'lock');
   const host = await HostSide.listen(t, dir);
   const agent = AgentProcess.start(t, fastFlags(host.path, { 'lock-screen': lock.path }));

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import {
   AgentConfigError,
@@ -14,7 +15,6 @@ import {
   renderConfig,
 } from '../../src/agent/config.js';
 import { createLogger } from '../../src/agent/log.js';
-import { tempDir } from '../helpers/host-side.js';
 
 t.test('defaults are upstream default.conf', async (t) => {
   const c = defaultAgentConfig();
@@ -36,7 +36,7 @@ t.test('defaults are upstream default.conf', async (t) => {
 });
 
 t.test('an upstream-style file, then flags', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   const file = join(dir, 'ovirt-guest-agent.conf');
   await writeFile(
     file,

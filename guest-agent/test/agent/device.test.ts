@@ -5,9 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { which } from '../../src/agent/exec.js';
-import { AgentProcess, fastFlags, HostSide, tempDir } from '../helpers/host-side.js';
+import { AgentProcess, fastFlags, HostSide } from '../helpers/host-side.js';
 
 const socat = await which('socat');
 if (socat === undefined) {
@@ -15,7 +16,7 @@ if (socat === undefined) {
   else t.plan(0, 'socat is not installed (scripts/setup-host installs it): no pty to stand in for the port');
 } else {
   t.test('over a character device', async (t) => {
-    const dir = await tempDir(t);
+    const dir = await tempDir(t, 'ga-test-');
     const host = await HostSide.listen(t, dir);
     const port = join(dir, 'port');
     const startBridge = (): ChildProcess => {

@@ -3,9 +3,11 @@
  * addresses, a bridge, a link left down. The agent runs there through `ip netns exec`, which also gives
  * it that namespace's /sys/class/net.
  */
+import { tempNetns } from '@vdsm-ts/testing/netns';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { run, which } from '../../src/agent/exec.js';
-import { AgentProcess, fastFlags, HostSide, tempDir } from '../helpers/host-side.js';
+import { AgentProcess, fastFlags, HostSide } from '../helpers/host-side.js';
 
 const ip = await which('ip');
 const canRun = process.getuid?.() === 0 && ip !== undefined;
@@ -14,14 +16,12 @@ if (!canRun) {
   else t.plan(0, 'needs root and iproute2 to build a network namespace');
 } else {
   t.test('interfaces, MACs and addresses inside a namespace', async (t) => {
-    const ns = `ga-test-${process.pid}`;
+    const ns = await tempNetns(t, 'ga-test');
     const sh = async (...argv: string[]): Promise<string> => {
       const res = await run([ip as string, ...argv], { timeoutMs: 10_000 });
       if (res.exitCode !== 0) throw new Error(`ip ${argv.join(' ')}: ${res.error ?? res.stderr}`);
       return res.stdout;
     };
-    await sh('netns', 'add', ns);
-    t.teardown(() => run([ip as string, 'netns', 'del', ns], { timeoutMs: 10_000 }));
     await sh('-n', ns, 'link', 'add', 'gaveth0', 'type', 'veth', 'peer', 'name', 'gaveth1');
     await sh('-n', ns, 'link', 'add', 'gabr0', 'type', 'bridge');
     await sh('-n', ns, 'link', 'add', 'gadown0', 'type', 'bridge');
@@ -31,7 +31,7 @@ if (!canRun) {
     for (const link of ['lo', 'gaveth0', 'gaveth1', 'gabr0']) await sh('-n', ns, 'link', 'set', link, 'up');
     const mac = JSON.parse(await sh('-j', '-n', ns, 'link', 'show', 'gaveth0'))[0].address as string;
 
-    const dir = await tempDir(t);
+    const dir = await tempDir(t, 'ga-test-');
     const host = await HostSide.listen(t, dir);
     const agent = AgentProcess.start(t, fastFlags(host.path), { wrap: [ip as string, 'netns', 'exec', ns] });
     await host.waitConnected();

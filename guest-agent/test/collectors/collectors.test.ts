@@ -2,6 +2,7 @@
 import { readFile, statfs, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { run } from '../../src/agent/exec.js';
 import { findPackageTools, listApplications, parseDpkgList, parseRpmList } from '../../src/collectors/applications.js';
@@ -17,7 +18,6 @@ import {
   timezoneName,
 } from '../../src/collectors/system.js';
 import { activeUser, NO_USER, parseUtmpUsers } from '../../src/collectors/users.js';
-import { tempDir } from '../helpers/host-side.js';
 
 t.test('memory matches /proc/meminfo', async (t) => {
   const sampler = new MemorySampler();
@@ -41,7 +41,7 @@ t.test('cpus, arch, time zone', async (t) => {
   t.equal(await numberOfCpus('/nonexistent'), -1);
   t.equal(normalizeArch('i686'), 'x86');
   t.equal(normalizeArch('x86_64'), 'x86_64');
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   await writeFile(join(dir, 'timezone'), 'Europe/Prague\n');
   t.equal(await timezoneName(dir), 'Europe/Prague', '/etc/timezone when localtime is no link');
   t.ok((await timezoneName()).length > 0, `this host: ${await timezoneName()}`);
@@ -91,7 +91,7 @@ t.test('disks usage against statfs', async (t) => {
     disks.some((d) => d.total === 0),
     'zero-size left out',
   );
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   await writeFile(join(dir, 'mounts'), `x ${dir.replaceAll(' ', '\\040')} myfs rw 0 0\nbroken line\n`);
   t.match(await disksUsage([], true, join(dir, 'mounts')), [{ path: dir, fs: 'myfs' }]);
 });
@@ -130,7 +130,7 @@ t.test('active user from utmp', async (t) => {
     parseUtmpUsers(Buffer.concat([rec(2, 'reboot'), rec(7, 'zed'), rec(7, 'amy'), rec(8, 'gone'), Buffer.alloc(10)])),
     ['amy', 'zed'],
   );
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   await writeFile(join(dir, 'utmp'), Buffer.concat([rec(7, 'bob')]));
   t.equal(await activeUser(join(dir, 'utmp')), 'bob');
   t.equal(await activeUser(join(dir, 'absent')), NO_USER);
@@ -142,6 +142,6 @@ t.test('containers', async (t) => {
     [{ id: 'abc', names: ['/web'], image: 'nginx', command: 'run', status: 'Up 2 minutes' }],
   );
   t.same(convertContainers({ message: 'no' }), []);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'ga-test-');
   t.same(await listContainers(join(dir, 'no-docker.sock')), [], 'no Docker socket, no containers');
 });

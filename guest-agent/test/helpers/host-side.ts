@@ -2,13 +2,14 @@
  * Test helpers: a UNIX socket server that plays vdsmd's end of the channel, and a runner for the real
  * agent process. Waits are on events with deadlines; nothing sleeps.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../src/bin/ovirt-guest-agent.js', import.meta.url));
 export const AGENT_BUNDLE = fileURLToPath(new URL('../../ovirt-guest-agent.cjs', import.meta.url));
@@ -17,41 +18,6 @@ export type Message = { __name__: string } & Record<string, unknown>;
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-export async function tempDir(t: Teardown, prefix = 'ga-test-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Resolves when `check()` returns a value other than undefined, re-checking on every `event`. */
-export function waitUntil<T>(
-  emitter: EventEmitter,
-  event: string,
-  check: () => T | undefined,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const first = check();
-    if (first !== undefined) {
-      resolve(first);
-      return;
-    }
-    const onEvent = (): void => {
-      const v = check();
-      if (v === undefined) return;
-      clearTimeout(timer);
-      emitter.off(event, onEvent);
-      resolve(v);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-    }, ms);
-    emitter.on(event, onEvent);
-  });
 }
 
 /** vdsmd's side of one agent channel: accepts the agent, records every line it sends. */
@@ -133,19 +99,21 @@ export class HostSide extends EventEmitter {
   }
 
   waitConnected(ms?: number): Promise<true> {
-    return waitUntil(this, 'connect', () => (this.connected ? true : undefined), 'the agent to connect', ms);
+    return waitUntil(() => this.connected, {
+      timeoutMs: ms ?? 20_000,
+      what: 'the agent to connect',
+      wakeOn: { emitter: this, events: ['connect'] },
+    });
   }
 
   /** Waits for the first message named `name` (matching `where`) at or after index `from`. */
   waitFor(name: string, opts: { from?: number; where?: (m: Message) => boolean; ms?: number } = {}): Promise<Message> {
     const from = opts.from ?? 0;
-    return waitUntil(
-      this,
-      'message',
-      () => this.messages.slice(from).find((m) => m.__name__ === name && (opts.where?.(m) ?? true)),
-      `message ${name}`,
-      opts.ms,
-    );
+    return waitUntil(() => this.messages.slice(from).find((m) => m.__name__ === name && (opts.where?.(m) ?? true)), {
+      timeoutMs: opts.ms ?? 20_000,
+      what: `message ${name}`,
+      wakeOn: { emitter: this, events: ['message'] },
+    });
   }
 
   names(from = 0): string[] {
@@ -207,25 +175,30 @@ export class AgentProcess extends EventEmitter {
   }
 
   waitExit(ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    return waitUntil(this, 'exit', () => this.exit, 'the agent to exit', ms);
+    return waitUntil(() => this.exit, {
+      timeoutMs: ms ?? 20_000,
+      what: 'the agent to exit',
+      wakeOn: { emitter: this, events: ['exit'] },
+    });
   }
 
   /** Waits until `pattern` (a global regexp) matches at least `count` times in the log. */
   waitLogCount(pattern: RegExp, count: number, ms?: number): Promise<number> {
     return waitUntil(
-      this,
-      'log',
       () => {
         const n = this.stderr.match(pattern)?.length ?? 0;
         return n >= count ? n : undefined;
       },
-      `${count} × log ${pattern}`,
-      ms,
+      { timeoutMs: ms ?? 20_000, what: `${count} × log ${pattern}`, wakeOn: { emitter: this, events: ['log'] } },
     );
   }
 
   waitLog(pattern: RegExp, ms?: number): Promise<RegExpMatchArray> {
-    return waitUntil(this, 'log', () => this.stderr.match(pattern) ?? undefined, `log ${pattern}`, ms);
+    return waitUntil(() => this.stderr.match(pattern) ?? undefined, {
+      timeoutMs: ms ?? 20_000,
+      what: `log ${pattern}`,
+      wakeOn: { emitter: this, events: ['log'] },
+    });
   }
 }
 

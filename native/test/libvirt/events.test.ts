@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { Connection, EventId, LifecycleEvent, type LifecycleEventData } from '../../src/libvirt/index.js';
-import { testDomainXml, waitFor } from './helpers.js';
+import { testDomainXml } from './helpers.js';
 
 t.test('lifecycle events arrive in order for every transition', async (t) => {
   const c = await Connection.open({ uri: 'test:///default' });
@@ -16,7 +17,7 @@ t.test('lifecycle events arrive in order for every transition', async (t) => {
   await d.resume();
   await d.destroy();
   await d.undefine();
-  await waitFor(() => seen.length >= 6, 'six lifecycle events');
+  await waitUntil(() => seen.length >= 6, { timeoutMs: 10_000, what: 'six lifecycle events' });
   t.same(
     seen.map((e) => e.event),
     [
@@ -44,13 +45,13 @@ t.test('per-domain subscriptions and deregistration', async (t) => {
   const subAll = await c.subscribe(EventId.LIFECYCLE, (e) => all.push(e.domain.name));
   await b.create();
   await a.create();
-  await waitFor(() => all.length >= 2, 'events for both domains');
+  await waitUntil(() => all.length >= 2, { timeoutMs: 10_000, what: 'events for both domains' });
   t.same(all, ['ev-b', 'ev-a']);
   t.same(onlyA, ['ev-a']);
   await subA.unsubscribe();
   await a.destroy();
   await b.destroy();
-  await waitFor(() => all.length >= 4, 'stop events');
+  await waitUntil(() => all.length >= 4, { timeoutMs: 10_000, what: 'stop events' });
   t.same(onlyA, ['ev-a'], 'no events after unsubscribe');
   await subAll.unsubscribe();
   await a.undefine();

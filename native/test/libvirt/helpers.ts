@@ -3,17 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, type TestDriverOptions, testDriverXml } from '../../src/libvirt/index.js';
 
-/** Resolves once `check()` is truthy, polling on each event-loop turn via setImmediate; rejects at the deadline. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 /** Writes a test-driver file with the given domains; returns its test:/// URI and a cleanup function. */
 export async function testDriverFile(o: TestDriverOptions): Promise<{ uri: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'vdsm-native-'));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import {
   Connection,
@@ -10,7 +11,7 @@ import {
   type LifecycleEventData,
   StatsGroup,
 } from '../../src/libvirt/index.js';
-import { openSystem, waitFor } from './helpers.js';
+import { openSystem } from './helpers.js';
 
 // A diskless TCG guest: QEMU runs SeaBIOS, which is a real running guest with real CPU counters.
 function guestXml(name: string): string {
@@ -45,9 +46,9 @@ t.test('a real QEMU/TCG guest through qemu:///system', async (t) => {
   const seen = (ev: number) => () => events.some((e) => e.event === ev);
 
   dom = await c.defineXML(guestXml(name));
-  await waitFor(seen(LifecycleEvent.DEFINED), 'DEFINED');
+  await waitUntil(seen(LifecycleEvent.DEFINED), { timeoutMs: 10_000, what: 'DEFINED' });
   await dom.create();
-  await waitFor(seen(LifecycleEvent.STARTED), 'STARTED');
+  await waitUntil(seen(LifecycleEvent.STARTED), { timeoutMs: 10_000, what: 'STARTED' });
   t.equal((await dom.getState()).state, DomainState.RUNNING);
   const running = await c.lookupByName(name);
   t.ok(running.id > 0, 'running domain has an ID');
@@ -87,24 +88,24 @@ t.test('a real QEMU/TCG guest through qemu:///system', async (t) => {
   const added: string[] = [];
   const devSub = await c.subscribe(EventId.DEVICE_ADDED, (e) => added.push(e.devAlias), running);
   await dom.attachDevice("<interface type='user'><model type='virtio'/><alias name='ua-nic1'/></interface>", 1);
-  await waitFor(() => added.includes('ua-nic1'), 'DEVICE_ADDED ua-nic1');
+  await waitUntil(() => added.includes('ua-nic1'), { timeoutMs: 10_000, what: 'DEVICE_ADDED ua-nic1' });
   t.match(await dom.getXMLDesc(), /<alias name='ua-nic1'\/>/);
   await devSub.unsubscribe();
   await dom.migrateSetMaxSpeed(100);
   t.equal(await dom.migrateGetMaxSpeed(), 100);
 
   await dom.suspend();
-  await waitFor(seen(LifecycleEvent.SUSPENDED), 'SUSPENDED');
+  await waitUntil(seen(LifecycleEvent.SUSPENDED), { timeoutMs: 10_000, what: 'SUSPENDED' });
   t.equal((await dom.getState()).state, DomainState.PAUSED);
   await dom.resume();
-  await waitFor(seen(LifecycleEvent.RESUMED), 'RESUMED');
+  await waitUntil(seen(LifecycleEvent.RESUMED), { timeoutMs: 10_000, what: 'RESUMED' });
   t.equal((await dom.getState()).state, DomainState.RUNNING);
 
   await dom.destroy();
-  await waitFor(seen(LifecycleEvent.STOPPED), 'STOPPED');
+  await waitUntil(seen(LifecycleEvent.STOPPED), { timeoutMs: 10_000, what: 'STOPPED' });
   t.equal((await dom.getState()).state, DomainState.SHUTOFF);
   await dom.undefine();
-  await waitFor(seen(LifecycleEvent.UNDEFINED), 'UNDEFINED');
+  await waitUntil(seen(LifecycleEvent.UNDEFINED), { timeoutMs: 10_000, what: 'UNDEFINED' });
   dom = undefined;
   await sub.unsubscribe();
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomMac } from '@vdsm-ts/testing/domain-xml';
 import type { Test } from 'tap';
-import { randomMac } from '../../src/fixtures/domain-xml.js';
 import { createGuestNetwork, type GuestNetwork } from '../../src/fixtures/guest-net.js';
 import { removeDomain } from '../../src/fixtures/guest-run.js';
 import { startVdsmd, type VirtVdsmd } from '../virt/vdsmd.js';

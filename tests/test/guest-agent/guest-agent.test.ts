@@ -5,14 +5,16 @@
  * runs qemu-guest-agent, which QemuGuestAgentPoller reads through libvirt. Then a shutdown with a message through the
  * oVirt agent powers the guest off.
  */
+
 import { randomUUID } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logging } from '@vdsm-ts/common/logging';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
+import { engineDomainXml, randomMac, toTcgDomainXml } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { GuestAgentChannel, QemuGuestAgentPoller } from '@vdsm-ts/vdsm/virt/guestagent/index';
 import t, { type Test } from 'tap';
-import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
 import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
 import {
@@ -20,7 +22,6 @@ import {
   realGuestSkip,
   removeDomain,
   virsh,
-  waitFor,
   waitForDomainState,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
@@ -87,7 +88,7 @@ async function realGuestTests(t: Test): Promise<void> {
     await writeFile(
       xmlFile,
       toTcgDomainXml(
-        buildGuestDomainXml({
+        engineDomainXml({
           name,
           uuid: vmId,
           memoryMiB: MEMORY_MIB,
@@ -123,11 +124,13 @@ async function realGuestTests(t: Test): Promise<void> {
     await virsh(['start', name]);
     await waitForSerialLine(serialLog, BOOT_MARKER, BOOT_TIMEOUT_MS);
     const bootMs = performance.now() - started;
-    const firstMessage = await waitFor(async () => (channel.counters.messages > 0 ? performance.now() : undefined), {
+    const firstMessage = await waitUntil(async () => (channel.counters.messages > 0 ? performance.now() : undefined), {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: AGENT_TIMEOUT_MS,
       what: 'the first message from the agent',
     });
-    const stats = await waitFor(
+    const stats = await waitUntil(
       async () => {
         const s = channel.stats();
         return channel.apiVersion === 3 &&
@@ -138,7 +141,12 @@ async function realGuestTests(t: Test): Promise<void> {
           ? s
           : undefined;
       },
-      { timeoutMs: AGENT_TIMEOUT_MS, what: 'API 3 data, disks usage, memory and CPU count from the agent' },
+      {
+        retryOnError: true,
+        intervalMs: 100,
+        timeoutMs: AGENT_TIMEOUT_MS,
+        what: 'API 3 data, disks usage, memory and CPU count from the agent',
+      },
     );
     const allMs = performance.now() - started;
     t.comment(
@@ -176,7 +184,9 @@ async function realGuestTests(t: Test): Promise<void> {
 
     // Memory: the next heartbeat against the guest's own /proc/meminfo printed at about the same time.
     const beats = channel.counters.messages;
-    await waitFor(async () => (channel.counters.messages > beats + 1 ? true : undefined), {
+    await waitUntil(async () => channel.counters.messages > beats + 1, {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: 30_000,
       what: 'another heartbeat',
     });
@@ -215,14 +225,14 @@ async function realGuestTests(t: Test): Promise<void> {
     t.teardown(() => poller.stop());
     const qgaStart = performance.now();
     poller.start();
-    const qga = await waitFor(
+    const qga = await waitUntil(
       async () => {
         const s = poller.stats();
         return s.guestOsInfo !== undefined && s.netIfaces !== undefined && s.guestCPUCount !== undefined
           ? s
           : undefined;
       },
-      { timeoutMs: 60_000, what: 'qemu-guest-agent facts through libvirt' },
+      { retryOnError: true, intervalMs: 100, timeoutMs: 60_000, what: 'qemu-guest-agent facts through libvirt' },
     );
     t.comment(
       `qemu-guest-agent: poller start -> facts ${Math.round(performance.now() - qgaStart)} ms, agent ${poller.caps?.version}`,
@@ -269,7 +279,9 @@ async function realGuestTests(t: Test): Promise<void> {
     const final = await waitForDomainState(name, /^shut off/, SHUTDOWN_TIMEOUT_MS);
     t.comment(`shutdown: command to shut off ${Math.round(performance.now() - shutdownStart)} ms`);
     t.equal(final, 'shut off (shutdown)', 'the agent powered the guest off');
-    await waitFor(async () => (channel.connected ? undefined : true), {
+    await waitUntil(async () => !channel.connected, {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: 10_000,
       what: 'the channel to see QEMU go',
     });

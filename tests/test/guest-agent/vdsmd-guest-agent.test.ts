@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t, { type Test } from 'tap';
-import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
-import {
-  makeGuestRunDir,
-  realGuestSkip,
-  waitFor,
-  waitForDomainState,
-  waitForSerialLine,
-} from '../../src/fixtures/guest-run.js';
+import { makeGuestRunDir, realGuestSkip, waitForDomainState, waitForSerialLine } from '../../src/fixtures/guest-run.js';
 import { prepareAgentGuestRun } from './agent-guest-run.js';
 import { GA_POWEROFF_MARKER, MEMINFO_MARKER, TOOLS_MOUNT, TOOLS_SERIAL, toolsDf } from './guest-image.js';
 
@@ -31,7 +26,7 @@ async function realGuestTests(t: Test): Promise<void> {
       'vdsm-ga-rpc',
     );
     // The engine's XML: type kvm (vdsmd falls back to TCG here), the agent channel QEMU binds.
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name,
       uuid: vmId,
       memoryMiB: MEMORY_MIB,
@@ -52,14 +47,19 @@ async function realGuestTests(t: Test): Promise<void> {
       return list[0] ?? {};
     };
     let last: Stats = {};
-    const stats = await waitFor(
+    const stats = await waitUntil(
       async () => {
         last = await getStats();
         return last.guestOsInfo !== undefined && last.disksUsage !== undefined && last.status === 'Up'
           ? last
           : undefined;
       },
-      { timeoutMs: AGENT_TIMEOUT_MS, intervalMs: 1000, what: 'VM.getStats to carry the agent report' },
+      {
+        retryOnError: true,
+        timeoutMs: AGENT_TIMEOUT_MS,
+        intervalMs: 1000,
+        what: 'VM.getStats to carry the agent report',
+      },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nlast VM.getStats: ${JSON.stringify(last)}`);
     });
@@ -92,12 +92,12 @@ async function realGuestTests(t: Test): Promise<void> {
     await call('VM.shutdown', { vmID: vmId, delay: 0, message, reboot: false, timeout: 60, force: false });
     t.match(await waitForSerialLine(serialLog, GA_POWEROFF_MARKER, SHUTDOWN_TIMEOUT_MS), `-h +0 ${message}`);
     t.equal(await waitForDomainState(name, /^shut off/, SHUTDOWN_TIMEOUT_MS), 'shut off (shutdown)');
-    const down = await waitFor(
+    const down = await waitUntil(
       async () => {
         const s = await getStats();
         return s.status === 'Down' ? s : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 200, what: 'VM.getStats to say Down' },
+      { retryOnError: true, timeoutMs: 30_000, intervalMs: 200, what: 'VM.getStats to say Down' },
     );
     t.comment(`VM.shutdown -> Down ${Math.round(performance.now() - shutdownStart)} ms`);
     // Upstream: a shutdown done by the oVirt guest agent is a shutdown from within the guest (reason 7);

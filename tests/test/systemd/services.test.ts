@@ -6,11 +6,12 @@
  */
 
 import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { SupervdsmError } from '@vdsm-ts/supervdsm-protocol/errors';
+import { freeLoopbackPort } from '@vdsm-ts/testing/free-port';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
 import { execa } from 'execa';
 import t from 'tap';
@@ -28,15 +29,6 @@ if (unavailable === undefined) {
   t.test('units under a namespaced systemd', { skip: unavailable }, () => {});
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** `systemctl show` properties of one unit as a record. */
 async function show(ns: SystemdNamespace, unit: string, props: readonly string[]): Promise<Record<string, string>> {
   const res = await ns.systemctl(['show', unit, ...props.map((p) => `--property=${p}`)]);
@@ -47,16 +39,6 @@ async function show(ns: SystemdNamespace, unit: string, props: readonly string[]
       .split('\n')
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function serviceTests(): Promise<void> {
@@ -154,11 +136,18 @@ async function serviceTests(): Promise<void> {
   await t.test('vdsmd feeds the watchdog', async (t) => {
     const stamp = async (): Promise<number> =>
       Number((await show(ns, 'vdsmd.service', ['WatchdogTimestampMonotonic'])).WatchdogTimestampMonotonic);
-    const first = await waitFor('a first WATCHDOG=1', 10_000, async () => ((await stamp()) > 0 ? stamp() : undefined));
-    const next = await waitFor('another WATCHDOG=1', 10_000, async () => {
-      const now = await stamp();
-      return now > first ? now : undefined;
+    const first = await waitUntil(async () => ((await stamp()) > 0 ? stamp() : undefined), {
+      timeoutMs: 10_000,
+      what: 'a first WATCHDOG=1',
+      intervalMs: 50,
     });
+    const next = await waitUntil(
+      async () => {
+        const now = await stamp();
+        return now > first ? now : undefined;
+      },
+      { timeoutMs: 10_000, what: 'another WATCHDOG=1', intervalMs: 50 },
+    );
     t.ok(next > first, `pings ${Math.round((next - first) / 1000)} ms apart with WatchdogSec=2s`);
     t.match(await show(ns, 'vdsmd.service', ['ActiveState', 'NRestarts']), { ActiveState: 'active', NRestarts: '0' });
   });
@@ -260,10 +249,13 @@ async function serviceTests(): Promise<void> {
     t.match(JSON.parse(res.stdout || '{}'), { ok: false, code: 'TIMEOUT' });
     // Cancelling the job does not kill what already runs (as with systemctl): the start job is gone, the unit
     // never became active.
-    const state = await waitFor('the slow start job to be cancelled', 10_000, async () => {
-      const s = await show(ns, 'vdsm-ts-slow.service', ['ActiveState', 'Job']);
-      return s.Job === '' ? s : undefined;
-    });
+    const state = await waitUntil(
+      async () => {
+        const s = await show(ns, 'vdsm-ts-slow.service', ['ActiveState', 'Job']);
+        return s.Job === '' ? s : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the slow start job to be cancelled', intervalMs: 50 },
+    );
     t.not(state.ActiveState, 'active', `no start job left, unit ${state.ActiveState}`);
   });
 
@@ -274,20 +266,26 @@ async function serviceTests(): Promise<void> {
       const vdsmBefore = await show(ns, 'vdsmd.service', ['MainPID']);
       const kill = await ns.systemctl(['kill', '--signal=SIGKILL', '--kill-whom=main', 'supervdsmd.service']);
       t.equal(kill.exitCode, 0, kill.stderr);
-      const after = await waitFor('supervdsmd to be restarted (RestartSec=2s)', 20_000, async () => {
-        const s = await show(ns, 'supervdsmd.service', ['ActiveState', 'SubState', 'MainPID', 'NRestarts']);
-        return s.ActiveState === 'active' && s.NRestarts === String(Number(before.NRestarts) + 1) ? s : undefined;
-      });
+      const after = await waitUntil(
+        async () => {
+          const s = await show(ns, 'supervdsmd.service', ['ActiveState', 'SubState', 'MainPID', 'NRestarts']);
+          return s.ActiveState === 'active' && s.NRestarts === String(Number(before.NRestarts) + 1) ? s : undefined;
+        },
+        { timeoutMs: 20_000, what: 'supervdsmd to be restarted (RestartSec=2s)', intervalMs: 50 },
+      );
       t.not(after.MainPID, before.MainPID, 'a new supervdsmd process');
       t.equal(after.SubState, 'running');
       const client = new SupervdsmClient({ socketPath, connectTimeoutMs: 10_000 });
       t.teardown(() => client.close());
       t.match(await client.ops.ping({}), { version: 1 }, 'the restarted daemon answers on the same socket path');
       // The restart job propagates along Requires=, as with upstream's units: vdsmd comes back after supervdsmd.
-      const vdsm = await waitFor('vdsmd to be active again', 30_000, async () => {
-        const s = await show(ns, 'vdsmd.service', ['ActiveState', 'MainPID']);
-        return s.ActiveState === 'active' ? s : undefined;
-      });
+      const vdsm = await waitUntil(
+        async () => {
+          const s = await show(ns, 'vdsmd.service', ['ActiveState', 'MainPID']);
+          return s.ActiveState === 'active' ? s : undefined;
+        },
+        { timeoutMs: 30_000, what: 'vdsmd to be active again', intervalMs: 50 },
+      );
       t.not(vdsm.MainPID, vdsmBefore.MainPID, 'vdsmd was restarted');
       const vdsmClient = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
       t.teardown(() => vdsmClient.close());

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
 import t from 'tap';
-import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
 import { makeGuestRunDir, realGuestSkip, removeDomain, virsh } from '../../src/fixtures/guest-run.js';
 import { startVdsmd } from './vdsmd.js';
@@ -42,7 +42,7 @@ t.test('VM.setIoTune on a real guest', { skip: await realGuestSkip(t) }, async (
   const diskPath = join(runDir.path, 'disk.img');
   await writeFile(diskPath, '');
   await truncate(diskPath, 16 * 1024 * 1024);
-  const xml = buildGuestDomainXml({
+  const xml = engineDomainXml({
     name,
     uuid: vmID,
     boot: { kernel: image.kernel, initrd: image.initrd, hostname: name },

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t, { type Test } from 'tap';
-import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
-import { makeGuestRunDir, realGuestSkip, waitFor } from '../../src/fixtures/guest-run.js';
+import { makeGuestRunDir, realGuestSkip } from '../../src/fixtures/guest-run.js';
 import { prepareAgentGuestRun } from '../guest-agent/agent-guest-run.js';
 import { TOOLS_SERIAL } from '../guest-agent/guest-image.js';
 
@@ -19,7 +20,7 @@ async function realGuestTests(t: Test): Promise<void> {
       runDir.path,
       'vdsm-qga-rpc',
     );
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name,
       uuid: vmId,
       memoryMiB: 256,
@@ -35,7 +36,7 @@ async function realGuestTests(t: Test): Promise<void> {
     const started = performance.now();
     await call('VM.create', { vmID: vmId, vmParams: { vmId, xml } });
     let last: Stats = {};
-    const stats = await waitFor(
+    const stats = await waitUntil(
       async () => {
         last = (await call<Stats[]>('VM.getStats', { vmID: vmId }))[0] ?? {};
         const apps = Array.isArray(last.appsList) ? (last.appsList as string[]) : [];
@@ -44,7 +45,12 @@ async function realGuestTests(t: Test): Promise<void> {
           : undefined;
       },
       // Well under the poller's 60 s pause after its first (failed) query: the connect event must end the pause.
-      { timeoutMs: 50_000, intervalMs: 500, what: 'VM.getStats to carry the qemu-guest-agent facts' },
+      {
+        timeoutMs: 50_000,
+        intervalMs: 500,
+        what: 'VM.getStats to carry the qemu-guest-agent facts',
+        retryOnError: true,
+      },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nlast VM.getStats: ${JSON.stringify(last)}`);
     });

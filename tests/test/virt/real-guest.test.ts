@@ -3,12 +3,14 @@
  * the engine's `<domain type='kvm'>` XML, status events Powering up -> Up, stats from the sampler, console ticket,
  * pause/cont, disk hot-plug, NIC link state, ACPI shutdown -> Down(6), and a guest that ignores ACPI destroyed.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineDomainXml, randomMac } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { buildGuestDomainXml, randomMac } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
 import { ACPI_IGNORED_MARKER, BOOT_MARKER, HOTPLUG_MARKER } from '../../src/fixtures/guest-init.js';
 import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
@@ -17,7 +19,6 @@ import {
   realGuestSkip,
   removeDomain,
   virsh,
-  waitFor,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
 import { startVdsmd } from './vdsmd.js';
@@ -60,7 +61,7 @@ t.test('a real guest through vdsmd', { skip: await realGuestSkip(t) }, async (t)
     t.teardown(() => removeDomain(name));
     const ids = { poolID: randomUUID(), domainID: randomUUID(), imageID: randomUUID(), volumeID: randomUUID() };
     const base = ids.volumeID;
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name,
       uuid: vmId,
       boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
@@ -82,18 +83,20 @@ t.test('a real guest through vdsmd', { skip: await realGuestSkip(t) }, async (t)
 
     // Traffic to the guest, then stats with rates: CPU and the NIC counters come from the sampler.
     let answered = 0;
-    await waitFor(async () => ((await network.pingGuest()) && ++answered >= 3 ? true : undefined), {
+    await waitUntil(async () => ((await network.pingGuest()) && ++answered >= 3 ? true : undefined), {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: 30_000,
       what: 'three answered pings',
     });
-    const stats = await waitFor(
+    const stats = await waitUntil(
       async () => {
         const [s] = await call<Array<Record<string, unknown>>>('VM.getStats', { vmID: vmId });
         const nics = Object.values((s?.network ?? {}) as Record<string, { rx?: string; tx?: string }>);
         const busy = Number(s?.cpuUser ?? 0) + Number(s?.cpuSys ?? 0);
         return busy > 0 && nics.some((n) => Number(n.rx) > 0 && Number(n.tx) > 0) ? s : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 500, what: 'VM.getStats with CPU rates and NIC counters' },
+      { retryOnError: true, timeoutMs: 30_000, intervalMs: 500, what: 'VM.getStats with CPU rates and NIC counters' },
     );
     t.match(stats, { vmId, status: 'Up', vmName: name, monitorResponse: '0', acpiEnable: 'true' });
     t.comment(`cpuUser ${stats.cpuUser} cpuSys ${stats.cpuSys} network ${JSON.stringify(stats.network)}`);
@@ -128,7 +131,9 @@ t.test('a real guest through vdsmd', { skip: await realGuestSkip(t) }, async (t)
     await vdsmd.waitForStatus(vmId, 'Paused', 10_000);
     t.match(await virsh(['domstate', name]), /paused/);
     await call('VM.cont', { vmID: vmId });
-    await waitFor(async () => ((await virsh(['domstate', name])).includes('running') ? true : undefined), {
+    await waitUntil(async () => ((await virsh(['domstate', name])).includes('running') ? true : undefined), {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: 10_000,
       what: 'running again',
     });
@@ -221,17 +226,19 @@ t.test('a real guest through vdsmd', { skip: await realGuestSkip(t) }, async (t)
     const eventsBefore = vdsmd.events.length;
     const rebootStart = performance.now();
     await call('VM.shutdown', { vmID: vmId, reboot: true, timeout: 60 });
-    await waitFor(async () => ((await boots()) > bootsBefore ? true : undefined), {
+    await waitUntil(async () => ((await boots()) > bootsBefore ? true : undefined), {
+      retryOnError: true,
+      intervalMs: 100,
       timeoutMs: BOOT_TIMEOUT_MS,
       what: 'the guest to boot again',
     });
-    const afterReboot = await waitFor(
+    const afterReboot = await waitUntil(
       async () => {
         const after = vdsmd.events.slice(eventsBefore).filter((e) => e.vmId === vmId);
         const i = after.findIndex((e) => e.status === 'RebootInProgress');
         return i >= 0 && after.slice(i + 1).some((e) => e.status === 'Up') ? after.map((e) => e.status) : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 200, what: 'RebootInProgress then Up' },
+      { retryOnError: true, timeoutMs: 30_000, intervalMs: 200, what: 'RebootInProgress then Up' },
     );
     t.notOk(afterReboot.includes('Down'), `rebooted without going Down: ${afterReboot.join(' -> ')}`);
     t.match(await virsh(['domstate', name]), /running/);
@@ -263,7 +270,7 @@ t.test('a real guest through vdsmd', { skip: await realGuestSkip(t) }, async (t)
     const vmId = randomUUID();
     const serialLog = join(runDir.path, `${name}.serial.log`);
     t.teardown(() => removeDomain(name));
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name,
       uuid: vmId,
       boot: { kernel: image.kernel, initrd: image.initrd, acpi: 'ignore' },

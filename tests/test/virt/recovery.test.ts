@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
 import t from 'tap';
-import { buildGuestDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
 import {
@@ -39,7 +39,7 @@ t.test('vdsmd restart recovers running guests', { skip: await realGuestSkip(t) }
   });
   for (const g of guests) {
     t.teardown(() => removeDomain(g.name));
-    const xml = buildGuestDomainXml({
+    const xml = engineDomainXml({
       name: g.name,
       uuid: g.vmId,
       boot: { kernel: image.kernel, initrd: image.initrd },

@@ -3,14 +3,16 @@
  * its NIC counters grow with traffic from a network namespace, its disk was read at boot, and the device details
  * (MAC, NIC model speed, imageID, balloon) come from the live domain XML.
  */
+
 import { randomUUID } from 'node:crypto';
 import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logging } from '@vdsm-ts/common/logging';
+import { engineDomainXml, randomMac, toTcgDomainXml } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { HypervisorConnection } from '@vdsm-ts/vdsm/virt/hypervisor-connection';
 import { type SampledVmStats, VmSampler } from '@vdsm-ts/vdsm/virt/sampling/index';
 import t from 'tap';
-import { buildGuestDomainXml, randomMac, toTcgDomainXml } from '../../src/fixtures/domain-xml.js';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
 import { BOOT_MARKER } from '../../src/fixtures/guest-init.js';
 import { createGuestNetwork } from '../../src/fixtures/guest-net.js';
@@ -19,7 +21,6 @@ import {
   realGuestSkip,
   removeDomain,
   virsh,
-  waitFor,
   waitForSerialLine,
 } from '../../src/fixtures/guest-run.js';
 
@@ -44,7 +45,7 @@ t.test('sampling a real guest', { skip: await realGuestSkip(t) }, async (t) => {
   await writeFile(
     xmlFile,
     toTcgDomainXml(
-      buildGuestDomainXml({
+      engineDomainXml({
         name,
         uuid,
         boot: { kernel: image.kernel, initrd: image.initrd, ip: network.guestCidr, hostname: name },
@@ -85,7 +86,9 @@ t.test('sampling a real guest', { skip: await realGuestSkip(t) }, async (t) => {
 
   // traffic from the namespace to the guest between the two cycles
   let answered = 0;
-  await waitFor(async () => ((await network.pingGuest()) && ++answered >= 5 ? true : undefined), {
+  await waitUntil(async () => ((await network.pingGuest()) && ++answered >= 5 ? true : undefined), {
+    retryOnError: true,
+    intervalMs: 100,
     timeoutMs: 30_000,
     what: 'five answered pings',
   });

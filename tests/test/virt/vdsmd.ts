@@ -3,8 +3,9 @@
  * free loopback port, a config with the given [vars], the client library connected and subscribed to events (kept
  * in order, with waits on them).
  */
+
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import { VdsmClient } from '@vdsm-ts/vdsm/client/index';
-import { startVdsmdProcess } from '@vdsm-ts/vdsm/testing/vdsmd-process';
 
 export interface VmStatusEvent {
   readonly vmId: string;

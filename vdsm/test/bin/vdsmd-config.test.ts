@@ -1,15 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
-
-async function tempDir(t: { teardown(fn: () => unknown): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-config-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 t.test('vdsmd rejects a missing or bad config with a clear message and non-zero exit', async (t) => {
   const bin = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
@@ -22,7 +16,7 @@ t.test('vdsmd rejects a missing or bad config with a clear message and non-zero 
   const missing = await run(['--config', '/nonexistent']);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /vdsmd: configuration error: \/nonexistent: cannot read: ENOENT/);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-config-');
   const file = join(dir, 'bad.conf');
   await writeFile(file, '[vars]\nvm_sample_interval = soon\n');
   const bad = await run(['--config', file]);

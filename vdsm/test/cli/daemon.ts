@@ -1,6 +1,7 @@
 // Starts a real vdsmd process for the CLI tests (test:///default, loopback) and waits until it serves.
 import { fileURLToPath } from 'node:url';
-import { freeLoopbackPort, startVdsmdProcess } from '../../src/testing/vdsmd-process.js';
+import { freeLoopbackPort } from '@vdsm-ts/testing/free-port';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 
 export const bin = fileURLToPath(new URL('../../src/bin/', import.meta.url));
 export const freePort = freeLoopbackPort;

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient, VdsmConnectionError, VdsmRpcError, VdsmTimeoutError } from '../../src/client/index.js';
 import { startRpcServer } from '../../src/rpc/server/index.js';
 import type { StompFrame } from '../../src/rpc/stomp/frame.js';
 import { FrameParser } from '../../src/rpc/stomp/frame-parser.js';
-import { quietLogging, startTestServer, TrivialEndpoint, testConfig, waitFor } from '../rpc/helpers.js';
+import { quietLogging, startTestServer, TrivialEndpoint, testConfig } from '../rpc/helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -67,7 +68,11 @@ for (const transport of ['stomp', 'websocket'] as const) {
     const stop = client.subscribeEvents((method, params) => got.push([method, params]));
     await client.call('Host.ping2'); // the SUBSCRIBE went out before this SEND
     server.events.publish('|virt|VM_status|v1', { v1: { status: 'Up' } });
-    await waitFor(() => got.length === 1, client, ['event'], 'the event');
+    await waitUntil(() => got.length === 1, {
+      timeoutMs: 5000,
+      what: 'the event',
+      wakeOn: { emitter: client, events: ['event'] },
+    });
     t.equal(got[0]?.[0], '|virt|VM_status|v1');
     t.match(got[0]?.[1], { v1: { status: 'Up' }, notify_time: Number });
     stop();

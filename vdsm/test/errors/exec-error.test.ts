@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { ExecError, exec } from '@vdsm-ts/common/exec';
 import { silentLogging } from '@vdsm-ts/common/logging';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { ERRORS } from '../../src/errors/codes.js';
@@ -14,7 +15,7 @@ import { mapExecErrors, vdsmErrorFromExec } from '../../src/errors/exec-error.js
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import { formatVolumeMetadata } from '../../src/storage/metadata/volume-metadata.js';
 import { qemuImgInfo } from '../../src/storage/volume/qemu-img.js';
-import { diskDir, makeService, startSanlock } from '../storage/helpers.js';
+import { makeService, startSanlock } from '../storage/helpers.js';
 
 async function execFailure(argv: string[]): Promise<ExecError> {
   const error = await exec(argv, { timeoutMs: 200 }).then(

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import t from 'tap';
 import { collectCapabilities, interfaceFacing } from '../../src/host/capabilities.js';
-import { parseMeminfo } from '../../src/host/procfs.js';
+import { meminfoKiB } from './helpers.js';
 
 t.test('capabilities describe this machine', async (t) => {
   const caps = await collectCapabilities();
-  const meminfo = parseMeminfo(await readFile('/proc/meminfo', 'utf8'));
-  t.equal(caps.memSize, String(Math.floor(meminfo.get('MemTotal')! / 1024)), 'memSize = MemTotal in MiB');
+  const { MemTotal } = await meminfoKiB('MemTotal');
+  t.ok(MemTotal! > 0, 'this kernel reports MemTotal');
+  t.equal(caps.memSize, String(Math.floor(MemTotal! / 1024)), 'memSize = MemTotal of /proc/meminfo in MiB');
+  t.equal(Number(caps.memSize), Math.floor(totalmem() / 1024 / 1024), "and agrees with Node's os.totalmem()");
   t.equal(caps.cpuThreads, String(cpus().length), 'one thread per online cpu');
   t.equal(caps.onlineCpus.split(',').length, cpus().length);
   t.equal(caps.cpuTopology.length, cpus().length);

@@ -9,6 +9,7 @@ import {
   selectedChoice,
 } from '../../src/host/procfs.js';
 import { computeStats, HostStatsSampler, takeSample } from '../../src/host/stats.js';
+import { meminfoKiB } from './helpers.js';
 
 t.test('procfs parsers', async (t) => {
   t.same(parseCpuList('0-3,8,10-11\n'), [0, 1, 2, 3, 8, 10, 11]);
@@ -28,9 +29,9 @@ t.test('procfs parsers', async (t) => {
 t.test('memory, swap, boot time and load agree with /proc', async (t) => {
   const sample = await takeSample();
   const stats = computeStats(undefined, sample, new Map(), sample.at);
-  const meminfo = parseMeminfo(await readFile('/proc/meminfo', 'utf8'));
-  t.equal(stats.swapTotal, Math.floor((meminfo.get('SwapTotal') ?? 0) / 1024), 'swapTotal in MiB');
-  const free = ['MemFree', 'Cached', 'Buffers', 'SReclaimable'].reduce((s, k) => s + (meminfo.get(k) ?? 0), 0);
+  const meminfo = await meminfoKiB('SwapTotal', 'MemFree', 'Cached', 'Buffers', 'SReclaimable');
+  t.equal(stats.swapTotal, Math.floor((meminfo.SwapTotal ?? 0) / 1024), 'swapTotal in MiB');
+  const free = ['MemFree', 'Cached', 'Buffers', 'SReclaimable'].reduce((s, k) => s + (meminfo[k] ?? 0), 0);
   // memory moves between two reads; allow 64 MiB
   t.ok(Math.abs(stats.memFree - free / 1024) < 64, `memFree ${stats.memFree} MiB ≈ ${Math.round(free / 1024)} MiB`);
   const used = Number(stats.memUsed);

@@ -1,43 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@vdsm-ts/common/config';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import type { JsonRpcEndpoint, RequestContext } from '../../src/rpc/endpoint.js';
 import { type RpcServer, type RpcServerOptions, startRpcServer } from '../../src/rpc/server/index.js';
 import type { StompFrame } from '../../src/rpc/stomp/frame.js';
 import { FrameParser } from '../../src/rpc/stomp/frame-parser.js';
-
-/** Waits for `check` to hold, re-checking on every `emitter` event of the given names, up to a deadline. */
-export function waitFor(
-  check: () => boolean,
-  emitter: NodeJS.EventEmitter,
-  events: readonly string[],
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onEvent = (): void => {
-      if (!check()) return;
-      done();
-      resolve();
-    };
-    const done = (): void => {
-      clearTimeout(timer);
-      for (const e of events) emitter.removeListener(e, onEvent);
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    for (const e of events) emitter.on(e, onEvent);
-  });
-}
 
 /** A raw TCP peer that records every byte it receives and can decode them as STOMP frames. */
 export class RawPeer {
@@ -89,17 +61,27 @@ export class RawPeer {
 
   /** Resolves once the received bytes hold `text` (as latin1/utf8 string). */
   waitForText(text: string, timeoutMs = 5000): Promise<void> {
-    return waitFor(() => this.received.includes(text), this.socket, ['data'], JSON.stringify(text), timeoutMs);
+    return waitUntil(() => this.received.includes(text), {
+      timeoutMs,
+      what: JSON.stringify(text),
+      wakeOn: { emitter: this.socket, events: ['data'] },
+    }).then(() => undefined);
   }
 
   waitForFrames(n: number, timeoutMs = 5000): Promise<StompFrame[]> {
-    return waitFor(() => this.frames.length >= n, this.socket, ['data'], `${n} frames`, timeoutMs).then(() =>
-      this.frames.slice(0, n),
-    );
+    return waitUntil(() => this.frames.length >= n, {
+      timeoutMs,
+      what: `${n} frames`,
+      wakeOn: { emitter: this.socket, events: ['data'] },
+    }).then(() => this.frames.slice(0, n));
   }
 
   waitClosed(timeoutMs = 5000): Promise<void> {
-    return waitFor(() => this.isClosed, this.socket, ['close'], 'the server to close', timeoutMs);
+    return waitUntil(() => this.isClosed, {
+      timeoutMs,
+      what: 'the server to close',
+      wakeOn: { emitter: this.socket, events: ['close'] },
+    }).then(() => undefined);
   }
 
   destroy(): void {
@@ -209,10 +191,4 @@ export async function makeDevPki(dir: string): Promise<{
     clientKey: join(dir, 'keys/clientkey.pem'),
     clientCert: join(dir, 'certs/clientcert.pem'),
   };
-}
-
-export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix = 'vdsm-rpc-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }

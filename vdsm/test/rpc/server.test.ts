@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import WebSocket from 'ws';
 import { createApiEndpoint } from '../../src/api/index.js';
 import { notifyTime, startRpcServer } from '../../src/rpc/server/index.js';
-import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
+import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig } from './helpers.js';
 
 const REPLY_Q = '4b0f1c2e-9a7d-4c55-8e21-6f3a9d0b7c11';
 const SUB_ID = 'd3a6e9f0-1b2c-4d5e-8f70-a1b2c3d4e5f6';
@@ -464,11 +465,19 @@ t.test('WebSocket on the same port: JSON-RPC messages and pushed events; plain H
   const messages: string[] = [];
   ws.on('message', (d: Buffer) => messages.push(d.toString()));
   ws.send(request('Host.ping2', 'w1'));
-  await waitFor(() => messages.length === 1, ws, ['message'], 'reply');
+  await waitUntil(() => messages.length === 1, {
+    timeoutMs: 5000,
+    what: 'reply',
+    wakeOn: { emitter: ws, events: ['message'] },
+  });
   t.same(JSON.parse(messages[0] ?? ''), { jsonrpc: '2.0', id: 'w1', result: true });
   t.equal(endpoint.handled[0]?.context.transport, 'websocket');
   server.events.publish('|net|host_conn|no_id', {});
-  await waitFor(() => messages.length === 2, ws, ['message'], 'event');
+  await waitUntil(() => messages.length === 2, {
+    timeoutMs: 5000,
+    what: 'event',
+    wakeOn: { emitter: ws, events: ['message'] },
+  });
   t.match(JSON.parse(messages[1] ?? ''), { method: '|net|host_conn|no_id', params: { notify_time: Number } });
 
   const http = connect({ port, host: '127.0.0.1' });

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient, VdsmConnectionError } from '../../src/client/index.js';
 import { startRpcServer } from '../../src/rpc/server/index.js';
-import { makeDevPki, quietLogging, TrivialEndpoint, tempDir, testConfig, waitFor } from './helpers.js';
+import { makeDevPki, quietLogging, TrivialEndpoint, testConfig } from './helpers.js';
 
 const dir = await tempDir(t, 'vdsm-tls-');
 const pki = await makeDevPki(dir);
@@ -115,7 +117,7 @@ t.test('no plaintext on a TLS port, and a silent client is dropped after the han
       closed = true;
     });
     if (wire !== '') socket.write(wire);
-    await waitFor(() => closed, socket, ['close'], 'close');
+    await waitUntil(() => closed, { timeoutMs: 5000, what: 'close', wakeOn: { emitter: socket, events: ['close'] } });
     t.notMatch(got, /CONNECTED/, wire === '' ? 'silent client closed' : 'plaintext STOMP refused');
   }
 });
@@ -145,6 +147,10 @@ t.test('section 3 exchange over mutual TLS, byte for byte; verify_client_cert le
     `SUBSCRIBE\ndestination:${q}\nack:auto\nid:s\n\n\0SEND\ndestination:jms.topic.vdsm_requests\ncontent-type:application/json\nreply-to:${q}\ncontent-length:104\n\n${body}\0`,
   );
   const reply = `MESSAGE\ndestination:${q}\ncontent-type:application/json\nsubscription:s\ncontent-length:80\n\n{"jsonrpc": "2.0", "id": "8c0f3e52-6a1b-4a39-9d7e-3b0c6f1e2a44", "result": true}\0`;
-  await waitFor(() => got.includes(reply), socket, ['data'], 'the reply');
+  await waitUntil(() => got.includes(reply), {
+    timeoutMs: 5000,
+    what: 'the reply',
+    wakeOn: { emitter: socket, events: ['data'] },
+  });
   t.equal(got, reply, 'exactly the MESSAGE (tryTls already took the CONNECTED)');
 });

@@ -3,11 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execaNode } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-import { freeLoopbackPort as freePort } from '../../src/testing/vdsmd-process.js';
-import { tempDir, waitFor } from './helpers.js';
 
 const VDSMD = fileURLToPath(new URL('../../src/bin/vdsmd.js', import.meta.url));
 
@@ -30,13 +31,11 @@ t.test('vdsmd serves Host.ping2 on the configured port and stops cleanly on SIGT
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  await waitFor(
-    () => stderr.includes('serving on'),
-    child.stderr as NodeJS.ReadableStream,
-    ['data'],
-    'serving',
-    20_000,
-  );
+  await waitUntil(() => stderr.includes('serving on'), {
+    timeoutMs: 20_000,
+    what: 'serving',
+    wakeOn: { emitter: child.stderr as NodeJS.ReadableStream, events: ['data'] },
+  });
   t.match(stderr, `serving on 127.0.0.1:${port}`);
   const client = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
   t.equal(await client.call('Host.ping2'), true, 'ready: the real API answers');

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir, ext4Mount } from '@vdsm-ts/testing/temp-storage';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
@@ -10,7 +11,6 @@ import { FileStorageDomain } from '../../src/storage/domain/file-domain.js';
 import { formatMetadata, parseMetadata } from '../../src/storage/metadata/domain-metadata.js';
 import { Sanlock } from '../../src/storage/sanlock/sanlock.js';
 import { factSheetRead } from './fact-sheet.js';
-import { diskDir, loopExt4 } from './helpers.js';
 
 const sanlock = new Sanlock({ ioTimeout: 1 });
 
@@ -235,7 +235,7 @@ t.test('broken metadata is refused with upstream codes', async (t) => {
 
 t.test('a metadata write on a full disk fails cleanly and keeps the old metadata', async (t) => {
   const dir = await diskDir(t, 'fd-full');
-  const { mountPoint } = await loopExt4(t, dir, 'small', 8);
+  const { mountPoint } = await ext4Mount(t, dir, 'small', 8);
   const sdUUID = randomUUID();
   const domain = await FileStorageDomain.create(
     {

@@ -1,13 +1,16 @@
 // GLUSTERFS through the real supervdsmd: a private glusterd (its own working directory) serves a one-brick
 // volume on 127.0.0.2; the connection mounts it with the FUSE client under `mnt/glusterSD/`, and a domain is made
 // on it (sanlock's O_DIRECT I/O included).
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
-import { diskDir, makeService, startSanlock, startSupervdsmd, until } from './helpers.js';
+import { makeService, startSanlock, startSupervdsmd } from './helpers.js';
 
 const gluster = (args: readonly string[]) =>
   execa('gluster', ['--mode=script', ...args], { timeout: 60_000, reject: false, stdin: 'ignore' });
@@ -34,7 +37,10 @@ t.test(
       daemon.kill('SIGTERM');
       await daemon;
     });
-    await until(async () => (await gluster(['volume', 'list'])).exitCode === 0, 'glusterd to answer', 30_000);
+    await waitUntil(async () => (await gluster(['volume', 'list'])).exitCode === 0, {
+      timeoutMs: 30_000,
+      what: 'glusterd to answer',
+    });
     const volume = `vdsmts${randomUUID().slice(0, 8)}`;
     const created = await gluster(['volume', 'create', volume, `127.0.0.2:${brick}`, 'force']);
     t.equal(created.exitCode, 0, `volume create: ${created.stdout}${created.stderr}`);

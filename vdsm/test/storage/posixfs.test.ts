@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { execa } from 'execa';
 import t from 'tap';
-import { diskDir, makeService, startSanlock, startSupervdsmd } from './helpers.js';
+import { makeService, startSanlock, startSupervdsmd } from './helpers.js';
 
 async function mountedAt(target: string): Promise<string | null> {
   const r = await execa('findmnt', ['-n', '-o', 'SOURCE', '--mountpoint', target], { reject: false });

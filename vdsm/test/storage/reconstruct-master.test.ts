@@ -7,12 +7,13 @@ import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { execa } from 'execa';
 import t from 'tap';
 import { createApiEndpoint } from '../../src/api/index.js';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { factSheetRead } from './fact-sheet.js';
-import { diskDir, makeService, startSanlock } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 async function code(p: Promise<unknown>): Promise<number | string> {
   try {

@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { Sanlock } from '../../src/storage/sanlock/sanlock.js';
-import { diskDir, makeService, startSanlock, until } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async (t) => {
   const dir = await diskDir(t, 'sanlock-lib');
@@ -42,20 +44,25 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
   const taskID = await service.pools.spmStart(spUUID);
   await service.tasks.wait(taskID);
   t.equal(service.tasks.status(taskID).taskResult, 'success', 'SPM started');
-  await until(() => service.domains.repoStats([sdUUID])[sdUUID]?.acquired === true, 'host id joined by the monitor');
+  await waitUntil(() => service.domains.repoStats([sdUUID])[sdUUID]?.acquired === true, {
+    timeoutMs: 30_000,
+    what: 'host id joined by the monitor',
+  });
 
   const started: ChildProcess[] = [];
   const onSpawn = (message: unknown) => started.push((message as { process: ChildProcess }).process);
   diagnostics.subscribe('child_process', onSpawn);
   const firstCheck = service.domains.repoStats([sdUUID])[sdUUID]!.lastCheck;
   const windowStart = Date.now();
-  // monitor interval 500 ms, watchdog 200 ms: about 4 checks and 10 watchdog rounds
-  await new Promise((r) => setTimeout(r, 2000));
+  // The window ends with the fourth monitor check (interval 500 ms), not a sleep: about 2 s, 10 watchdog rounds.
+  const ddReads = () => started.filter((p) => p.spawnfile === 'dd').length;
+  await waitUntil(() => ddReads() >= 4, { timeoutMs: 30_000, what: 'four monitor checks (dd reads)' });
   diagnostics.unsubscribe('child_process', onSpawn);
-  t.ok(Date.now() - windowStart >= 2000);
+  const windowMs = Date.now() - windowStart;
+  t.ok(windowMs >= 1000, `the window spans several watchdog rounds (${windowMs} ms)`);
   const commands = started.map((p) => p.spawnfile);
   const dd = commands.filter((c) => c === 'dd').length;
-  t.ok(dd >= 2, `the monitor checked (${dd} dd reads in 2 s; last check ${firstCheck} s ago before the window)`);
+  t.ok(dd >= 4, `the monitor checked (${dd} dd reads in ${windowMs} ms; last check ${firstCheck} s ago before it)`);
   t.same(
     commands.filter((c) => c !== 'dd'),
     [],
@@ -69,10 +76,10 @@ t.test('monitor checks and SPM watchdog rounds spawn no sanlock process', async 
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
     env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
   });
-  await until(
-    async () => (await service.pools.spmStatus(spUUID)).spmStatus === 'Free',
-    'the watchdog to drop the role',
-  );
+  await waitUntil(async () => (await service.pools.spmStatus(spUUID)).spmStatus === 'Free', {
+    timeoutMs: 30_000,
+    what: 'the watchdog to drop the role',
+  });
   t.pass('SPM role dropped once the lease was gone');
   await service.pools.disconnect(spUUID);
 });

@@ -4,11 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { StorageServices } from '../../src/storage/storage-service.js';
-import { diskDir, makeService, startSanlock, until } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 async function host(t: { teardown(fn: () => unknown): void }, dir: string, name: string) {
   const root = join(dir, name);
@@ -142,22 +144,23 @@ t.test('one SPM at a time over shared storage', async (t) => {
   const saved = join(dir, 'host2-delta-lease');
   await execa('dd', [`if=${ids}`, `of=${saved}`, 'bs=512', 'count=1', 'skip=1', 'iflag=direct']);
   await execa('dd', ['if=/dev/zero', `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
-  await until(
-    async () => (await b.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM',
-    'b to drop the SPM role',
-    30_000,
-  );
+  await waitUntil(async () => (await b.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM', {
+    timeoutMs: 30_000,
+    what: 'b to drop the SPM role',
+  });
   t.pass('b dropped the SPM role');
   // the storage comes back: b's last delta lease is readable again (no longer renewed, so b's host id ages out)
   await execa('dd', [`if=${saved}`, `of=${ids}`, 'bs=512', 'count=1', 'seek=1', 'conv=notrunc', 'oflag=direct']);
   // like the engine, a retries spmStart; it succeeds once sanlock can judge b's (rewritten) delta lease
-  let takeover = await finished(a.service, await a.service.pools.spmStart(spUUID));
-  const deadline = Date.now() + 40_000;
-  while (takeover.taskResult !== 'success' && Date.now() < deadline) {
-    t.equal(takeover.code, 651, `refused meanwhile: ${takeover.message}`);
-    await new Promise((r) => setTimeout(r, 1000));
-    takeover = await finished(a.service, await a.service.pools.spmStart(spUUID));
-  }
+  const takeover = await waitUntil(
+    async () => {
+      const attempt = await finished(a.service, await a.service.pools.spmStart(spUUID));
+      if (attempt.taskResult === 'success') return attempt;
+      t.equal(attempt.code, 651, `refused meanwhile: ${attempt.message}`);
+      return undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 1000, what: 'spmStart on a to succeed after the loss' },
+  );
   t.equal(takeover.taskResult, 'success', 'a takes over after the loss');
   mark('a took over');
   t.equal((await a.service.pools.spmStatus(spUUID)).spmId, 1);
@@ -168,11 +171,10 @@ t.test('one SPM at a time over shared storage', async (t) => {
   await execa('sanlock', ['client', 'release', '-r', `${sdUUID}:SDM:${leases}:1048576`, '-p', String(process.pid)], {
     env: { SANLOCK_RUN_DIR: a.sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
   });
-  await until(
-    async () => (await a.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM',
-    'the watchdog to notice',
-    20_000,
-  );
+  await waitUntil(async () => (await a.service.pools.spmStatus(spUUID)).spmStatus !== 'SPM', {
+    timeoutMs: 20_000,
+    what: 'the watchdog to notice',
+  });
   t.pass('a dropped the SPM role when its lease vanished');
   mark('watchdog');
 

@@ -1,12 +1,15 @@
 // Storage tasks: persisted in upstream's format under the master domain, rolled back when stopped or reverted,
 // and rolled back by the next SPM when the previous one died half way.
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import type { VdsmError } from '../../src/errors/vdsm-error.js';
 import { TaskManager } from '../../src/storage/task/task-manager.js';
-import { diskDir, makeService, startSanlock, until } from './helpers.js';
+import { makeService, startSanlock } from './helpers.js';
 
 const BLANK = '00000000-0000-0000-0000-000000000000';
 
@@ -33,9 +36,9 @@ t.test('stop rolls a running task back; done tasks can be cleared, not stopped',
   );
   t.match(tasks.status(id), { taskState: 'running', taskResult: '' });
   t.same(tasks.info(id), { id, verb: 'slowJob' });
-  await until(
+  await waitUntil(
     async () => /^nrecoveries = 2$/m.test(await readFile(join(dir, id, `${id}.task`), 'utf8').catch(() => '')),
-    'persisted recoveries',
+    { timeoutMs: 30_000, what: 'persisted recoveries' },
   );
   const taskFile = await readFile(join(dir, id, `${id}.task`), 'utf8');
   t.match(taskFile, new RegExp(`^id = ${id}$`, 'm'));

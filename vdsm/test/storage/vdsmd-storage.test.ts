@@ -1,18 +1,17 @@
 // The storage verbs through the real RPC path: a vdsmd process (config with [irs] repository in a temp dir, its
 // own sanlock daemon) driven over STOMP like the engine does for a LOCALFS data center.
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { startVdsmdProcess, type VdsmdProcess, type VdsmdProcessOptions } from '@vdsm-ts/testing/vdsmd-process';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
-import {
-  freeLoopbackPort as freePort,
-  startVdsmdProcess,
-  type VdsmdProcess,
-  type VdsmdProcessOptions,
-} from '../../src/testing/vdsmd-process.js';
-import { diskDir, startSanlock, until } from './helpers.js';
+import { startSanlock } from './helpers.js';
 
 const BLANK = '00000000-0000-0000-0000-000000000000';
 
@@ -55,13 +54,12 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   const waitTask = async (taskID: string) => {
     type Status = { taskState: string; taskResult: string; code: number; message: string };
     let status: Status = { taskState: '', taskResult: '', code: -1, message: '' };
-    await until(
+    await waitUntil(
       async () => {
         status = await call<Status>('Task.getStatus', { taskID });
         return status.taskState === 'finished';
       },
-      `task ${taskID}`,
-      60_000,
+      { timeoutMs: 60_000, what: `task ${taskID}` },
     );
     return status;
   };
@@ -167,7 +165,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.match(pool.dominfo[sdUUID], { status: 'Active', version: 5 });
 
   // monitoring: the domain is checked and our host id is held
-  await until(
+  await waitUntil(
     async () => {
       const repoStats = await call<Record<string, { actual: boolean; acquired: boolean; valid: boolean }>>(
         'Host.getStorageRepoStats',
@@ -175,8 +173,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
       );
       return repoStats[sdUUID]?.actual === true && repoStats[sdUUID]?.acquired === true;
     },
-    'the domain monitor',
-    30_000,
+    { timeoutMs: 30_000, what: 'the domain monitor' },
   );
   const vitals = (
     await call<Record<string, Record<string, unknown>>>('Host.getStorageRepoStats', { domains: [sdUUID] })
@@ -517,20 +514,18 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   const original = await readFile(mdPath, 'utf8');
   await writeFile(mdPath, original.replace('DESCRIPTION=renamed domain', 'DESCRIPTION=renamed domaim'));
   t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 752, 'MetaDataSealIsBroken');
-  await until(
+  await waitUntil(
     async () => {
       const v = (await call<Record<string, { valid: boolean; code: number }>>('Host.getStorageRepoStats', {}))[sdUUID];
       return v?.valid === false && v.code === 752;
     },
-    'the monitor to report the broken seal',
-    20_000,
+    { timeoutMs: 20_000, what: 'the monitor to report the broken seal' },
   );
   await writeFile(mdPath, original);
-  await until(
+  await waitUntil(
     async () =>
       (await call<Record<string, { valid: boolean }>>('Host.getStorageRepoStats', {}))[sdUUID]?.valid === true,
-    'recovery',
-    20_000,
+    { timeoutMs: 20_000, what: 'recovery' },
   );
 
   // vdsmd dies (SIGKILL) while SPM: sanlock frees the lease with its registration; a new vdsmd connects again,

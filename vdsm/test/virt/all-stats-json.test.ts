@@ -1,11 +1,14 @@
 // Host.getAllVmStats' pre-serialized text on test:///default with the real sampler: the same bytes as stringifying
 // the records, reused while nothing changed, rebuilt after a sampling cycle or a status change.
+
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmSampler } from '../../src/virt/sampling/index.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { engineDomainXml, silentLogger, uuidOf, waitFor } from './helpers.js';
+import { engineVmXml, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
@@ -28,10 +31,10 @@ t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a re
   });
   t.equal(manager.allStatsJson(), '[]');
   const xmls = Array.from({ length: 20 }, (_, i) =>
-    engineDomainXml({ name: `json-${i}`, macs: [`56:6f:00:00:02:${i.toString(16).padStart(2, '0')}`] }),
+    engineVmXml({ name: `json-${i}`, macs: [`56:6f:00:00:02:${i.toString(16).padStart(2, '0')}`] }),
   );
   for (const xml of xmls) await manager.create(uuidOf(xml), { xml });
-  await waitFor(() => manager.list().every((vm) => vm.status() === 'Up'), 'all Up');
+  await waitUntil(() => manager.list().every((vm) => vm.status() === 'Up'), { timeoutMs: 10_000, what: 'all Up' });
   await sampler.sampleNow();
   await sampler.sampleNow();
 
@@ -48,7 +51,7 @@ t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a re
 
   const five = manager.get(uuidOf(xmls[5] as string));
   manager.shutdown(five.id, { reboot: false, force: false, timeout: 2 });
-  await waitFor(() => five.isDown(), 'Down');
+  await waitUntil(() => five.isDown(), { timeoutMs: 10_000, what: 'Down' });
   const withDown = manager.allStatsJson();
   t.equal(withDown, JSON.stringify(manager.allStats()), 'a Down VM: its exit record');
   t.match(JSON.parse(withDown)[5], { status: 'Down', exitReason: 6 });

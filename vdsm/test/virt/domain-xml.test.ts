@@ -3,12 +3,12 @@ import { chooseDomainType, offeredDomainTypes } from '../../src/virt/domain-type
 import { DomainXmlError, describeDomain, parseDomain, withDomainType } from '../../src/virt/domain-xml.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmMetadata } from '../../src/virt/metadata.js';
-import { engineDomainXml } from './helpers.js';
+import { engineVmXml } from './helpers.js';
 
 const UUID = '5b6f8a3e-0d1c-4c8e-9f6a-1234567890ab';
 
 t.test('describeDomain reads identity, size, devices and metadata', async (t) => {
-  const xml = engineDomainXml({
+  const xml = engineVmXml({
     name: 'vm1',
     uuid: UUID.toUpperCase(),
     memoryMiB: 256,
@@ -16,7 +16,7 @@ t.test('describeDomain reads identity, size, devices and metadata', async (t) =>
     maxVcpus: 4,
     channel: '/run/x/ga.sock',
     macs: ['56:6F:00:00:00:01'],
-    metadata: '<ovirt-vm:launchPaused type="bool">true</ovirt-vm:launchPaused>',
+    launchPaused: true,
   });
   const d = describeDomain(xml);
   t.equal(d.uuid, UUID, 'UUID is normalised to lower case');
@@ -34,9 +34,9 @@ t.test('describeDomain reads identity, size, devices and metadata', async (t) =>
   t.equal(d.disks[0]?.path, '/guest/vm1.img');
   t.equal(d.metadata?.getString('clusterVersion'), '4.7');
   t.equal(d.metadata?.get('minGuaranteedMemoryMb'), 256, 'type="int" is a number');
-  t.equal(d.metadata?.get('launchPaused'), true, 'type="bool" is a boolean');
+  t.equal(d.metadata?.getBool('launchPaused'), true, 'the untyped "true" the engine sends is a boolean');
   t.match(d.devicesHash, /^\d+$/);
-  const other = describeDomain(engineDomainXml({ name: 'vm1', uuid: UUID, macs: ['56:6f:00:00:00:02'] }));
+  const other = describeDomain(engineVmXml({ name: 'vm1', uuid: UUID, macs: ['56:6f:00:00:00:02'] }));
   t.not(other.devicesHash, d.devicesHash, 'the hash follows the devices');
 });
 
@@ -57,7 +57,7 @@ t.test('describeDomain refuses what cannot be a domain', async (t) => {
 });
 
 t.test('withDomainType changes only the root type', async (t) => {
-  const parsed = parseDomain(engineDomainXml({ name: 'vm1', uuid: UUID }));
+  const parsed = parseDomain(engineVmXml({ name: 'vm1', uuid: UUID }));
   const d = parsed.description;
   const changed = withDomainType(parsed, 'qemu');
   const rewritten = describeDomain(changed.xml);

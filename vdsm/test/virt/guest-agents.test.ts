@@ -1,6 +1,10 @@
 // The guest agents wired into the VM layer on libvirt's test:///default: the oVirt agent's channel over a real UNIX
 // socket (the test plays QEMU's end and the agent), and the qemu-guest-agent poller's life with the VM. No mocks.
+
 import { join } from 'node:path';
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from '../../src/virt/guest-agents.js';
 import { GuestAgentChannel, QemuGuestAgentPoller } from '../../src/virt/guestagent/index.js';
@@ -8,8 +12,8 @@ import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { guestPart, mergeSampledAndGuest } from '../../src/virt/vm/stats.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { ChannelPeer, tempDir } from './guestagent/helpers.js';
-import { engineDomainXml, silentLogger, uuidOf, waitFor } from './helpers.js';
+import { ChannelPeer } from './guestagent/helpers.js';
+import { engineVmXml, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
@@ -51,22 +55,24 @@ function withQgaChannel(xml: string, path: string): string {
 
 t.test('the negotiated guest agent API version is kept in the metadata and survives a vdsmd restart', async (t) => {
   const { hypervisor, make } = await setup(t);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'ga.sock'));
-  const xml = engineDomainXml({ name: 'ga-api', channel: peer.path });
+  const xml = engineVmXml({ name: 'ga-api', channel: peer.path });
   const id = uuidOf(xml);
   const first = await make();
   await first.create(id, { xml });
-  await waitFor(() => first.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => first.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   await peer.waitAccepted(1);
   await peer.waitLine('refresh');
   peer.write(heartbeat(3));
   const domain = await hypervisor.lookupByUUID(id);
-  let metadata = '';
-  for (let i = 0; i < 500 && !/guestAgentAPIVersion/.test(metadata); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    metadata = await domain.getOvirtMetadata();
-  }
+  const metadata = await waitUntil(
+    async () => {
+      const current = await domain.getOvirtMetadata();
+      return /guestAgentAPIVersion/.test(current) ? current : undefined;
+    },
+    { timeoutMs: 5000, intervalMs: 10, what: 'guestAgentAPIVersion in the ovirt-vm metadata' },
+  );
   t.match(metadata, /<guestAgentAPIVersion type="int">3<\/guestAgentAPIVersion>/, 'written to the ovirt-vm metadata');
   t.same(await peer.waitLine('api-version'), { __name__: 'api-version', apiVersion: 3 });
 
@@ -114,24 +120,24 @@ t.test('stats: balloon memoryStats win over the agent, agent memUsage unless "0"
 t.test('the qemu-guest-agent poller runs while a VM with its channel is up and stops with it', async (t) => {
   const { make } = await setup(t);
   const manager = await make();
-  const dir = await tempDir(t);
-  const withQga = withQgaChannel(engineDomainXml({ name: 'qga-a' }), join(dir, 'qga-a.sock'));
-  const alsoQga = withQgaChannel(engineDomainXml({ name: 'qga-b' }), join(dir, 'qga-b.sock'));
-  const without = engineDomainXml({ name: 'qga-none' });
+  const dir = await tempDir(t, 'vdsm-ga-');
+  const withQga = withQgaChannel(engineVmXml({ name: 'qga-a' }), join(dir, 'qga-a.sock'));
+  const alsoQga = withQgaChannel(engineVmXml({ name: 'qga-b' }), join(dir, 'qga-b.sock'));
+  const without = engineVmXml({ name: 'qga-none' });
   for (const xml of [withQga, alsoQga, without]) await manager.create(uuidOf(xml), { xml });
   for (const xml of [withQga, alsoQga, without]) {
-    await waitFor(() => manager.get(uuidOf(xml)).internalStatus === 'Up', 'Up');
+    await waitUntil(() => manager.get(uuidOf(xml)).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   }
 
   const a = manager.get(uuidOf(withQga));
   // Up is set before the live XML is read and the agents start.
-  const pollerA = await waitFor(() => a.qga, 'the poller', 5000);
+  const pollerA = await waitUntil(() => a.qga, { timeoutMs: 5000, what: 'the poller' });
   t.ok(pollerA instanceof QemuGuestAgentPoller, 'a poller for the VM with org.qemu.guest_agent.0');
   t.ok((pollerA as QemuGuestAgentPoller).polling, 'polling');
   const plain = manager.get(uuidOf(without));
   // The live XML (it carries the running domain's id) is read before the agents start; it may have been read already.
   const isLive = () => /<domain\b[^>]*\sid=/.test(plain.description.xml);
-  await waitFor(isLive, 'the live XML read (agents start right after)', 5000);
+  await waitUntil(isLive, { timeoutMs: 5000, what: 'the live XML read (agents start right after)' });
   await new Promise((r) => setImmediate(r));
   t.equal(plain.qga, undefined, 'none without the channel');
   t.match(manager.stats(a.id), { vmId: a.id, status: /Up|Powering up/ }, 'getStats with a (failing) poller');
@@ -146,10 +152,10 @@ t.test('the qemu-guest-agent poller runs while a VM with its channel is up and s
   t.notOk((pollerA as QemuGuestAgentPoller).polling, 'stopped by VM.destroy');
 
   const b = manager.get(uuidOf(alsoQga));
-  const pollerB = (await waitFor(() => b.qga, 'the poller', 5000)) as QemuGuestAgentPoller;
+  const pollerB = (await waitUntil(() => b.qga, { timeoutMs: 5000, what: 'the poller' })) as QemuGuestAgentPoller;
   t.ok(pollerB.polling);
   manager.shutdown(b.id, { reboot: false, force: false, timeout: 2 });
-  await waitFor(() => b.isDown(), 'Down after VM.shutdown');
+  await waitUntil(() => b.isDown(), { timeoutMs: 10_000, what: 'Down after VM.shutdown' });
   t.notOk(pollerB.polling, 'stopped when the VM went Down');
   t.equal(b.qga, undefined);
   await manager.destroy(b.id, 0);

@@ -1,43 +1,24 @@
 // HypervisorConnection against the real libvirtd through a Unix-socket relay we control: cutting the relay is
 // libvirtd going away; the connection must come back by itself with its event subscriptions.
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CONNECTION_CALLS, EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { LIBVIRT_SOCKET, startLibvirtRelay } from '@vdsm-ts/testing/libvirt-relay';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
-import { silentLogger, waitFor } from './helpers.js';
-
-const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
+import { silentLogger } from './helpers.js';
 
 t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) => {
-  if (!existsSync(LIBVIRT_SOCK)) {
-    if (process.env.CI === 'true') throw new Error(`${LIBVIRT_SOCK} is missing: libvirtd is not running`);
-    return t.plan(0, `${LIBVIRT_SOCK} is missing: libvirtd is not running`);
+  if (!existsSync(LIBVIRT_SOCKET)) {
+    if (process.env.CI === 'true') throw new Error(`${LIBVIRT_SOCKET} is missing: libvirtd is not running`);
+    return t.plan(0, `${LIBVIRT_SOCKET} is missing: libvirtd is not running`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-virt-relay-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const relayPath = join(dir, 'relay.sock');
-  let sockets: Socket[] = [];
-  const relay = createServer((client) => {
-    const upstream = connect(LIBVIRT_SOCK);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    sockets.push(client, upstream);
-  });
-  await new Promise<void>((resolve) => relay.listen(relayPath, resolve));
-  t.teardown(() => {
-    relay.close();
-    for (const s of sockets) s.destroy();
-  });
+  const relay = await startLibvirtRelay(t, 'vdsm-virt-relay-');
 
   const hv = new HypervisorConnection({
-    uri: `qemu+unix:///system?socket=${relayPath}`,
+    uri: relay.uri,
     logger: silentLogger(),
     backoffMinMs: 50,
   });
@@ -50,10 +31,8 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   let closes = 0;
   hv.onClose(() => closes++);
 
-  const cut = sockets;
-  sockets = [];
-  for (const s of cut) s.destroy();
-  await waitFor(() => reconnects === 1, 'the reconnection');
+  relay.cut();
+  await waitUntil(() => reconnects === 1, { timeoutMs: 10_000, what: 'the reconnection' });
   t.equal(closes, 1, 'close listeners were told');
   t.ok(hv.isAlive(), 'alive again');
   t.type(await hv.getHostname(), 'string', 'calls work on the new connection');
@@ -65,12 +44,15 @@ t.test('reconnects after libvirtd goes away, with its subscriptions', async (t) 
   );
   t.teardown(() => domain.destroy().catch(() => undefined));
   const uuid = domain.uuid;
-  await waitFor(
-    () => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STARTED),
-    'STARTED through the re-registered subscription',
-  );
+  await waitUntil(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STARTED), {
+    timeoutMs: 10_000,
+    what: 'STARTED through the re-registered subscription',
+  });
   await domain.destroy();
-  await waitFor(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STOPPED), 'STOPPED');
+  await waitUntil(() => events.some((e) => e.uuid === uuid && e.event === LifecycleEvent.STOPPED), {
+    timeoutMs: 10_000,
+    what: 'STOPPED',
+  });
   t.pass('events keep flowing after the reconnection');
 });
 

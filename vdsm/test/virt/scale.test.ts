@@ -1,7 +1,9 @@
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-import { startVdsmdProcess } from '../../src/testing/vdsmd-process.js';
-import { engineDomainXml, uuidOf } from './helpers.js';
+import { engineVmXml } from './helpers.js';
 
 const VMS = 500;
 const CONCURRENCY = 32;
@@ -19,19 +21,14 @@ t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
   const daemon = await startVdsmdProcess({ config: { vars: { vm_sample_interval: 2 } } });
   t.teardown(daemon.stop);
   const port = daemon.port;
-  const client = await (async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const c = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
-        await c.call('Host.ping2');
-        return c;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  })();
+  const client = await waitUntil(
+    async () => {
+      const c = await VdsmClient.connect({ host: '127.0.0.1', port, tls: false, reconnect: false });
+      await c.call('Host.ping2');
+      return c;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'vdsmd to answer Host.ping2', retryOnError: true },
+  );
   t.teardown(() => client.close());
   const downEvents = new Set<string>();
   client.subscribeEvents((method, params) => {
@@ -39,20 +36,20 @@ t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
     if (id !== undefined && (params[id] as { status?: string } | undefined)?.status === 'Down') downEvents.add(id);
   });
 
-  const xmls = Array.from({ length: VMS }, (_, i) => engineDomainXml({ name: `scale-${i}`, macs: [] }));
+  const xmls = Array.from({ length: VMS }, (_, i) => engineVmXml({ name: `scale-${i}`, macs: [] }));
   const ids = xmls.map(uuidOf);
   let begun = performance.now();
   await inBatches(xmls, (xml) => client.call('VM.create', { vmID: uuidOf(xml), vmParams: { xml } }));
   t.comment(`created ${VMS} VMs in ${Math.round(performance.now() - begun)} ms`);
 
-  const deadline = Date.now() + 60_000;
-  let list: Array<{ vmId: string; status: string }> = [];
-  for (;;) {
-    list = await client.call('Host.getVMList', {});
-    if (list.filter((v) => v.status === 'Up' || v.status === 'Powering up').length === VMS) break;
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const list = await waitUntil(
+    async () => {
+      const current = await client.call<Array<{ vmId: string; status: string }>>('Host.getVMList', {});
+      const running = current.filter((v) => v.status === 'Up' || v.status === 'Powering up');
+      return running.length === VMS ? current : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what: `${VMS} VMs Up or Powering up` },
+  );
   t.equal(list.length, VMS, 'all listed');
   t.same(new Set(list.map((v) => v.vmId)), new Set(ids), 'the ones created');
   t.ok(
@@ -76,7 +73,6 @@ t.test(`${VMS} VMs through the API on test:///default`, async (t) => {
   await inBatches(ids, (id) => client.call('VM.destroy', { vmID: id }));
   t.comment(`destroyed ${VMS} VMs in ${Math.round(performance.now() - begun)} ms`);
   t.same(await client.call('Host.getVMList', {}), [], 'none left');
-  const waitDown = Date.now() + 10_000;
-  while (downEvents.size < VMS && Date.now() < waitDown) await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => downEvents.size >= VMS, { timeoutMs: 10_000, intervalMs: 50, what: `${VMS} Down events` });
   t.equal(downEvents.size, VMS, 'one Down event per VM');
 });

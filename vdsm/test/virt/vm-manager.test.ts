@@ -1,11 +1,14 @@
 // The VM manager on libvirt's test:///default: the real libvirt library and its in-memory driver, no mocks.
+
 import { EventId, LifecycleEvent } from '@vdsm-ts/native/libvirt/index';
+import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { engineDomainXml, silentLogger, uuidOf, waitFor } from './helpers.js';
+import { engineVmXml, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
@@ -51,12 +54,12 @@ function vdsmCode(fn: () => unknown): Promise<number | undefined> {
 
 t.test('create: WaitForLaunch, Powering up, Up; stats, lists, counts; destroy: Down, gone', async (t) => {
   const { hypervisor, manager, statuses, events } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-a', macs: ['56:6f:00:00:01:01'] });
+  const xml = engineVmXml({ name: 'mgr-a', macs: ['56:6f:00:00:01:01'] });
   const id = uuidOf(xml);
   const created = await manager.create(id, { xml });
   t.equal(created.status, 'WaitForLaunch');
   t.match(created.xml, /^<domain type="test"/, 'kvm mapped to the type test:///default offers');
-  await waitFor(() => statuses(id).includes('Up'), 'Up');
+  await waitUntil(() => statuses(id).includes('Up'), { timeoutMs: 10_000, what: 'Up' });
   t.same(statuses(id), ['WaitForLaunch', 'Powering up', 'Up']);
 
   const domain = await hypervisor.lookupByUUID(id);
@@ -105,20 +108,20 @@ t.test('bad input gets VDSM errors', async (t) => {
   t.equal(await vdsmCode(() => manager.create('x', {})), 9, 'no xml: createErr');
   t.equal(await vdsmCode(() => manager.create('x', { xml: '<domain' })), 9, 'malformed');
   t.equal(await vdsmCode(() => manager.create('x', { xml: '<domain type="kvm"/>' })), 9, 'no uuid/name');
-  const xml = engineDomainXml({ name: 'mgr-b' });
+  const xml = engineVmXml({ name: 'mgr-b' });
   t.equal(await vdsmCode(() => manager.create('x', { xml, display: 'sdl' })), 9, 'bad legacy display');
   await manager.create(uuidOf(xml), { xml });
   t.equal(await vdsmCode(() => manager.create(uuidOf(xml), { xml })), 4, 'duplicate: exist');
-  await waitFor(() => manager.get(uuidOf(xml)).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(uuidOf(xml)).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   await manager.destroy(uuidOf(xml), 0);
 });
 
 t.test('pause, cont, launchPaused and libvirt events', async (t) => {
   const { hypervisor, manager, statuses } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-c' });
+  const xml = engineVmXml({ name: 'mgr-c' });
   const id = uuidOf(xml);
   await manager.create(id, { xml });
-  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   await manager.pause(id);
   t.equal(manager.stats(id).status, 'Paused');
   t.equal(manager.stats(id).pauseCode, 'NOERR');
@@ -130,17 +133,23 @@ t.test('pause, cont, launchPaused and libvirt events', async (t) => {
   // Paused and resumed behind vdsmd's back: libvirt's events drive the status.
   const domain = await hypervisor.lookupByUUID(id);
   await domain.suspend();
-  await waitFor(() => manager.get(id).internalStatus === 'Paused', 'Paused from the SUSPENDED event');
+  await waitUntil(() => manager.get(id).internalStatus === 'Paused', {
+    timeoutMs: 10_000,
+    what: 'Paused from the SUSPENDED event',
+  });
   await domain.resume();
-  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up from the RESUMED event');
+  await waitUntil(() => manager.get(id).internalStatus === 'Up', {
+    timeoutMs: 10_000,
+    what: 'Up from the RESUMED event',
+  });
 
-  const pausedXml = engineDomainXml({
+  const pausedXml = engineVmXml({
     name: 'mgr-d',
-    metadata: '<ovirt-vm:launchPaused type="bool">true</ovirt-vm:launchPaused>',
+    launchPaused: true,
   });
   const pausedId = uuidOf(pausedXml);
   await manager.create(pausedId, { xml: pausedXml });
-  await waitFor(() => manager.get(pausedId).internalStatus === 'Paused', 'launchPaused');
+  await waitUntil(() => manager.get(pausedId).internalStatus === 'Paused', { timeoutMs: 10_000, what: 'launchPaused' });
   t.same(statuses(pausedId), ['WaitForLaunch', 'Paused']);
   await manager.destroy(pausedId, 1);
   await manager.destroy(id, 1);
@@ -148,12 +157,12 @@ t.test('pause, cont, launchPaused and libvirt events', async (t) => {
 
 t.test('a domain that stops behind vdsmd: Down with the reason, kept until destroy', async (t) => {
   const { hypervisor, manager, events } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-e' });
+  const xml = engineVmXml({ name: 'mgr-e' });
   const id = uuidOf(xml);
   await manager.create(id, { xml });
-  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   await (await hypervisor.lookupByUUID(id)).destroy();
-  await waitFor(() => manager.get(id).isDown(), 'Down');
+  await waitUntil(() => manager.get(id).isDown(), { timeoutMs: 10_000, what: 'Down' });
   t.match(manager.stats(id), {
     status: 'Down',
     exitCode: 1,
@@ -175,20 +184,20 @@ t.test('a domain that stops behind vdsmd: Down with the reason, kept until destr
 
 t.test('shutdown: ACPI, Powering down, then Down(6)', async (t) => {
   const { manager, statuses, events } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-f' });
+  const xml = engineVmXml({ name: 'mgr-f' });
   const id = uuidOf(xml);
   await manager.create(id, { xml });
-  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   manager.shutdown(id, { reboot: false, force: false });
-  await waitFor(() => manager.get(id).isDown(), 'Down');
+  await waitUntil(() => manager.get(id).isDown(), { timeoutMs: 10_000, what: 'Down' });
   t.ok(statuses(id).includes('Powering down'), 'Powering down reported');
   t.match(events.at(-1)?.record, { status: 'Down', exitCode: 0, exitReason: 6 });
   t.equal(await vdsmCode(() => manager.shutdown(id, { reboot: false, force: false })), 1, 'not running any more');
   await manager.destroy(id, 1);
 
-  const noAcpi = engineDomainXml({ name: 'mgr-g' }).replace('<features><acpi/></features>', '');
+  const noAcpi = engineVmXml({ name: 'mgr-g' }).replace('<features><acpi/></features>', '');
   await manager.create(uuidOf(noAcpi), { xml: noAcpi });
-  await waitFor(() => manager.get(uuidOf(noAcpi)).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(uuidOf(noAcpi)).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   t.equal(
     await vdsmCode(() => manager.shutdown(uuidOf(noAcpi), { reboot: false, force: false })),
     4,
@@ -199,10 +208,10 @@ t.test('shutdown: ACPI, Powering down, then Down(6)', async (t) => {
 
 t.test('balloon and vCPUs', async (t) => {
   const { hypervisor, manager } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-h', memoryMiB: 256, vcpus: 1, maxVcpus: 2 });
+  const xml = engineVmXml({ name: 'mgr-h', memoryMiB: 256, vcpus: 1, maxVcpus: 2 });
   const id = uuidOf(xml);
   await manager.create(id, { xml });
-  await waitFor(() => manager.get(id).internalStatus === 'Up', 'Up');
+  await waitUntil(() => manager.get(id).internalStatus === 'Up', { timeoutMs: 10_000, what: 'Up' });
   const vm = manager.get(id);
   await manager.setBalloonTarget(vm.id, 200 * 1024);
   const domain = await hypervisor.lookupByUUID(id);
@@ -218,18 +227,23 @@ t.test('balloon and vCPUs', async (t) => {
 
 t.test('recovery: a restarted manager adopts running VMs and reports those that died meanwhile', async (t) => {
   const { hypervisor, manager, make } = await setup(t);
-  const a = engineDomainXml({ name: 'rec-a' });
-  const b = engineDomainXml({ name: 'rec-b' });
-  const c = engineDomainXml({ name: 'rec-c' });
-  const external = engineDomainXml({ name: 'rec-ext', external: true }).replace('type="kvm"', 'type="test"');
+  const a = engineVmXml({ name: 'rec-a' });
+  const b = engineVmXml({ name: 'rec-b' });
+  const c = engineVmXml({ name: 'rec-c' });
+  const external = engineVmXml({ name: 'rec-ext', external: true }).replace('type="kvm"', 'type="test"');
   for (const xml of [a, b, c]) await manager.create(uuidOf(xml), { xml });
-  await waitFor(() => manager.list().every((vm) => vm.internalStatus === 'Up'), 'all Up');
+  await waitUntil(() => manager.list().every((vm) => vm.internalStatus === 'Up'), {
+    timeoutMs: 10_000,
+    what: 'all Up',
+  });
   // The start time is written to the metadata right after the Up event; wait for it as a restart would need it.
   for (const xml of [a, b, c]) {
     const domain = await hypervisor.lookupByUUID(uuidOf(xml));
-    for (let i = 0; i < 200 && !(await domain.getOvirtMetadata()).includes('startTime'); i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitUntil(async () => (await domain.getOvirtMetadata()).includes('startTime'), {
+      timeoutMs: 5000,
+      intervalMs: 5,
+      what: `startTime in the metadata of ${uuidOf(xml)}`,
+    });
   }
   await manager.pause(uuidOf(c));
   const startTime = manager.get(uuidOf(a)).startTime;
@@ -242,7 +256,7 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
     if (e.domain.uuid === uuidOf(b) && e.event === LifecycleEvent.STOPPED) stopped = true;
   });
   await (await hypervisor.lookupByUUID(uuidOf(b))).destroy();
-  await waitFor(() => stopped, 'b stopped');
+  await waitUntil(() => stopped, { timeoutMs: 10_000, what: 'b stopped' });
   await sub.unsubscribe();
 
   const restarted = make();
@@ -257,7 +271,10 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
     'external domains are left alone',
   );
   t.equal(restarted.get(uuidOf(a)).internalStatus, 'Up');
-  await waitFor(() => restarted.stats(uuidOf(a)).status === 'Up', 'Powering up ends (counted from the start time)');
+  await waitUntil(() => restarted.stats(uuidOf(a)).status === 'Up', {
+    timeoutMs: 10_000,
+    what: 'Powering up ends (counted from the start time)',
+  });
   t.equal(restarted.get(uuidOf(a)).startTime, startTime, 'start time from the metadata');
   t.equal(restarted.stats(uuidOf(c)).status, 'Paused');
   t.match(restarted.stats(uuidOf(b)), { status: 'Down', exitReason: 6, exitCode: 0 }, 'destroyed while away');
@@ -270,18 +287,19 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
 
 t.test('VM.destroy while the domain is still starting leaves nothing behind', async (t) => {
   const { hypervisor, manager, events } = await setup(t);
-  const xml = engineDomainXml({ name: 'mgr-early' });
+  const xml = engineVmXml({ name: 'mgr-early' });
   const id = uuidOf(xml);
   await manager.create(id, { xml });
   await manager.destroy(id, 1);
   t.match(events.at(-1)?.record, { status: 'Down', exitReason: 6 });
   t.equal(await vdsmCode(() => manager.stats(id)), 1, 'gone');
   // The background start may still be finishing: it must stop and undefine what it started.
-  const deadline = Date.now() + 5000;
-  let names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
-  while (names.includes('mgr-early') && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    names = (await hypervisor.listAllDomains(0)).map((d) => d.name);
-  }
+  const names = await waitUntil(
+    async () => {
+      const current = (await hypervisor.listAllDomains(0)).map((d) => d.name);
+      return current.includes('mgr-early') ? undefined : current;
+    },
+    { timeoutMs: 5000, what: 'the background start to undefine mgr-early' },
+  );
   t.notOk(names.includes('mgr-early'), 'no domain left in libvirt');
 });

@@ -4,10 +4,10 @@ import t from 'tap';
 import { describeDomain } from '../../src/virt/domain-xml.js';
 import { downInfo, ExitCode, ExitReason } from '../../src/virt/vm/status.js';
 import { DEFAULT_VM_TIMING, Vm } from '../../src/virt/vm/vm.js';
-import { engineDomainXml } from './helpers.js';
+import { engineVmXml } from './helpers.js';
 
 function newVm(published: string[]): Vm {
-  const description = describeDomain(engineDomainXml({ name: 'state' }));
+  const description = describeDomain(engineVmXml({ name: 'state' }));
   const metadata = description.metadata;
   if (metadata === undefined) throw new Error('engine XML without metadata');
   return new Vm({

@@ -2,11 +2,14 @@
  * GuestAgentChannel over real UNIX sockets: a server plays QEMU's end of the channel and replays agent transcripts,
  * recorded and hostile. Nothing is mocked; waits are on conditions with deadlines.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { GuestAgentChannel, type GuestAgentChannelOptions } from '../../../src/virt/guestagent/index.js';
-import { ChannelPeer, capturedLogging, tempDir, waitFor } from './helpers.js';
+import { ChannelPeer, capturedLogging } from './helpers.js';
 
 const TRANSCRIPT = readFileSync(
   new URL('../../../../test/virt/guestagent/transcripts/linux-agent-v3.jsonl', import.meta.url),
@@ -40,7 +43,7 @@ function channel(
 }
 
 t.test('connects, advertises API 3, negotiates, and reports the recorded agent', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, `${VM_ID}.ovirt-guest-agent.0`));
   const { ch } = channel(t, peer.path, { memSizeMiB: 1024 });
   const versions: number[] = [];
@@ -52,7 +55,7 @@ t.test('connects, advertises API 3, negotiates, and reports the recorded agent',
   t.same(await peer.waitLine('refresh'), { __name__: 'refresh', apiVersion: 3 }, 'refresh {apiVersion: 3} on connect');
 
   peer.write(TRANSCRIPT);
-  await waitFor(() => (ch.counters.messages >= 29 ? true : undefined), 'the transcript');
+  await waitUntil(() => ch.counters.messages >= 29, { timeoutMs: 10_000, what: 'the transcript' });
   t.same(versions, [3], 'first heartbeat 0 (no change), second 3');
   t.same(await peer.waitLine('api-version'), { __name__: 'api-version', apiVersion: 3 });
   t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'announced once');
@@ -69,14 +72,14 @@ t.test('connects, advertises API 3, negotiates, and reports the recorded agent',
 });
 
 t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'mem.sock'));
   const { ch } = channel(t, peer.path, { memSizeMiB: 1024, timing: { heartbeatTimeoutMs: 300 } });
   ch.start();
   await peer.waitAccepted(1);
   t.equal(ch.stats().memUsage, '0', 'no heartbeat yet');
   peer.write(HEARTBEAT(0));
-  await waitFor(() => (ch.guestStatus() === 'Up' ? true : undefined), 'a heartbeat');
+  await waitUntil(() => ch.guestStatus() === 'Up', { timeoutMs: 10_000, what: 'a heartbeat' });
   t.equal(ch.stats().memUsage, '75', '100 - 256/1024*100');
   t.same(ch.stats().memoryStats, {
     mem_total: '1048576',
@@ -85,12 +88,15 @@ t.test('memUsage from free-ram and the VM memory size; zero once heartbeats stop
     mem_cached: '2',
     mem_free: '262144',
   });
-  await waitFor(() => (ch.stats().memUsage === '0' ? true : undefined), 'memUsage to fall back to 0');
+  await waitUntil(() => ch.stats().memUsage === '0', {
+    timeoutMs: 10_000,
+    what: 'memUsage to fall back to 0',
+  });
   t.pass('memUsage 0 without a heartbeat for heartbeatTimeoutMs');
 });
 
 t.test('a stored API version: the first heartbeat (0) resets it, the next one (3) is announced again', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'ver.sock'));
   const { ch } = channel(t, peer.path, { apiVersion: 3 });
   const versions: number[] = [];
@@ -98,19 +104,19 @@ t.test('a stored API version: the first heartbeat (0) resets it, the next one (3
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitFor(() => (versions.length === 1 ? true : undefined), 'version 0');
+  await waitUntil(() => versions.length === 1, { timeoutMs: 10_000, what: 'version 0' });
   t.equal(ch.apiVersion, 0);
   peer.write(HEARTBEAT(3));
   await peer.waitLine('api-version');
   t.same(versions, [0, 3]);
   peer.write(HEARTBEAT());
-  await waitFor(() => (versions.length === 3 ? true : undefined), 'an old agent');
+  await waitUntil(() => versions.length === 3, { timeoutMs: 10_000, what: 'an old agent' });
   t.same(versions, [0, 3, 0], 'a heartbeat without apiVersion disables versioning');
   t.equal(peer.names().filter((n) => n === 'api-version').length, 1, 'going to 0 is silent');
 });
 
 t.test('hostile agent output is counted and logged; the channel stays up and keeps working', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'hostile.sock'));
   const { ch, logs } = channel(t, peer.path, { timing: { maxLineBytes: 64 * 1024 } });
   ch.start();
@@ -133,7 +139,10 @@ t.test('hostile agent output is counted and logged; the channel stays up and kee
   peer.write('{"__name__":"heartbeat","free-ram":"many"}\n');
   for (let i = 0; i < 100; i++) peer.write('}{\n');
   peer.write('{"__name__":"fqdn","fqdn":"still.here\\u0007"}\n');
-  await waitFor(() => (ch.stats().guestFQDN === 'still.here\ufffd' ? true : undefined), 'the good message');
+  await waitUntil(() => ch.stats().guestFQDN === 'still.here\ufffd', {
+    timeoutMs: 10_000,
+    what: 'the good message',
+  });
   t.same(ch.counters.refused, {
     GA_ERR_LINE_TOO_LONG: 1,
     GA_ERR_BAD_UTF8: 1,
@@ -157,11 +166,14 @@ t.test('hostile agent output is counted and logged; the channel stays up and kee
   );
   t.equal(logs().find((l) => l.code === 'GA_ERR_LINE_TOO_LONG')?.vmId, VM_ID, 'log lines name the VM');
   peer.send({ __name__: 'host-name', name: 'recovered' });
-  await waitFor(() => (ch.stats().guestName === 'recovered' ? true : undefined), 'a later message');
+  await waitUntil(() => ch.stats().guestName === 'recovered', {
+    timeoutMs: 10_000,
+    what: 'a later message',
+  });
 });
 
 t.test('the peer vanishing mid-line: the half line is forgotten, the channel reconnects and refreshes', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'vanish.sock'));
   const { ch } = channel(t, peer.path);
   const reasons: string[] = [];
@@ -170,33 +182,42 @@ t.test('the peer vanishing mid-line: the half line is forgotten, the channel rec
   await peer.waitAccepted(1);
   peer.send({ __name__: 'host-name', name: 'first' });
   peer.write('{"__name__":"host-name","name":"hal');
-  await waitFor(() => (ch.stats().guestName === 'first' ? true : undefined), 'the first message');
+  await waitUntil(() => ch.stats().guestName === 'first', {
+    timeoutMs: 10_000,
+    what: 'the first message',
+  });
   peer.dropClient();
   await peer.waitAccepted(2);
-  await waitFor(
-    () => (peer.received.filter((l) => l.__name__ === 'refresh').length === 2 ? true : undefined),
-    'refresh',
-  );
+  await waitUntil(() => (peer.received.filter((l) => l.__name__ === 'refresh').length === 2 ? true : undefined), {
+    timeoutMs: 10_000,
+    what: 'refresh',
+  });
   t.same(reasons, ['closed']);
   peer.write('f"}\n{"__name__":"host-name","name":"second"}\n');
-  await waitFor(() => (ch.stats().guestName === 'second' ? true : undefined), 'the second message');
+  await waitUntil(() => ch.stats().guestName === 'second', {
+    timeoutMs: 10_000,
+    what: 'the second message',
+  });
   t.equal(ch.counters.refused.GA_ERR_BAD_JSON, 1, 'the tail of the old line is garbage on its own');
   t.equal(ch.counters.connects, 2);
 });
 
 t.test('starts before QEMU exists, connects when it appears, reconnects after QEMU goes away', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const path = join(dir, 'late.sock');
   const { ch } = channel(t, path);
   ch.start();
-  await waitFor(() => (ch.counters.connects === 0 && !ch.connected ? true : undefined), 'not connected');
+  await waitUntil(() => ch.counters.connects === 0 && !ch.connected, {
+    timeoutMs: 10_000,
+    what: 'not connected',
+  });
   let peer = await ChannelPeer.listen(t, path);
   await peer.waitAccepted(1);
   t.equal(ch.counters.connects, 1, 'connected once the socket appeared');
   peer.send({ __name__: 'host-name', name: 'one' });
-  await waitFor(() => (ch.stats().guestName === 'one' ? true : undefined), 'data');
+  await waitUntil(() => ch.stats().guestName === 'one', { timeoutMs: 10_000, what: 'data' });
   await peer.close();
-  await waitFor(() => (ch.connected ? undefined : true), 'the disconnect');
+  await waitUntil(() => !ch.connected, { timeoutMs: 10_000, what: 'the disconnect' });
   peer = await ChannelPeer.listen(t, path);
   await peer.waitAccepted(1);
   await peer.waitLine('refresh');
@@ -204,20 +225,29 @@ t.test('starts before QEMU exists, connects when it appears, reconnects after QE
   ch.stop();
   await peer.close();
   const attempts = ch.counters.connects;
+  // The marker: a second channel that retries every 2 x retryMaxMs. Its first attempt fails at once (the socket is
+  // gone; a unix connect is decided in the call), so it connects to the new QEMU one full period later. A running
+  // channel retries within retryMaxMs, so had the stopped one kept trying, it would have been accepted first.
+  const { ch: marker } = channel(t, path, {
+    timing: { retryInitialMs: 2 * FAST.retryMaxMs, retryMaxMs: 2 * FAST.retryMaxMs },
+  });
+  marker.start();
   peer = await ChannelPeer.listen(t, path);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  t.equal(peer.accepted, 0, 'a stopped channel does not reconnect');
+  await peer.waitAccepted(1);
+  await peer.waitLine('refresh');
+  t.equal(marker.counters.connects, 1, 'the marker channel is in');
+  t.equal(peer.accepted, 1, 'and it is the only one: a stopped channel does not reconnect');
   t.equal(ch.counters.connects, attempts);
 });
 
 t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent to an unresponsive agent', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'cmd.sock'));
   const { ch } = channel(t, peer.path, { timing: { responsiveMs: 500 } });
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
 
   t.equal(await ch.shutdown({ delaySeconds: 30, message: 'Maintenance – back soon', reboot: false }), true);
   t.same(await peer.waitLine('shutdown'), {
@@ -247,7 +277,10 @@ t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent t
   t.same(await echoed, { ping: 'pong' }, 'echo resolves with what the agent sent back');
   t.equal(await ch.echo({}, 50), undefined, 'no reply: undefined after the timeout');
 
-  await waitFor(() => (ch.isResponsive() ? undefined : true), 'the agent to become unresponsive', 5000);
+  await waitUntil(() => !ch.isResponsive(), {
+    timeoutMs: 5000,
+    what: 'the agent to become unresponsive',
+  });
   const before = peer.received.length;
   t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
   t.equal(await ch.lockScreen(), false);
@@ -258,27 +291,27 @@ t.test('commands: shutdown, reboot, desktop commands and echo; nothing is sent t
 });
 
 t.test('a responsive agent whose socket is gone: shutdown reports false', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'gone.sock'));
   const { ch } = channel(t, peer.path, { timing: { retryInitialMs: 5_000, retryMaxMs: 5_000 } });
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
   await peer.close();
-  await waitFor(() => (ch.connected ? undefined : true), 'the disconnect');
+  await waitUntil(() => !ch.connected, { timeoutMs: 10_000, what: 'the disconnect' });
   t.ok(ch.isResponsive(), 'still within the responsiveness window');
   t.equal(await ch.shutdown({ delaySeconds: 0, message: 'x', reboot: false }), false);
 });
 
 t.test('lifecycle events: API 3 only; before_* waits for the completion, after_* is sent as is', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const peer = await ChannelPeer.listen(t, join(dir, 'life.sock'));
   const { ch } = channel(t, peer.path);
   ch.start();
   await peer.waitAccepted(1);
   peer.write(HEARTBEAT(0));
-  await waitFor(() => (ch.isResponsive() ? true : undefined), 'responsive');
+  await waitUntil(() => ch.isResponsive(), { timeoutMs: 10_000, what: 'responsive' });
   t.equal(await ch.lifecycleEvent('before_migration'), false, 'API 0: not sent');
   t.notOk(peer.names().includes('lifecycle-event'));
   peer.write(HEARTBEAT(3));

@@ -3,44 +3,16 @@
  * UNIX socket server that accepts vdsmd), a relay that joins vdsmd and a real agent process the way QEMU's
  * virtio-serial chardev does, and condition waits with deadlines.
  */
+
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Logging } from '@vdsm-ts/common/logging';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-export async function tempDir(t: Teardown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'vdsm-ga-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Polls `probe` until it returns something other than undefined; fails after `ms`. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Like waitFor, with an asynchronous probe. */
-export async function waitForAsync<T>(probe: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A Logging whose lines are kept for assertions. */
@@ -116,15 +88,18 @@ export class ChannelPeer extends EventEmitter {
   }
 
   waitAccepted(count: number): Promise<number> {
-    return waitFor(() => (this.accepted >= count && this.connected ? this.accepted : undefined), `${count} accepts`);
+    return waitUntil(() => (this.accepted >= count && this.connected ? this.accepted : undefined), {
+      timeoutMs: 10_000,
+      what: `${count} accepts`,
+    });
   }
 
   /** Waits for a line vdsmd sent, at or after index `from`. */
   waitLine(name: string, from = 0, where: (l: Line) => boolean = () => true): Promise<Line> {
-    return waitFor(
-      () => this.received.slice(from).find((l) => l.__name__ === name && where(l)),
-      `vdsmd to send ${name}`,
-    );
+    return waitUntil(() => this.received.slice(from).find((l) => l.__name__ === name && where(l)), {
+      timeoutMs: 10_000,
+      what: `vdsmd to send ${name}`,
+    });
   }
 
   names(): string[] {

@@ -3,7 +3,9 @@
  * replies, and the poller on libvirt's test driver, which has no guest agent: it must fail once, pause and say so
  * once. The poller against a real qemu-ga runs in tests/test/guest-agent.
  */
+
 import { Connection } from '@vdsm-ts/native/libvirt/index';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { QemuGuestAgentPoller } from '../../../src/virt/guestagent/index.js';
 import {
@@ -18,7 +20,7 @@ import {
   timezoneInfo,
   usersToUsername,
 } from '../../../src/virt/guestagent/qga-convert.js';
-import { capturedLogging, waitFor } from './helpers.js';
+import { capturedLogging } from './helpers.js';
 
 t.test('guest-info capabilities: version and enabled commands', async (t) => {
   const caps = parseCaps(
@@ -194,10 +196,10 @@ t.test('poller on a hypervisor without guest agents: one failure, a pause, one l
   });
   t.teardown(() => poller.stop());
   poller.start();
-  await waitFor(
-    () => (lines().some((l) => l.msg === 'qemu-guest-agent query failed; pausing') ? true : undefined),
-    'the failure',
-  );
+  await waitUntil(() => (lines().some((l) => l.msg === 'qemu-guest-agent query failed; pausing') ? true : undefined), {
+    timeoutMs: 10_000,
+    what: 'the failure',
+  });
   await poller.poll();
   await poller.poll();
   t.equal(lines().filter((l) => l.msg === 'qemu-guest-agent query failed; pausing').length, 1, 'logged once');

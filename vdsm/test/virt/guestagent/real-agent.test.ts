@@ -3,14 +3,17 @@
  * socket and the guest's virtio port: negotiation to API 3, v2 data after it, getStats fields from this machine,
  * echo, shutdown reaching the agent's power program, and re-negotiation when the agent restarts.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@vdsm-ts/testing/temp-storage';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { GuestAgentChannel } from '../../../src/virt/guestagent/index.js';
-import { ChannelRelay, capturedLogging, tempDir, waitFor, waitForAsync } from './helpers.js';
+import { ChannelRelay, capturedLogging } from './helpers.js';
 
 const AGENT = fileURLToPath(import.meta.resolve('@vdsm-ts/guest-agent/bin/ovirt-guest-agent'));
 
@@ -37,7 +40,7 @@ function startAgent(device: string, powerProgram: string, hooksDir: string): Chi
 }
 
 t.test('the real agent through a QEMU-like relay', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'vdsm-ga-');
   const relay = await ChannelRelay.listen(t, dir);
   const calls = join(dir, 'power.calls');
   const power = join(dir, 'power');
@@ -65,15 +68,14 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
   ch.start();
   const first = startAgent(relay.agentPath, power, hooksDir);
 
-  const stats = await waitFor(
+  const stats = await waitUntil(
     () => {
       const s = ch.stats();
       return s.guestOsInfo !== undefined && s.guestTimezone !== undefined && s.memoryStats !== undefined
         ? s
         : undefined;
     },
-    'os-info and timezone (API 2+) from the agent',
-    20_000,
+    { timeoutMs: 20_000, what: 'os-info and timezone (API 2+) from the agent' },
   );
   t.same(versions, [3], 'negotiated API 3');
   t.equal(ch.guestStatus(), 'Up');
@@ -89,21 +91,27 @@ t.test('the real agent through a QEMU-like relay', async (t) => {
   t.equal(await ch.lifecycleEvent('before_migration'), true, 'before_migration completed by the agent');
   t.match(await readFile(hookRan, 'utf8'), /before_migration\/10-record/, 'after its hook ran');
   t.equal(await ch.shutdown({ delaySeconds: 90, message: 'Going down for maintenance', reboot: false }), true);
-  const recorded = await waitForAsync(async () => {
-    const text = await readFile(calls, 'utf8').catch(() => '');
-    return text === ''
-      ? undefined
-      : text
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as string[]);
-  }, 'the agent to run its power program');
+  const recorded = await waitUntil(
+    async () => {
+      const text = await readFile(calls, 'utf8').catch(() => '');
+      return text === ''
+        ? undefined
+        : text
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as string[]);
+    },
+    { timeoutMs: 10_000, what: 'the agent to run its power program' },
+  );
   t.same(recorded, [['-h', '+2', 'Going down for maintenance']], 'delay in whole minutes, rounded up, and the message');
 
   // A restarted agent offers 0 first and then 3: the host falls back and announces 3 again.
   first.kill('SIGKILL');
   startAgent(relay.agentPath, power, hooksDir);
-  await waitFor(() => (versions.length >= 3 ? true : undefined), 're-negotiation after the agent restarted', 20_000);
+  await waitUntil(() => versions.length >= 3, {
+    timeoutMs: 20_000,
+    what: 're-negotiation after the agent restarted',
+  });
   t.same(versions, [3, 0, 3]);
   t.equal(ch.apiVersion, 3);
 });

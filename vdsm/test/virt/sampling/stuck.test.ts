@@ -3,18 +3,15 @@
  * after half the interval, no second call is piled on while the first is stuck, the VM is flagged unresponsive
  * (monitorResponse "-1") and sampling resumes once the call comes back.
  */
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
+import { LIBVIRT_SOCKET, startLibvirtRelay } from '@vdsm-ts/testing/libvirt-relay';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import pino from 'pino';
 import t from 'tap';
 import { VmSampler } from '../../../src/virt/sampling/index.js';
-
-const LIBVIRT_SOCK = '/var/run/libvirt/libvirt-sock';
 
 // A diskless TCG guest: QEMU runs SeaBIOS, a real running domain at almost no cost.
 function guestXml(name: string, uuid: string): string {
@@ -23,32 +20,14 @@ function guestXml(name: string, uuid: string): string {
   <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='virtio'/></devices></domain>`;
 }
 
-const unavailable = existsSync(LIBVIRT_SOCK) ? undefined : `${LIBVIRT_SOCK} is missing: libvirtd is not running`;
+const unavailable = existsSync(LIBVIRT_SOCKET) ? undefined : `${LIBVIRT_SOCKET} is missing: libvirtd is not running`;
 if (unavailable !== undefined && process.env.CI === 'true') throw new Error(unavailable);
 
 t.test(
   'a stuck bulk call times out, is not piled on, and sampling resumes',
   { skip: unavailable ?? false },
   async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'vdsm-sampling-relay-'));
-    t.teardown(() => rm(dir, { recursive: true, force: true }));
-    const relayPath = join(dir, 'relay.sock');
-    const clients: Socket[] = [];
-    const upstreams: Socket[] = [];
-    const relay = createServer((client) => {
-      const upstream = connect(LIBVIRT_SOCK);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      clients.push(client);
-      upstreams.push(upstream);
-    });
-    await new Promise<void>((resolve) => relay.listen(relayPath, resolve));
-    t.teardown(() => {
-      for (const c of [...clients, ...upstreams]) c.destroy();
-      relay.close();
-    });
+    const relay = await startLibvirtRelay(t, 'vdsm-sampling-relay-');
 
     const direct = await Connection.open({ uri: 'qemu:///system' });
     t.teardown(() => direct.close());
@@ -57,7 +36,7 @@ t.test(
     const dom = await direct.createXML(guestXml(name, uuid));
     t.teardown(() => dom.destroy().catch(() => undefined));
 
-    const hv = await Connection.open({ uri: `qemu+unix:///system?socket=${relayPath}` });
+    const hv = await Connection.open({ uri: relay.uri });
     let hvClosed = false;
     t.teardown(() => (hvClosed ? undefined : hv.close().catch(() => undefined)));
     const lines: Record<string, unknown>[] = [];
@@ -70,8 +49,7 @@ t.test(
     t.equal(sampler.statsFor(uuid)?.monitorResponse, '0', 'the guest is sampled');
 
     // stall: nothing moves through the relay in either direction
-    const all = [...clients, ...upstreams];
-    for (const c of all) c.pause();
+    relay.stall();
     await sampler.sampleNow();
     t.equal(sampler.lastCycle.failures, 1);
     t.match(String(sampler.lastCycle.lastError), /took longer than 3000 ms/, 'the cycle timed out');
@@ -85,12 +63,14 @@ t.test(
     t.equal(lines.filter((l) => l.level === 40).length, 1, 'one warning for the failure streak');
 
     // the stuck call returns; the next cycles sample again
-    for (const c of all) c.resume();
-    const back = Date.now() + 20_000;
-    while (sampler.lastCycle.failures > 0 && Date.now() < back) {
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the stuck call come back first
-      await sampler.sampleNow();
-    }
+    relay.resume();
+    await waitUntil(
+      async () => {
+        await sampler.sampleNow();
+        return sampler.lastCycle.failures === 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'a cycle without failures once the stuck call is back' },
+    );
     t.equal(sampler.lastCycle.failures, 0, 'sampling resumed');
     t.equal(sampler.statsFor(uuid)?.monitorResponse, '0', 'responsive again');
     t.ok(Number(sampler.statsFor(uuid)?.cpuUsage) > 0, 'with real counters');

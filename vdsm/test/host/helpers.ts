@@ -1,0 +1,13 @@
+// /proc/meminfo read straight, not through src/host/procfs.ts: the tests compare our parser's results against it.
+import { readFile } from 'node:fs/promises';
+
+/** Fields of /proc/meminfo in KiB, by name (`MemTotal`, `SwapTotal`, ...); absent fields are 0. */
+export async function meminfoKiB(...fields: readonly string[]): Promise<Record<string, number>> {
+  const text = await readFile('/proc/meminfo', 'utf8');
+  const values: Record<string, number> = {};
+  for (const field of fields) {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
+    values[field] = match?.[1] === undefined ? 0 : Number(match[1]);
+  }
+  return values;
+}
