@@ -16,10 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { freeLoopbackPort } from '@vdsm-ts/testing/free-port';
+import { renderConfig } from '@vdsm-ts/testing/vdsm-conf';
+import { VDSMD_BIN } from '@vdsm-ts/testing/vdsmd-process';
 import { execa } from 'execa';
 import { FrameParser } from '../src/rpc/stomp/frame-parser.js';
 import { encodeFrame } from '../src/rpc/stomp/frame-writer.js';
-import { freeLoopbackPort, renderConfig, VDSMD_BIN } from '../src/testing/vdsmd-process.js';
 import { nextFrame, Rng } from './wire-frames.js';
 
 const HANG_MS = 5000;

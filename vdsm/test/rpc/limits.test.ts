@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { startVdsmdProcess, type VdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import WebSocket from 'ws';
 import { createApiEndpoint } from '../../src/api/index.js';
-import { startVdsmdProcess, type VdsmdProcess } from '../../src/testing/vdsmd-process.js';
-import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig, waitFor } from './helpers.js';
+import { quietLogging, RawPeer, startTestServer, TrivialEndpoint, testConfig } from './helpers.js';
 
 const REQUESTS = 'jms.topic.vdsm_requests';
 
@@ -133,7 +134,11 @@ t.test('8 concurrent 50 MB bodies stay within the server-wide body budget', asyn
   });
   await Promise.all(
     peers.map((p) =>
-      waitFor(() => p.frames.length > 0 || p.isClosed, p.socket, ['data', 'close'], 'an answer', 60_000),
+      waitUntil(() => p.frames.length > 0 || p.isClosed, {
+        timeoutMs: 60_000,
+        what: 'an answer',
+        wakeOn: { emitter: p.socket, events: ['data', 'close'] },
+      }),
     ),
   );
   const answered = peers.filter((p, i) => p.frames[0]?.command === 'MESSAGE' && p.received.includes(`"big-${i}"`));
@@ -277,7 +282,11 @@ t.test('WebSocket clients get the same batch limit and body budget', async (t) =
   ws.on('message', (d: Buffer) => messages.push(d.toString()));
   const batch = Array.from({ length: 101 }, (_, i) => `{"jsonrpc":"2.0","method":"Host.ping2","params":{},"id":${i}}`);
   ws.send(`[${batch.join(',')}]`);
-  await waitFor(() => messages.length === 1, ws, ['message'], 'the batch error');
+  await waitUntil(() => messages.length === 1, {
+    timeoutMs: 5000,
+    what: 'the batch error',
+    wakeOn: { emitter: ws, events: ['message'] },
+  });
   t.match(JSON.parse(messages[0] ?? ''), { id: null, error: { code: -32600, message: /batch of more than 100/ } });
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
   ws.send(`[{"jsonrpc":"2.0","method":"Host.ping2","params":{"pad":"${'x'.repeat(2 * 1024 * 1024)}"},"id":"big"}]`);
