@@ -94,9 +94,11 @@ export function createApiEndpoint(deps: ApiDeps): ApiEndpoint {
       implementedHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt), storage: deps.storage }),
     ),
     logger: deps.logging.get('jsonrpc'),
+    maxBatchSize: deps.config.rpc.max_batch_size,
   });
   return {
     handle: (body, context) => dispatcher.handle(body, context),
+    screen: (chunks, length, context) => dispatcher.screen(chunks, length, context),
     setReady: (ready) => dispatcher.setReady(ready),
     close: () => sampler.stop(),
   };
