@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holdAdoptionLock } from './adoption-lock.js';
 import { type DaemonExit, spawnDaemon } from './daemon-process.js';
 import { freeLoopbackPort } from './free-port.js';
 import { type ConfigSections, mergeSections, renderConfig } from './vdsm-conf.js';
@@ -59,6 +60,9 @@ export async function startVdsmdProcess(options: VdsmdProcessOptions = {}): Prom
     options.config ?? {},
   );
   await writeFile(configFile, renderConfig(sections));
+  // On a real libvirt the new vdsmd adopts every vdsm domain there: not while a test needs its domains unwatched.
+  const libvirtUri = String(sections.vars?.libvirt_uri ?? '');
+  const releaseAdoption = libvirtUri.startsWith('test:') ? undefined : await holdAdoptionLock();
   let daemon: Awaited<ReturnType<typeof spawnDaemon>>;
   try {
     daemon = await spawnDaemon({
@@ -72,6 +76,8 @@ export async function startVdsmdProcess(options: VdsmdProcessOptions = {}): Prom
   } catch (error) {
     await removeOwnDir();
     throw error;
+  } finally {
+    await releaseAdoption?.();
   }
   const ignoreExit = (_exit: DaemonExit): void => {};
   return {

@@ -23,7 +23,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   const supervdsm = new SupervdsmClient({ socketPath: config.supervdsm.socket });
   const storage = createStorageService(config, supervdsm, logging.get('storage'));
   const api = createApi({ config, logging, virt, supervdsm, storage });
-  const dispatcher = new Dispatcher({ methods: api.methods, logger: logging.get('jsonrpc') });
+  const dispatcher = new Dispatcher({
+    methods: api.methods,
+    logger: logging.get('jsonrpc'),
+    maxBatchSize: config.rpc.max_batch_size,
+  });
   server = await startRpcServer({ config, logging, endpoint: dispatcher, isReady: () => ready });
   const { address, port } = server.address();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;

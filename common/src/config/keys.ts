@@ -76,6 +76,38 @@ export const CONFIG_KEYS = {
     },
     event_queue: { type: 'string', default: 'jms.queue.events', doc: 'STOMP destination events are published on.' },
   },
+  rpc: {
+    max_connections: {
+      type: 'int',
+      default: 4000,
+      min: 1,
+      doc: 'Connections on the API port at once (also kept 512 below the open-files limit); beyond it new ones get a STOMP ERROR and are closed, except that a peer with fewer than 8 connections evicts the least active connection of the peer holding the most.',
+    },
+    max_connections_per_peer: {
+      type: 'int',
+      default: 1000,
+      min: 1,
+      doc: 'Connections one remote address may hold at once; beyond it new ones get a STOMP ERROR and are closed.',
+    },
+    idle_timeout: {
+      type: 'int',
+      default: 300,
+      min: 0,
+      doc: 'Seconds a STOMP session that negotiated no incoming heart-beat may stay silent with nothing in flight before it is closed (0: never).',
+    },
+    body_budget_mb: {
+      type: 'int',
+      default: 256,
+      min: 1,
+      doc: 'MiB of request bodies held in memory across all connections (being received or being served); a frame that does not fit gets a STOMP ERROR and its connection is closed.',
+    },
+    max_batch_size: {
+      type: 'int',
+      default: 100,
+      min: 1,
+      doc: 'Requests in one JSON-RPC batch; a longer batch is answered with one Invalid request error and none of it runs.',
+    },
+  },
   irs: {
     repository: {
       type: 'string',

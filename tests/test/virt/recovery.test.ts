@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { holdAdoptionLock } from '@vdsm-ts/testing/adoption-lock';
 import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
 import t from 'tap';
 import { ensureGuestImage } from '../../src/fixtures/guest-image.js';
@@ -27,6 +28,10 @@ t.test('vdsmd restart recovers running guests', { skip: await realGuestSkip(t) }
   t.teardown(runDir.remove);
   const image = await ensureGuestImage();
   const vars = { libvirt_uri: 'qemu:///system', vm_sample_interval: '2', vm_guest_event_timeout: '2' };
+  // Until the second vdsmd has recovered them, no other test's vdsmd may adopt these domains: one that did would see
+  // the destroy happen, report it as its own (LOST_QEMU_CONNECTION) and persist that, and recovery rightly trusts it.
+  const releaseAdoption = await holdAdoptionLock();
+  t.teardown(releaseAdoption);
   const first = await startVdsmd(runDir.path, vars);
   let firstStopped = false;
   t.teardown(async () => {
@@ -78,6 +83,7 @@ t.test('vdsmd restart recovers running guests', { skip: await realGuestSkip(t) }
   t.equal(await readFile(`/run/libvirt/qemu/${keep.name}.pid`, 'utf8'), qemuPid, 'the same QEMU keeps running');
   const [down] = await second.client.call<Array<Record<string, unknown>>>('VM.getStats', { vmID: dies.vmId });
   t.match(down, { status: 'Down', exitCode: 0, exitReason: 6 }, 'destroyed while away: the reason libvirt kept');
+  await releaseAdoption();
 
   await second.client.call('VM.pause', { vmID: keep.vmId });
   await second.waitForStatus(keep.vmId, 'Paused', 10_000);

@@ -14,6 +14,11 @@ export interface JsonRpcEndpoint {
    * failure becomes a JSON-RPC error reply.
    */
   handle(body: string, context: RequestContext): Promise<string | undefined>;
+  /**
+   * Optional look at a message before it is joined and decoded: the reply to send instead of handling it (a
+   * batch over the size limit), or undefined to go on with `handle`. A huge body refused here never costs a copy.
+   */
+  screen?(chunks: readonly Uint8Array[], length: number, context: RequestContext): string | undefined;
 }
 
 /** Publishes a server-pushed JSON-RPC notification (e.g. `|virt|VM_status|<uuid>`) to every event subscriber. */

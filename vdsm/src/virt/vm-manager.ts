@@ -76,6 +76,8 @@ export interface VmCounts {
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 120;
+/** Events kept per not-yet-recovered domain; the oldest go first (the latest decide the state). */
+const MAX_PENDING_EVENTS = 64;
 
 function sameRecords(a: readonly VmStatsRecord[], b: readonly VmStatsRecord[]): boolean {
   if (a.length !== b.length) return false;
@@ -95,6 +97,8 @@ export class VmManager {
   private offered: OfferedTypes | undefined;
   private detachReconnect: (() => void) | undefined;
   private allStatsText: { records: readonly VmStatsRecord[]; json: string } | undefined;
+  /** While recovery runs: events for domains not in the map yet, by UUID, replayed once their VM is registered. */
+  private pending: Map<string, Array<(vm: Vm) => void>> | undefined;
 
   constructor(private readonly o: VmManagerOptions) {
     this.log = o.logger;
@@ -112,17 +116,30 @@ export class VmManager {
     this.snapshots = new VmSnapshots(this.lifecycle, o.logger);
   }
 
-  /** Subscribes to libvirt events and recovers the VMs that run already. Resolves when recovery is done. */
+  /**
+   * Subscribes to libvirt events and recovers the VMs that run already. Resolves when recovery is done. Recovery reads
+   * every domain's state first and registers the VMs at the end, so events arriving meanwhile (a domain stopping after
+   * its state was read) are kept and replayed on their VM; replaying one that the state already shows changes nothing.
+   */
   async start(): Promise<void> {
-    await this.subscribe();
-    const recovered = await recoverVms({
-      hypervisor: this.hv,
-      lifecycle: this.lifecycle,
-      logger: this.log,
-      makeVm: (description, metadata) => this.makeVm(description, metadata),
-      ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
-    });
-    for (const vm of recovered) this.vms.set(vm.id, vm);
+    this.pending = new Map();
+    let recovered: Vm[];
+    try {
+      await this.subscribe();
+      recovered = await recoverVms({
+        hypervisor: this.hv,
+        lifecycle: this.lifecycle,
+        logger: this.log,
+        makeVm: (description, metadata) => this.makeVm(description, metadata),
+        ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
+      });
+      for (const vm of recovered) {
+        this.vms.set(vm.id, vm);
+        for (const apply of this.pending.get(vm.id) ?? []) apply(vm);
+      }
+    } finally {
+      this.pending = undefined;
+    }
     this.detachReconnect = this.hv.onReconnect(() => {
       void this.resync().catch((err: unknown) => this.log.warn({ err }, 'VM re-sync after reconnection failed'));
     });
@@ -138,40 +155,52 @@ export class VmManager {
   }
 
   private async subscribe(): Promise<void> {
-    const byUuid = (uuid: string): Vm | undefined => this.vms.get(uuid.toLowerCase());
+    const on = (uuid: string, apply: (vm: Vm) => void) => this.route(uuid, apply);
     this.subscriptions = await Promise.all([
       this.hv.subscribe(EventId.LIFECYCLE, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) this.lifecycle.onLifecycle(vm, e.event, e.detail);
+        on(e.domain.uuid, (vm) => this.lifecycle.onLifecycle(vm, e.event, e.detail));
       }),
       this.hv.subscribe(EventId.REBOOT, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) this.lifecycle.onReboot(vm);
+        on(e.domain.uuid, (vm) => this.lifecycle.onReboot(vm));
       }),
       this.hv.subscribe(EventId.RTC_CHANGE, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        vm?.rtcChanged(e.utcOffset);
+        on(e.domain.uuid, (vm) => vm.rtcChanged(e.utcOffset));
       }),
       this.hv.subscribe(EventId.IO_ERROR_REASON, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        vm?.ioErrorReported(e.reason.toLowerCase() === 'enospc' ? 'ENOSPC' : 'EIO');
+        on(e.domain.uuid, (vm) => vm.ioErrorReported(e.reason.toLowerCase() === 'enospc' ? 'ENOSPC' : 'EIO'));
       }),
       this.hv.subscribe(EventId.GRAPHICS, (e) => {
-        byUuid(e.domain.uuid)?.graphicsClientChanged(e.phase === GraphicsPhase.DISCONNECT ? '' : e.remote.node);
+        on(e.domain.uuid, (vm) => vm.graphicsClientChanged(e.phase === GraphicsPhase.DISCONNECT ? '' : e.remote.node));
       }),
       this.hv.subscribe(EventId.DEVICE_ADDED, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) void this.lifecycle.refreshDescription(vm);
+        on(e.domain.uuid, (vm) => void this.lifecycle.refreshDescription(vm));
       }),
       this.hv.subscribe(EventId.AGENT_LIFECYCLE, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) this.lifecycle.onAgentLifecycle(vm, e.state);
+        on(e.domain.uuid, (vm) => this.lifecycle.onAgentLifecycle(vm, e.state));
       }),
       this.hv.subscribe(EventId.DEVICE_REMOVED, (e) => {
-        const vm = byUuid(e.domain.uuid);
-        if (vm !== undefined) this.devices.onDeviceRemoved(vm, e.devAlias);
+        on(e.domain.uuid, (vm) => this.devices.onDeviceRemoved(vm, e.devAlias));
       }),
     ]);
+  }
+
+  /** An event for a domain: applied to its VM, kept while recovery may still register it, else ignored. */
+  private route(uuid: string, apply: (vm: Vm) => void): void {
+    const id = uuid.toLowerCase();
+    const vm = this.vms.get(id);
+    if (vm !== undefined) {
+      apply(vm);
+      return;
+    }
+    const pending = this.pending;
+    if (pending === undefined) return;
+    let queue = pending.get(id);
+    if (queue === undefined) {
+      queue = [];
+      pending.set(id, queue);
+    }
+    if (queue.length >= MAX_PENDING_EVENTS) queue.shift();
+    queue.push(apply);
   }
 
   private makeVm(description: DomainDescription, metadata: VmMetadata): Vm {

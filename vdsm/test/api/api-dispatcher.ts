@@ -8,6 +8,7 @@ import { Dispatcher } from '../../src/rpc/jsonrpc/dispatcher.js';
 
 export interface ApiDispatcher {
   handle(body: string, context: RequestContext): Promise<string | undefined>;
+  screen(chunks: readonly Uint8Array[], length: number, context: RequestContext): string | undefined;
   /** Until called with true, every request is answered with code 99. */
   setReady(ready: boolean): void;
   /** Stops the API's samplers. */
@@ -24,9 +25,14 @@ export function apiDispatcher(options: ApiDispatcherOptions): ApiDispatcher {
   const { strict = true, ...deps } = options;
   const config = { ...deps.config, devel: { ...deps.config.devel, api_strict_mode: strict } };
   const api = createApi({ ...deps, config });
-  const dispatcher = new Dispatcher({ methods: api.methods, logger: deps.logging.get('jsonrpc') });
+  const dispatcher = new Dispatcher({
+    methods: api.methods,
+    logger: deps.logging.get('jsonrpc'),
+    maxBatchSize: config.rpc.max_batch_size,
+  });
   return {
     handle: (body, context) => dispatcher.handle(body, context),
+    screen: (chunks, length, context) => dispatcher.screen(chunks, length, context),
     setReady: (ready) => dispatcher.setReady(ready),
     close: () => api.close(),
   };

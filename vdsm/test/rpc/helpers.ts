@@ -29,9 +29,18 @@ export class RawPeer {
     });
   }
 
-  static connect(port: number, host = '127.0.0.1', options: { allowHalfOpen?: boolean } = {}): Promise<RawPeer> {
+  static connect(
+    port: number,
+    host = '127.0.0.1',
+    options: { allowHalfOpen?: boolean; localAddress?: string } = {},
+  ): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false });
+      const socket = connect({
+        port,
+        host,
+        allowHalfOpen: options.allowHalfOpen ?? false,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.removeListener('error', reject);

@@ -86,33 +86,34 @@ t.test('section 3 through the real API endpoint (apiDispatcher)', async (t) => {
   );
 });
 
-t.test('quirk 1: a reply goes to every subscription of its reply-to, each with its own id', async (t) => {
-  const { port } = await startTestServer(t);
-  const a = await RawPeer.connect(port);
-  const b = await RawPeer.connect(port);
-  t.teardown(() => {
-    a.destroy();
-    b.destroy();
-  });
-  a.write(subscribe('shared', 'sub-a'));
-  b.write(subscribe('shared', 'sub-b') + subscribe('jms.topic', 'prefix-b'));
-  await barrier(b, 'shared', 'b-ready');
-  await a.waitForText('"b-ready"');
-  a.write(send('jms.topic.vdsm_requests', request('Test.echo', 'x1', { v: 1 }), 'reply-to:shared\n'));
-  await a.waitForText('"x1"');
-  await b.waitForText('"x1"');
-  const aReply = a.frames.find((f) => f.body.includes('"x1"'));
-  const bReply = b.frames.find((f) => f.body.includes('"x1"') && f.headers.get('subscription') === 'sub-b');
-  t.equal(aReply?.headers.get('subscription'), 'sub-a');
-  t.equal(bReply?.headers.get('destination'), 'shared');
-  const forwarded = b.frames.find((f) => f.headers.get('subscription') === 'prefix-b' && f.body.includes('"x1"'));
-  t.ok(forwarded, 'the SEND itself was forwarded to the dot-prefix subscription');
-  t.same(
-    [...(forwarded?.headers ?? [])].map(([n]) => n),
-    ['subscription', 'destination', 'reply-to', 'content-length'],
-    'forwarded: subscription first, then the SEND headers as they came',
-  );
-});
+t.test(
+  'quirk 1 (changed): a reply goes to every subscription of its reply-to on the requesting connection only',
+  async (t) => {
+    const { port } = await startTestServer(t);
+    const a = await RawPeer.connect(port);
+    const b = await RawPeer.connect(port);
+    t.teardown(() => {
+      a.destroy();
+      b.destroy();
+    });
+    a.write(subscribe('shared', 'sub-a1') + subscribe('shared', 'sub-a2'));
+    b.write(subscribe('shared', 'sub-b') + subscribe('jms.topic', 'prefix-b'));
+    await barrier(b, 'shared', 'b-ready');
+    a.write(send('jms.topic.vdsm_requests', request('Test.echo', 'x1', { v: 1 }), 'reply-to:shared\n'));
+    await a.waitForFrames(2);
+    t.same(
+      a.frames.map((f) => [f.headers.get('subscription'), f.headers.get('destination')]),
+      [
+        ['sub-a1', 'shared'],
+        ['sub-a2', 'shared'],
+      ],
+      'each of the requester subscriptions on the reply-to, with its own id',
+    );
+    await barrier(b, 'shared', 'b-after');
+    t.notOk(b.received.includes('"x1"'), 'the other connection got neither the reply nor the SEND');
+    t.equal(b.frames.length, 2, 'b got only its own two barrier replies');
+  },
+);
 
 t.test('quirk 2: without reply-to the reply is dropped', async (t) => {
   const endpoint = new TrivialEndpoint();
@@ -225,15 +226,31 @@ t.test(
   },
 );
 
-t.test('quirk 8: SEND to a destination nobody listens on → ERROR Subscription not available', async (t) => {
+t.test('quirk 8 (changed): SEND to anything but a request queue gets an ERROR and reaches nobody', async (t) => {
   const { port } = await startTestServer(t);
   const peer = await RawPeer.connect(port);
-  t.teardown(() => peer.destroy());
+  const other = await RawPeer.connect(port);
+  t.teardown(() => {
+    peer.destroy();
+    other.destroy();
+  });
+  other.write(subscribe('somebody', 's'));
+  await barrier(other, 'somebody');
+  const refused =
+    'ERROR\ncontent-length:74\n\nDestination does not accept messages from clients (only request queues do)\0';
   peer.write(send('nobody.here', '{}'));
-  await peer.waitForText('ERROR\ncontent-length:26\n\nSubscription not available\0');
-  peer.write(subscribe('somebody', 's') + send('somebody', 'hello'));
-  await peer.waitForText('hello');
-  t.equal(peer.frames[1]?.headers.get('subscription'), 's', 'forwarded to the subscriber, no ERROR');
+  await peer.waitForText(refused);
+  peer.write(subscribe('mine', 's') + send('mine', 'hello') + send('somebody', 'hello'));
+  await peer.waitForFrames(3);
+  t.same(
+    peer.frames.map((f) => f.command),
+    ['ERROR', 'ERROR', 'ERROR'],
+    'not even to its own subscription, nor another client',
+  );
+  await barrier(peer, 'mine');
+  await barrier(other, 'somebody', 'again');
+  t.notOk(other.received.includes('hello'), 'the subscriber of that destination got nothing');
+  t.notOk(peer.isClosed, 'the connection stays open');
 });
 
 t.test('quirk 9: CONNECT is optional and pipelined frames in one write are all served', async (t) => {

@@ -10,6 +10,8 @@ import type { Logger } from '@vdsm-ts/common/logging';
 import type { MethodEntry } from '../../common/rpc-method.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
+import { LogLimiter } from '../log-limiter.js';
+import { countBatchElements } from './batch-scan.js';
 import {
   EnvelopeError,
   type ErrorObject,
@@ -32,22 +34,29 @@ export interface DispatcherOptions {
    * bound (8 workers × 10 queued tasks).
    */
   readonly maxInFlight?: number;
+  /** Requests in one batch; a longer batch gets one InvalidRequest error and none of it runs. Default 100. */
+  readonly maxBatchSize?: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 80;
+export const DEFAULT_MAX_BATCH_SIZE = 100;
 
 export class Dispatcher implements JsonRpcEndpoint {
   private readonly methods: ReadonlyMap<string, MethodEntry>;
   private readonly logger: Logger;
   private readonly maxInFlight: number;
+  private readonly maxBatchSize: number;
+  private readonly limitedLog: LogLimiter;
   private ready: boolean;
   private inFlight = 0;
 
   constructor(options: DispatcherOptions) {
     this.methods = options.methods;
     this.logger = options.logger;
+    this.limitedLog = new LogLimiter(options.logger);
     this.ready = options.ready ?? false;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   }
 
   setReady(ready: boolean): void {
@@ -56,6 +65,13 @@ export class Dispatcher implements JsonRpcEndpoint {
 
   isReady(): boolean {
     return this.ready;
+  }
+
+  screen(chunks: readonly Uint8Array[], length: number, context: RequestContext): string | undefined {
+    // a batch longer than the limit needs at least two bytes per element: shorter bodies skip the scan
+    if (length <= 2 * this.maxBatchSize) return undefined;
+    if (countBatchElements(chunks, this.maxBatchSize) <= this.maxBatchSize) return undefined;
+    return this.batchTooLarge(context);
   }
 
   async handle(body: string, context: RequestContext): Promise<string | undefined> {
@@ -69,9 +85,22 @@ export class Dispatcher implements JsonRpcEndpoint {
     if (message.length === 0)
       return errorReply(null, errorObject('InvalidRequest', { reason: 'request batch is empty' }));
     if (message.length === 1) return this.one(message[0], context);
+    if (message.length > this.maxBatchSize) return this.batchTooLarge(context);
     const replies = await Promise.all(message.map((element) => this.one(element, context)));
     const sent = replies.filter((r): r is string => r !== undefined);
     return sent.length === 0 ? undefined : `[${sent.join(',')}]`;
+  }
+
+  private batchTooLarge(context: RequestContext): string {
+    this.limitedLog.warn(
+      'batch-too-large',
+      { peer: context.peer, limit: this.maxBatchSize },
+      'batch too large refused',
+    );
+    return errorReply(
+      null,
+      errorObject('InvalidRequest', { reason: `batch of more than ${this.maxBatchSize} requests` }),
+    );
   }
 
   private async one(element: unknown, context: RequestContext): Promise<string | undefined> {
@@ -90,7 +119,11 @@ export class Dispatcher implements JsonRpcEndpoint {
       return errorReply(request.id, errorObject('MethodNotFound', { method: request.method }));
     }
     if (this.inFlight >= this.maxInFlight) {
-      this.logger.warn({ method: request.method, inFlight: this.inFlight }, 'too many calls in flight');
+      this.limitedLog.warn(
+        'in-flight',
+        { method: request.method, inFlight: this.inFlight },
+        'too many calls in flight',
+      );
       return errorReply(
         request.id,
         errorObject('ResourceExhausted', {

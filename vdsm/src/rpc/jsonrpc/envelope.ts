@@ -5,6 +5,7 @@
 
 import { RawJson } from '../../common/raw-json.js';
 import { ERRORS, type ErrorName } from '../../errors/codes.js';
+import { stringifySafe } from './deep-json.js';
 
 /** Any JSON value may be a request id; it is echoed back unchanged. */
 export type RequestId = unknown;
@@ -70,13 +71,22 @@ export function readRequest(value: unknown): RequestEnvelope | EnvelopeError {
   return { id, hasId, method: value.method, params };
 }
 
-/** A success reply; `undefined` results are sent as null. Throws if the result cannot be encoded. */
-/** The reply to a call; a RawJson result is spliced in as the JSON text it already is. */
+/**
+ * The reply to a call; a RawJson result is spliced in as the JSON text it already is, `undefined` is sent as
+ * null. Throws if the result cannot be encoded.
+ */
 export function resultReply(id: RequestId, result: unknown): string {
   const body = result instanceof RawJson ? result.text : JSON.stringify(result ?? null);
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"result":${body}}`;
+  return `{"jsonrpc":"2.0","id":${encodeId(id)},"result":${body}}`;
 }
 
 export function errorReply(id: RequestId, error: ErrorObject): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id ?? null)},"error":${JSON.stringify({ code: error.code, message: error.message })}}`;
+  return `{"jsonrpc":"2.0","id":${encodeId(id)},"error":${JSON.stringify({ code: error.code, message: error.message })}}`;
+}
+
+/** The id as JSON text; any id JSON.parse produced can be written back, however deeply nested. */
+function encodeId(id: RequestId): string {
+  if (typeof id === 'string') return JSON.stringify(id);
+  if (typeof id === 'number') return Number.isFinite(id) ? String(id) : 'null';
+  return stringifySafe(id ?? null);
 }

@@ -4,9 +4,13 @@ import { createServer as createNetServer, isIP, type Server, type Socket } from 
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logger, Logging } from '@vdsm-ts/common/logging';
+import { BodyBudget } from '../body-budget.js';
 import type { EventPublisher, JsonRpcEndpoint } from '../endpoint.js';
+import { LogLimiter } from '../log-limiter.js';
 import { Broker } from '../stomp/broker.js';
-import { DEFAULT_SESSION_LIMITS, type SessionLimits, StompSession } from '../stomp/session.js';
+import { encodeError } from '../stomp/frame-writer.js';
+import { DEFAULT_SESSION_LIMITS, destroyLater, type SessionLimits, StompSession } from '../stomp/session.js';
+import { type AdmissionLimits, type Admitted, ConnectionAdmission, RefusalText } from './admission.js';
 import { DETECT_BYTES, detectProtocol } from './detect.js';
 import { WebSocketTransport } from './websocket.js';
 
@@ -18,6 +22,10 @@ export interface RpcServerOptions {
   readonly handshakeTimeoutMs?: number;
   readonly detectTimeoutMs?: number;
   readonly limits?: Partial<SessionLimits>;
+  /** Connection limits; default from `[rpc] max_connections` and `max_connections_per_peer`. */
+  readonly admission?: Partial<AdmissionLimits>;
+  /** Descriptor limit the connection total stays below; default this process's RLIMIT_NOFILE. */
+  readonly descriptorLimit?: number;
   /** Events published while this returns false are dropped, not queued (vdsm starting or recovering). */
   readonly isReady?: () => boolean;
 }
@@ -29,6 +37,10 @@ export interface RpcServer {
   readonly events: EventPublisher;
   /** Open connections (all protocols, detection included). */
   connectionCount(): number;
+  /** The server-wide request body budget (for diagnostics and tests). */
+  readonly budget: BodyBudget;
+  /** The effective connection limits. */
+  readonly admissionLimits: AdmissionLimits;
   /** Stops listening and closes every connection, flushing what is queued. */
   close(): Promise<void>;
 }
@@ -43,18 +55,42 @@ export function notifyTime(): number {
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const { config, endpoint } = options;
   const log = options.logging.get('rpc.server');
-  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  const limits: SessionLimits = {
+    ...DEFAULT_SESSION_LIMITS,
+    idleTimeoutMs: config.rpc.idle_timeout * 1000,
+    ...options.limits,
+  };
   const detectTimeout = options.detectTimeoutMs ?? 10_000;
-  const broker = new Broker();
   const eventQueue = config.addresses.event_queue;
+  const broker = new Broker(eventQueue);
   const requestQueues = config.addresses.request_queues;
   const sockets = new Set<Socket>();
   const sessions = new Set<StompSession>();
   const stompLog = options.logging.get('rpc.stomp');
-  const ws = new WebSocketTransport({ broker, endpoint, eventQueue, logger: options.logging.get('rpc.ws'), limits });
+  const limitedLog = new LogLimiter(stompLog);
+  const serverLog = new LogLimiter(log);
+  const budget = new BodyBudget(config.rpc.body_budget_mb * 1024 * 1024);
+  const admission = new ConnectionAdmission(
+    {
+      maxTotal: config.rpc.max_connections,
+      maxPerPeer: config.rpc.max_connections_per_peer,
+      ...options.admission,
+    },
+    options.descriptorLimit,
+  );
+  const ws = new WebSocketTransport({
+    broker,
+    endpoint,
+    eventQueue,
+    logger: options.logging.get('rpc.ws'),
+    limits,
+    budget,
+  });
 
   /** Connections still in the TLS handshake or protocol detection: nothing to flush, so close() destroys them. */
   const pending = new Set<Socket>();
+
+  const admitted = new WeakMap<Socket, Admitted>();
 
   const serve = (socket: Socket): void => {
     pending.add(socket);
@@ -86,10 +122,17 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
           logger: stompLog,
           peer,
           limits,
+          budget,
+          limitedLog,
           initial: data,
           onClose: () => sessions.delete(session),
         });
         sessions.add(session);
+        const entry = admitted.get(socket);
+        if (entry !== undefined) {
+          entry.lastInput = () => session.lastInput;
+          entry.evict = (text) => session.refuse(text);
+        }
       } else if (kind === 'http') {
         ws.accept(socket, data);
       } else {
@@ -103,6 +146,41 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     };
     socket.on('data', onData);
     socket.on('end', onEnd);
+  };
+
+  /** Admits a new TCP connection or refuses it (a STOMP ERROR where the bytes can be read: plain TCP). */
+  const admit = (socket: Socket, plain: boolean): boolean => {
+    const decision = admission.admit(socket);
+    if ('refused' in decision) {
+      serverLog.warn(
+        `refused:${decision.refused}`,
+        {
+          peer: socket.remoteAddress,
+          reason: decision.refused,
+          connections: admission.size,
+          limits: admission.limits,
+        },
+        'connection refused: limit reached',
+      );
+      socket.on('error', () => {});
+      if (plain) {
+        // read and drop what the client sends meanwhile: closing with unread input resets the connection
+        socket.end(encodeError(RefusalText[decision.refused]));
+        socket.once('end', () => socket.destroy());
+        socket.resume();
+        destroyLater(socket, 1000);
+      } else socket.destroy();
+      return false;
+    }
+    if (decision.evicted !== undefined) {
+      serverLog.warn(
+        'evicted',
+        { peer: socket.remoteAddress, evicted: decision.evicted.peer, connections: admission.size },
+        'connection limit reached: the least active connection of the busiest peer closed to admit a new peer',
+      );
+    }
+    admitted.set(socket, decision.admitted);
+    return true;
   };
 
   const track = (socket: Socket): void => {
@@ -133,6 +211,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     const handshakes = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
     const peerKey = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
     tlsServer.on('connection', (socket: Socket) => {
+      if (!admit(socket, false)) return;
       track(socket);
       pending.add(socket);
       const key = peerKey(socket);
@@ -154,6 +233,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         clearTimeout(handshake.timer);
         pending.delete(handshake.socket);
         handshakes.delete(key);
+        // admission saw the raw socket; the session will see this one
+        const entry = admitted.get(handshake.socket);
+        if (entry !== undefined) admitted.set(socket, entry);
       }
       if (!config.vars.verify_client_cert) return serve(socket);
       socket.pause();
@@ -173,6 +255,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     server = tlsServer;
   } else {
     server = createNetServer({ allowHalfOpen: true }, (socket) => {
+      if (!admit(socket, true)) return;
       track(socket);
       serve(socket);
     });
@@ -184,9 +267,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const events: EventPublisher = {
     publish(method, params) {
       if (options.isReady !== undefined && !options.isReady()) return;
-      if (broker.subscriberCount(eventQueue) === 0) return;
+      if (broker.subscriberCount === 0) return;
       const message = { jsonrpc: '2.0', method, params: { ...params, notify_time: notifyTime() } };
-      broker.deliver(eventQueue, Buffer.from(JSON.stringify(message)));
+      broker.publish(Buffer.from(JSON.stringify(message)));
     },
   };
 
@@ -198,6 +281,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     },
     events,
     connectionCount: () => sockets.size,
+    budget,
+    admissionLimits: admission.limits,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       ws.close();

@@ -3,6 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '@vdsm-ts/common/logging';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { BodyBudget } from '../body-budget.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
 import type { Broker, MessageSink, Subscription } from '../stomp/broker.js';
 import type { SessionLimits } from '../stomp/session.js';
@@ -13,6 +14,8 @@ export interface WebSocketTransportOptions {
   readonly eventQueue: string;
   readonly logger: Logger;
   readonly limits: SessionLimits;
+  /** Server-wide budget for request bodies in memory (ws has read the message already; this bounds how many wait). */
+  readonly budget?: BodyBudget;
 }
 
 /** A WebSocket client: JSON-RPC messages straight over WebSocket, events pushed as they are published. */
@@ -41,10 +44,6 @@ class WebSocketClient implements Subscription, MessageSink {
     this.send(body);
   }
 
-  forward(_sub: Subscription, _headers: unknown, body: Buffer): void {
-    this.send(body);
-  }
-
   private send(data: Buffer | string): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
@@ -57,12 +56,21 @@ class WebSocketClient implements Subscription, MessageSink {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString('utf8')
-      : Buffer.isBuffer(data)
-        ? data.toString('utf8')
-        : Buffer.from(data).toString('utf8');
+    const chunks = Array.isArray(data) ? data : Buffer.isBuffer(data) ? [data] : [Buffer.from(data)];
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    const early = this.options.endpoint.screen?.(chunks, bytes, this.context);
+    if (early !== undefined) {
+      this.send(early);
+      return;
+    }
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
     if (isBinary) this.options.logger.debug({ peer: this.context.peer }, 'binary websocket message taken as text');
+    if (this.options.budget !== undefined && !this.options.budget.reserve(bytes)) {
+      this.options.logger.warn({ peer: this.context.peer, bytes }, 'request bodies exceed the server budget; closing');
+      this.ws.close(1013, 'request bodies in memory exceed the server-wide budget');
+      return;
+    }
     this.inFlight++;
     if (this.inFlight >= this.options.limits.maxInFlight && !this.paused) {
       this.paused = true;
@@ -75,15 +83,16 @@ class WebSocketClient implements Subscription, MessageSink {
       reply = Promise.reject(err);
     }
     reply.then(
-      (reply) => this.done(reply),
+      (reply) => this.done(reply, bytes),
       (err: unknown) => {
         this.options.logger.error({ peer: this.context.peer, err }, 'endpoint rejected a request');
-        this.done(undefined);
+        this.done(undefined, bytes);
       },
     );
   }
 
-  private done(reply: string | undefined): void {
+  private done(reply: string | undefined, bytes: number): void {
+    this.options.budget?.release(bytes);
     this.inFlight--;
     if (this.paused && this.inFlight < this.options.limits.maxInFlight) {
       this.paused = false;

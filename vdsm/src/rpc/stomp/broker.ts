@@ -1,11 +1,7 @@
-import type { HeaderList } from './frame.js';
-
 /** Where a subscription's messages go: a STOMP session (MESSAGE frames) or a WebSocket client (bare JSON). */
 export interface MessageSink {
   /** A reply or event sent to the subscription's exact destination. */
   deliver(subscription: Subscription, destination: string, body: Buffer): void;
-  /** A client SEND forwarded as it is (headers in their order, content-length excluded). */
-  forward(subscription: Subscription, headers: HeaderList, body: Buffer): void;
 }
 
 export interface Subscription {
@@ -15,60 +11,41 @@ export interface Subscription {
 }
 
 /**
- * Subscriptions of every connection, by destination. Replies and events go to subscriptions whose destination
- * equals the target; client SENDs also reach subscriptions on any dot-prefix of it (`jms`, `jms.topic`, ...).
+ * Event subscriptions of every connection. Only server-published events fan out across connections, and only to
+ * subscriptions whose destination equals the event destination. Replies never pass through here: each connection
+ * delivers its own replies to its own subscriptions, so no client can read another's requests or replies
+ * (upstream forwards every SEND to every matching subscription; we do not).
  */
 export class Broker {
-  private readonly byDestination = new Map<string, Set<Subscription>>();
+  private readonly subscriptions = new Set<Subscription>();
 
+  constructor(readonly eventQueue: string) {}
+
+  /** Registers a subscription if it is on the event destination; any other destination stays private. */
   subscribe(subscription: Subscription): void {
-    let set = this.byDestination.get(subscription.destination);
-    if (set === undefined) {
-      set = new Set();
-      this.byDestination.set(subscription.destination, set);
-    }
-    set.add(subscription);
+    if (subscription.destination === this.eventQueue) this.subscriptions.add(subscription);
   }
 
   unsubscribe(subscription: Subscription): void {
-    const set = this.byDestination.get(subscription.destination);
-    if (set === undefined) return;
-    set.delete(subscription);
-    if (set.size === 0) this.byDestination.delete(subscription.destination);
+    this.subscriptions.delete(subscription);
   }
 
-  /** Number of subscriptions on exactly this destination. */
-  subscriberCount(destination: string): number {
-    return this.byDestination.get(destination)?.size ?? 0;
+  /** Number of event subscriptions. */
+  get subscriberCount(): number {
+    return this.subscriptions.size;
   }
 
-  /** Delivers to every subscription whose destination equals `destination`; returns how many got it. */
-  deliver(destination: string, body: Buffer): number {
-    const set = this.byDestination.get(destination);
-    if (set === undefined) return 0;
+  /** Sends one event body to every event subscription; returns how many got it. */
+  publish(body: Buffer): number {
+    const set = this.subscriptions;
+    if (set.size === 0) return 0;
     // copy first: a sink may drop its connection (and so its subscriptions) while we iterate
     const subs = set.size === 1 ? set : [...set];
     let n = 0;
     for (const sub of subs) {
-      sub.sink.deliver(sub, destination, body);
+      sub.sink.deliver(sub, this.eventQueue, body);
       n++;
     }
     return n;
-  }
-
-  /** Forwards a client SEND to subscriptions on `destination` or a dot-prefix of it; returns how many got it. */
-  forward(destination: string, headers: HeaderList | (() => HeaderList), body: Buffer): number {
-    if (this.byDestination.size === 0) return 0;
-    const targets: Subscription[] = [];
-    for (let dot = destination.indexOf('.'); dot >= 0; dot = destination.indexOf('.', dot + 1)) {
-      const set = this.byDestination.get(destination.slice(0, dot));
-      if (set !== undefined) targets.push(...set);
-    }
-    const exact = this.byDestination.get(destination);
-    if (exact !== undefined) targets.push(...exact);
-    if (targets.length === 0) return 0;
-    const list = typeof headers === 'function' ? headers() : headers;
-    for (const sub of targets) sub.sink.forward(sub, list, body);
-    return targets.length;
   }
 }

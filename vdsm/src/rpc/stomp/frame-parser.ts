@@ -1,4 +1,5 @@
-import { type StompFrame, StompProtocolError } from './frame.js';
+import type { BodyBudget } from '../body-budget.js';
+import { DecodedFrame, type StompFrame, StompProtocolError } from './frame.js';
 
 const NUL = 0;
 const LF = 10;
@@ -13,7 +14,15 @@ export interface FrameParserOptions {
   readonly maxFrameSize?: number;
   /** Largest accepted command + header section. */
   readonly maxHeaderSize?: number;
+  /**
+   * Shared budget for bodies in memory: a counted body is reserved whole when its headers end, a NUL-terminated
+   * one chunk by chunk. What does not fit is STOMP_ERR_BUSY. A finished frame hands its reservation to `onFrame`.
+   */
+  readonly budget?: BodyBudget;
 }
+
+/** Receives each frame and the budget bytes it holds (0 without a budget); the receiver must release them. */
+export type FrameHandler = (frame: StompFrame, reserved: number) => void;
 
 enum State {
   Command,
@@ -40,13 +49,17 @@ export class FrameParser {
   private bodyBytes = 0;
   private failure: StompProtocolError | undefined;
   private stopped = false;
+  private readonly budget: BodyBudget | undefined;
+  /** Budget bytes held by the frame being received. */
+  private reserved = 0;
 
   constructor(
-    private readonly onFrame: (frame: StompFrame) => void,
+    private readonly onFrame: FrameHandler,
     options: FrameParserOptions = {},
   ) {
     this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.maxHeaderSize = Math.min(options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE, this.maxFrameSize);
+    this.budget = options.budget;
   }
 
   /** The error that stopped decoding, if any. */
@@ -54,9 +67,17 @@ export class FrameParser {
     return this.failure;
   }
 
-  /** Stops delivering frames (e.g. the consumer closed the connection from inside onFrame). */
+  /** Stops delivering frames (e.g. the consumer closed the connection) and gives back a partial body's budget. */
   stop(): void {
     this.stopped = true;
+    this.releasePartial();
+    this.bodyChunks = [];
+  }
+
+  private releasePartial(): void {
+    if (this.reserved === 0) return;
+    this.budget?.release(this.reserved);
+    this.reserved = 0;
   }
 
   push(chunk: Buffer): StompProtocolError | undefined {
@@ -68,6 +89,7 @@ export class FrameParser {
       this.failure = err;
       this.head = EMPTY;
       this.bodyChunks = [];
+      this.releasePartial();
     }
     return this.failure;
   }
@@ -138,6 +160,7 @@ export class FrameParser {
     if (!(n + this.headerBytes <= this.maxFrameSize)) {
       throw new StompProtocolError('STOMP_ERR_FRAME_TOO_LARGE', `content-length ${length}, limit ${this.maxFrameSize}`);
     }
+    this.take(n);
     this.bodyLength = n;
     this.state = State.BodyLength;
   }
@@ -150,7 +173,8 @@ export class FrameParser {
       return EMPTY;
     }
     if (data[need] !== NUL) throw new StompProtocolError('STOMP_ERR_MISSING_NUL');
-    this.bodyChunks.push(data.subarray(0, need));
+    if (need > 0) this.bodyChunks.push(data.subarray(0, need));
+    this.bodyBytes += need;
     this.finish();
     return data.subarray(need + 1);
   }
@@ -161,26 +185,39 @@ export class FrameParser {
     if (this.headerBytes + this.bodyBytes + take > this.maxFrameSize) {
       throw new StompProtocolError('STOMP_ERR_FRAME_TOO_LARGE', `limit ${this.maxFrameSize}`);
     }
+    this.take(take);
     if (nul < 0) {
       this.bodyChunks.push(data);
       this.bodyBytes += data.length;
       return EMPTY;
     }
-    this.bodyChunks.push(data.subarray(0, nul));
+    if (nul > 0) this.bodyChunks.push(data.subarray(0, nul));
+    this.bodyBytes += nul;
     this.finish();
     return data.subarray(nul + 1);
   }
 
+  private take(bytes: number): void {
+    if (this.budget === undefined || bytes === 0) return;
+    if (!this.budget.reserve(bytes)) {
+      throw new StompProtocolError(
+        'STOMP_ERR_BUSY',
+        `${bytes} more bytes, ${this.budget.inUse} of ${this.budget.limit} in use`,
+      );
+    }
+    this.reserved += bytes;
+  }
+
   private finish(): void {
-    const chunks = this.bodyChunks;
-    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-    const frame: StompFrame = { command: this.command, headers: this.headers, body };
+    const frame = new DecodedFrame(this.command, this.headers, this.bodyChunks, this.bodyBytes);
     this.state = State.Command;
     this.headers = new Map();
     this.bodyChunks = [];
     this.bodyBytes = 0;
     this.headerBytes = 0;
-    this.onFrame(frame);
+    const reserved = this.reserved;
+    this.reserved = 0;
+    this.onFrame(frame, reserved);
   }
 }
 

@@ -1,18 +1,22 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@vdsm-ts/common/logging';
+import type { BodyBudget } from '../body-budget.js';
 import type { JsonRpcEndpoint, RequestContext } from '../endpoint.js';
+import type { LogLimiter } from '../log-limiter.js';
 import type { Broker, MessageSink, Subscription } from './broker.js';
-import type { HeaderList, StompFrame, StompProtocolError } from './frame.js';
+import type { StompFrame, StompProtocolError } from './frame.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeError, encodeFrame, escapeHeader, HEARTBEAT } from './frame-writer.js';
 
-/** ERROR texts, as VDSM sends them (the text is the frame body). */
+/** ERROR texts: the first five as VDSM sends them (the text is the frame body), the rest ours. */
 export const StompErrorText = {
   versionUnsupported: 'Version unsupported',
   missingSubscribeHeaders: 'Missing destination or subscription id header',
   duplicateSubscription: 'Subscription id already exists',
   missingId: 'Missing id header',
   noSubscription: 'Subscription not available',
+  sendRefused: 'Destination does not accept messages from clients (only request queues do)',
+  idle: 'Connection idle too long without heart-beats; closing',
 } as const;
 
 export interface SessionLimits {
@@ -24,6 +28,11 @@ export interface SessionLimits {
   readonly highWaterMark: number;
   /** Bytes queued for the client before we give up on it and drop the connection. */
   readonly maxBuffered: number;
+  /**
+   * A session that negotiated no incoming heart-beat is closed after this many ms without input and with nothing
+   * in flight (0: never). Heart-beating sessions are watched by their heart-beat instead.
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
@@ -31,6 +40,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxInFlight: 256,
   highWaterMark: 1024 * 1024,
   maxBuffered: 64 * 1024 * 1024,
+  idleTimeoutMs: 300_000,
 };
 
 export interface StompSessionOptions {
@@ -40,8 +50,12 @@ export interface StompSessionOptions {
   /** Destinations (and their `<queue>.` sub-destinations) whose SENDs are JSON-RPC requests. */
   readonly requestQueues: readonly string[];
   readonly logger: Logger;
+  /** Rate-limited lines for what a client can trigger at will; shared by every session. */
+  readonly limitedLog: LogLimiter;
   readonly peer: string;
   readonly limits?: SessionLimits;
+  /** Server-wide budget for request bodies in memory. */
+  readonly budget?: BodyBudget;
   /** Bytes the protocol detector already read from the socket. */
   readonly initial?: Buffer;
   readonly onClose?: () => void;
@@ -62,18 +76,17 @@ class StompSubscription implements Subscription, MessageSink {
     this.head = `destination:${escapeHeader(destination)}\n${MESSAGE_TYPE}subscription:${escapeHeader(id)}\n`;
   }
 
-  deliver(_sub: Subscription, destination: string, body: Buffer): void {
-    const head =
-      destination === this.destination
-        ? this.head
-        : `destination:${escapeHeader(destination)}\n${MESSAGE_TYPE}subscription:${escapeHeader(this.id)}\n`;
-    this.session.write(encodeFrame('MESSAGE', [], body, head));
-  }
-
-  forward(_sub: Subscription, headers: HeaderList, body: Buffer): void {
-    this.session.write(encodeFrame('MESSAGE', [['subscription', this.id], ...headers], body));
+  deliver(_sub: Subscription, _destination: string, body: Buffer): void {
+    this.session.write(encodeFrame('MESSAGE', [], body, this.head));
   }
 }
+
+/** Decode failures that are the server's limits, not a broken client: these get an ERROR before the close. */
+const LIMIT_ERRORS: ReadonlySet<string> = new Set([
+  'STOMP_ERR_FRAME_TOO_LARGE',
+  'STOMP_ERR_HEADERS_TOO_LARGE',
+  'STOMP_ERR_BUSY',
+]);
 
 /** Parses a client heart-beat header the way VDSM does: `cx,cy`, junk → 0, non-zero values raised to 1000 ms. */
 export function negotiateHeartbeat(header: string | undefined): { readonly send: number; readonly expect: number } {
@@ -94,13 +107,16 @@ function clampBeat(part: string): number {
 }
 
 /**
- * One STOMP connection on the server: decodes frames, keeps this connection's subscriptions in the broker,
- * hands request SENDs to the JSON-RPC endpoint and routes each reply to the reply-to of the SEND that carried it.
+ * One STOMP connection on the server: decodes frames, keeps this connection's subscriptions, hands request SENDs
+ * to the JSON-RPC endpoint and delivers each reply only to this connection's subscriptions on the reply-to of the
+ * SEND that carried it. Event subscriptions are also registered with the broker, which fans events out.
  */
 export class StompSession {
   private readonly parser: FrameParser;
   private readonly limits: SessionLimits;
   private readonly subscriptions = new Map<string, StompSubscription>();
+  /** This connection's subscriptions by destination: where its replies may go. */
+  private readonly byDestination = new Map<string, StompSubscription[]>();
   private readonly context: RequestContext;
   private inFlight = 0;
   private readEnded = false;
@@ -116,11 +132,15 @@ export class StompSession {
   };
   private sendTimer: NodeJS.Timeout | undefined;
   private expectTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: StompSessionOptions) {
     this.limits = options.limits ?? DEFAULT_SESSION_LIMITS;
     this.context = { transport: 'stomp', peer: options.peer };
-    this.parser = new FrameParser((frame) => this.onFrame(frame), { maxFrameSize: this.limits.maxFrameSize });
+    this.parser = new FrameParser((frame, reserved) => this.onFrame(frame, reserved), {
+      maxFrameSize: this.limits.maxFrameSize,
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
+    });
     const socket = options.socket;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
@@ -137,11 +157,17 @@ export class StompSession {
       this.dispose();
       options.onClose?.();
     });
+    this.watchIdle();
     if (options.initial !== undefined && options.initial.length > 0) this.onData(options.initial);
   }
 
   get subscriptionCount(): number {
     return this.subscriptions.size;
+  }
+
+  /** When the client last sent anything (ms since the epoch). */
+  get lastInput(): number {
+    return this.lastRead;
   }
 
   /** Queues bytes for the client; drops a client that lets far too much pile up. */
@@ -157,7 +183,8 @@ export class StompSession {
     }
     if (!socket.write(data)) {
       if (socket.writableLength > this.limits.maxBuffered) {
-        this.options.logger.warn(
+        this.options.limitedLog.warn(
+          'slow-reader',
           { peer: this.options.peer, buffered: socket.writableLength },
           'client does not read its messages; dropping the connection',
         );
@@ -171,6 +198,24 @@ export class StompSession {
     }
   }
 
+  /**
+   * Sends an ERROR with `text` and closes. What the client still sends is read and dropped until it closes too
+   * (at most 5 s): closing with unread input would make the kernel answer with a reset, and a reset can discard
+   * the ERROR before the client reads it.
+   */
+  refuse(text: string): void {
+    if (this.closed) return;
+    this.write(encodeError(text));
+    this.closed = true;
+    this.dispose();
+    const socket = this.options.socket;
+    if (socket.destroyed) return;
+    socket.end();
+    socket.once('end', () => socket.destroy());
+    socket.resume();
+    destroyLater(socket, 5000);
+  }
+
   /** Ends the connection after queued output is flushed. */
   close(): void {
     if (this.closed) return;
@@ -181,7 +226,7 @@ export class StompSession {
     if (socket.destroyed) return;
     socket.end(() => socket.destroy());
     // a peer that never reads must not keep the socket forever
-    setTimeout(() => socket.destroy(), 5000).unref();
+    destroyLater(socket, 5000);
   }
 
   destroy(): void {
@@ -194,11 +239,15 @@ export class StompSession {
   private dispose(): void {
     if (this.sendTimer !== undefined) clearTimeout(this.sendTimer);
     if (this.expectTimer !== undefined) clearTimeout(this.expectTimer);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.sendTimer = undefined;
     this.expectTimer = undefined;
+    this.idleTimer = undefined;
+    this.parser.stop();
     if (this.subscriptions.size > 0) {
       for (const sub of this.subscriptions.values()) this.options.broker.unsubscribe(sub);
       this.subscriptions.clear();
+      this.byDestination.clear();
     }
   }
 
@@ -217,11 +266,14 @@ export class StompSession {
       return;
     }
     if (err !== undefined && !this.closed) {
-      this.options.logger.warn(
+      this.options.limitedLog.warn(
+        `frame:${err.code}`,
         { peer: this.options.peer, code: err.code, err: err.message },
         'bad STOMP frame; closing',
       );
-      this.close();
+      // our own limits are explained; malformed input is closed without a word, as upstream
+      if (LIMIT_ERRORS.has(err.code)) this.refuse(err.message);
+      else this.close();
     }
   }
 
@@ -231,8 +283,17 @@ export class StompSession {
     else if (!this.closed) socket.resume();
   }
 
-  private onFrame(frame: StompFrame): void {
-    if (this.closed) return;
+  private onFrame(frame: StompFrame, reserved: number): void {
+    if (this.closed) {
+      this.options.budget?.release(reserved);
+      return;
+    }
+    if (frame.command === 'SEND') {
+      this.onSend(frame, reserved);
+      return;
+    }
+    // only request bodies are held past this point
+    this.options.budget?.release(reserved);
     switch (frame.command) {
       case 'CONNECT':
         this.onConnect(frame);
@@ -243,15 +304,13 @@ export class StompSession {
       case 'UNSUBSCRIBE':
         this.onUnsubscribe(frame);
         return;
-      case 'SEND':
-        this.onSend(frame);
-        return;
       case 'DISCONNECT':
         this.onDisconnect(frame);
         return;
       default:
-        this.options.logger.warn(
-          { peer: this.options.peer, command: frame.command },
+        this.options.limitedLog.warn(
+          'unsupported-command',
+          { peer: this.options.peer, command: frame.command.slice(0, 64) },
           'unsupported STOMP command; closing',
         );
         this.close();
@@ -287,18 +346,48 @@ export class StompSession {
       this.sendTimer = setTimeout(tick, send);
     }
     if (expect > 0) {
+      // the client's heart-beats prove it alive; the idle rule is for sessions without them
+      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
       this.lastRead = Date.now();
       const check = (): void => {
         const idle = Date.now() - this.lastRead;
         if (idle >= expect) {
-          this.options.logger.info({ peer: this.options.peer, ms: expect }, 'no heart-beat from client; closing');
+          this.options.limitedLog.info(
+            'no-heartbeat',
+            { peer: this.options.peer, ms: expect },
+            'no heart-beat from client; closing',
+          );
           this.destroy();
           return;
         }
         this.expectTimer = setTimeout(check, expect - idle);
       };
       this.expectTimer = setTimeout(check, expect);
-    }
+    } else this.watchIdle();
+  }
+
+  /** Closes the session after `idleTimeoutMs` without input and with nothing in flight. */
+  private watchIdle(): void {
+    const limit = this.limits.idleTimeoutMs;
+    if (!(limit > 0) || this.idleTimer !== undefined || this.closed) return;
+    const check = (): void => {
+      const idle = Date.now() - this.lastRead;
+      if (idle >= limit && this.inFlight === 0) {
+        this.idleTimer = undefined;
+        this.options.limitedLog.info(
+          'idle',
+          { peer: this.options.peer, ms: limit },
+          'STOMP session idle without heart-beats; closing',
+        );
+        this.refuse(StompErrorText.idle);
+        return;
+      }
+      this.idleTimer = setTimeout(check, idle >= limit ? limit : limit - idle);
+      this.idleTimer.unref();
+    };
+    this.idleTimer = setTimeout(check, limit);
+    this.idleTimer.unref();
   }
 
   private onSubscribe(frame: StompFrame): void {
@@ -314,6 +403,9 @@ export class StompSession {
     }
     const sub = new StompSubscription(id, destination, this);
     this.subscriptions.set(id, sub);
+    const same = this.byDestination.get(destination);
+    if (same === undefined) this.byDestination.set(destination, [sub]);
+    else same.push(sub);
     this.options.broker.subscribe(sub);
   }
 
@@ -326,6 +418,12 @@ export class StompSession {
     const sub = this.subscriptions.get(id);
     if (sub === undefined) return;
     this.subscriptions.delete(id);
+    const same = this.byDestination.get(sub.destination);
+    if (same !== undefined) {
+      const rest = same.filter((s) => s !== sub);
+      if (rest.length === 0) this.byDestination.delete(sub.destination);
+      else this.byDestination.set(sub.destination, rest);
+    }
     this.options.broker.unsubscribe(sub);
   }
 
@@ -338,16 +436,30 @@ export class StompSession {
     this.write(encodeFrame('RECEIPT', [['receipt-id', receipt]]));
   }
 
-  private onSend(frame: StompFrame): void {
+  private onSend(frame: StompFrame, reserved: number): void {
     const destination = frame.headers.get('destination');
     if (destination === undefined) {
-      this.options.logger.warn({ peer: this.options.peer }, 'SEND without destination; closing');
+      this.options.budget?.release(reserved);
+      this.options.limitedLog.warn(
+        'send-no-destination',
+        { peer: this.options.peer },
+        'SEND without destination; closing',
+      );
       this.close();
       return;
     }
-    const forwarded = this.options.broker.forward(destination, () => forwardHeaders(frame.headers), frame.body);
-    if (this.isRequestQueue(destination)) this.runRequest(frame);
-    else if (forwarded === 0) this.write(encodeError(StompErrorText.noSubscription));
+    if (this.isRequestQueue(destination)) {
+      this.runRequest(frame, reserved);
+      return;
+    }
+    // clients talk to the server only: no SEND reaches another client (forged events, reading others' traffic)
+    this.options.budget?.release(reserved);
+    this.options.limitedLog.info(
+      'send-refused',
+      { peer: this.options.peer, destination: destination.slice(0, 256) },
+      'SEND to a destination that is not a request queue refused',
+    );
+    this.write(encodeError(StompErrorText.sendRefused));
   }
 
   private isRequestQueue(destination: string): boolean {
@@ -359,7 +471,7 @@ export class StompSession {
     return false;
   }
 
-  private runRequest(frame: StompFrame): void {
+  private runRequest(frame: StompFrame, reserved: number): void {
     const replyTo = frame.headers.get('reply-to');
     const flowId = frame.headers.get('ovirtCorrelationId');
     const context: RequestContext = flowId === undefined ? this.context : { ...this.context, flowId };
@@ -370,34 +482,44 @@ export class StompSession {
     }
     let reply: Promise<string | undefined>;
     try {
-      reply = this.options.endpoint.handle(frame.body.toString('utf8'), context);
+      const endpoint = this.options.endpoint;
+      const early = endpoint.screen?.(frame.bodyChunks, frame.bodyLength, context);
+      reply = early !== undefined ? Promise.resolve(early) : endpoint.handle(frame.body.toString('utf8'), context);
     } catch (err) {
       reply = Promise.reject(err);
     }
     reply.then(
-      (reply) => this.onReply(reply, replyTo),
+      (reply) => this.onReply(reply, replyTo, reserved),
       (err: unknown) => {
         // the endpoint contract says it never rejects; keep the connection alive anyway
         this.options.logger.error({ peer: this.options.peer, err }, 'endpoint rejected a request');
-        this.onReply(undefined, undefined);
+        this.onReply(undefined, undefined, reserved);
       },
     );
   }
 
-  private onReply(reply: string | undefined, replyTo: string | undefined): void {
+  private onReply(reply: string | undefined, replyTo: string | undefined, reserved: number): void {
+    this.options.budget?.release(reserved);
     this.inFlight--;
     if (this.pausedForRequests && this.inFlight < this.limits.maxInFlight) {
       this.pausedForRequests = false;
       this.updateReading();
     }
-    // no reply-to: the reply has nowhere to go and is dropped, as upstream
-    if (reply !== undefined && replyTo !== undefined) this.options.broker.deliver(replyTo, Buffer.from(reply));
+    // no reply-to, or no subscription of ours on it: the reply has nowhere to go and is dropped, as upstream
+    if (reply !== undefined && replyTo !== undefined) {
+      const subs = this.byDestination.get(replyTo);
+      if (subs !== undefined) {
+        const body = Buffer.from(reply);
+        for (const sub of subs) sub.deliver(sub, replyTo, body);
+      }
+    }
     if (this.readEnded && this.inFlight === 0) this.close();
   }
 }
 
-function forwardHeaders(headers: ReadonlyMap<string, string>): HeaderList {
-  const out: Array<readonly [string, string]> = [];
-  for (const entry of headers) if (entry[0] !== 'content-length') out.push(entry);
-  return out;
+/** Destroys `socket` after `ms` unless it closes first; the timer then goes at once, and with it the socket's memory. */
+export function destroyLater(socket: Socket, ms: number): void {
+  const timer = setTimeout(() => socket.destroy(), ms);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
