@@ -1,8 +1,7 @@
 /** Volume namespace handlers (file domains). */
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { StorageServices } from '../storage/index.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type { QemuImageInfo as QemuImageInfoWire, VolumeInfoResponse } from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
 
 /** The volume a Volume verb names. */
 const ref = (p: { storagepoolID: string; storagedomainID: string; imageID: string; volumeID: string }) => ({
@@ -46,8 +45,8 @@ export const VOLUME_HANDLERS = {
     if (!Number.isSafeInteger(newSize)) throw new VdsmError('InvalidParameterException', `newSize=${p.newSize}`);
     return volumes.extend(ref(p), newSize);
   },
-  'Volume.getQemuImageInfo': async ({ volumes }, p) => wireShaped<QemuImageInfoWire>(await volumes.qemuInfo(ref(p))),
+  'Volume.getQemuImageInfo': async ({ volumes }, p) => volumes.qemuInfo(ref(p)),
   'Volume.getSize': ({ volumes }, p) => volumes.size(ref(p)),
   'Volume.delete': ({ volumes }, p) => volumes.delete(ref(p)),
-  'Volume.getInfo': async ({ volumes }, p) => wireShaped<VolumeInfoResponse>(await volumes.info(ref(p))),
+  'Volume.getInfo': async ({ volumes }, p) => volumes.info(ref(p)),
 } as const satisfies Handlers<Pick<StorageServices, 'volumes'>>;

@@ -14,6 +14,7 @@ import {
   METADATA_FILE_MODE,
   REMOVED_IMAGE_PREFIX,
 } from '../constants.js';
+import type { DiskContentType, VolumeInfoResponse } from '../../api/schema/api-types.generated.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
 import {
   formatVolumeMetadata,
@@ -39,27 +40,16 @@ export interface CreateVolumeParams {
   readonly sequence: number;
 }
 
-export interface VolumeInfo {
-  uuid: string;
-  domain: string;
-  image: string;
-  pool: string;
-  parent: string;
-  format: VolumeFormatName;
-  allocType: VolumeAllocationName;
-  voltype: string;
-  disktype: string;
-  legality: string;
-  description: string;
-  status: 'OK';
-  capacity: number;
-  apparentsize: number;
-  truesize: number;
-  ctime: number;
-  mtime: number;
-  generation: number;
-  children: string[];
-  lease: { path: string; offset: number; owners: number[] };
+/** Volume.getInfo's wire shape; the service builds it from parsed metadata so the compiler checks it. */
+export type VolumeInfo = VolumeInfoResponse;
+
+const DISK_CONTENT_TYPES: readonly DiskContentType[] = ['DATA', 'OVFS', 'MEMD', 'MEMM', 'ISOF'];
+
+/** DISKTYPE is kept verbatim in metadata; the wire only carries the schema's content types. */
+function diskContentType(value: string, volUUID: string): DiskContentType {
+  const known = DISK_CONTENT_TYPES.find((type) => type === value);
+  if (known === undefined) throw new VdsmError('MetaDataValidationError', `volume ${volUUID}: DISKTYPE ${value}`);
+  return known;
 }
 
 export function volumePaths(domain: FileStorageDomain, imgUUID: string, volUUID: string) {
@@ -187,7 +177,7 @@ export async function fileVolumeInfo(domain: FileStorageDomain, imgUUID: string,
     format: md.format,
     allocType: md.type,
     voltype: md.voltype,
-    disktype: md.disktype,
+    disktype: diskContentType(md.disktype, volUUID),
     legality: md.legality,
     description: md.description,
     status: 'OK',

@@ -1,6 +1,12 @@
 /** qemu-img through the common exec wrapper; its failures reach the engine as the operation's storage error. */
 import { exec } from '@vdsm-ts/common/exec';
 import { mapExecErrors } from '../../errors/exec-error.js';
+import { VdsmError } from '../../errors/vdsm-error.js';
+import type {
+  Qcow2Compat,
+  QemuImageFormat,
+  QemuImageInfo as WireQemuImageInfo,
+} from '../../api/schema/api-types.generated.js';
 
 const LONG_TIMEOUT_MS = 600_000;
 const INFO_TIMEOUT_MS = 60_000;
@@ -37,12 +43,16 @@ export async function qemuImgCreate(
 }
 
 /** What Volume.getQemuImageInfo reports (upstream qemuimg.info()). */
-export interface QemuImageInfo {
-  format: string;
-  virtualsize: number;
-  clustersize?: number;
-  backingfile?: string;
-  compat?: string;
+export type QemuImageInfo = WireQemuImageInfo;
+
+/** Volumes hold raw or qcow2 data only; anything else on a domain is corrupt, not a format to pass on. */
+function imageFormat(value: string | undefined, path: string): QemuImageFormat {
+  if (value === 'raw' || value === 'qcow2') return value;
+  throw new VdsmError('StorageException', `${path}: unexpected image format ${String(value)}`);
+}
+
+function qcow2Compat(value: string | undefined): Qcow2Compat | undefined {
+  return value === '0.1' || value === '1.1' ? value : undefined;
 }
 
 export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
@@ -59,11 +69,14 @@ export async function qemuImgInfo(path: string): Promise<QemuImageInfo> {
     'backing-filename'?: string;
     'format-specific'?: { data?: { compat?: string } };
   };
-  const info: QemuImageInfo = { format: raw.format ?? '', virtualsize: raw['virtual-size'] ?? 0 };
-  if (raw['cluster-size'] !== undefined) info.clustersize = raw['cluster-size'];
-  if (raw['backing-filename'] !== undefined) info.backingfile = raw['backing-filename'];
-  if (raw['format-specific']?.data?.compat !== undefined) info.compat = raw['format-specific'].data.compat;
-  return info;
+  const compat = qcow2Compat(raw['format-specific']?.data?.compat);
+  return {
+    format: imageFormat(raw.format, path),
+    virtualsize: raw['virtual-size'] ?? 0,
+    ...(raw['cluster-size'] !== undefined && { clustersize: raw['cluster-size'] }),
+    ...(raw['backing-filename'] !== undefined && { backingfile: raw['backing-filename'] }),
+    ...(compat !== undefined && { compat }),
+  };
 }
 
 export async function qemuImgResize(path: string, format: QemuFormat, sizeBytes: number): Promise<void> {
