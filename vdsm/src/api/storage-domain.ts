@@ -2,8 +2,8 @@
 
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { StorageServices } from '../storage/index.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type { StorageDomainCreateArguments, StorageDomainStats } from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
+import type { StorageDomainCreateArguments } from './schema/api-types.generated.js';
 import type { Loose } from './schema/types.js';
 
 /** ovirt-engine sends the bare connection string; the schema's object forms carry it as remotePath. */
@@ -27,8 +27,7 @@ export const STORAGE_DOMAIN_HANDLERS = {
     return undefined;
   },
   'StorageDomain.getInfo': ({ domains }, p) => domains.info(p.storagedomainID),
-  'StorageDomain.getStats': async ({ domains }, p) =>
-    wireShaped<StorageDomainStats>(await domains.stats(p.storagedomainID)),
+  'StorageDomain.getStats': async ({ domains }, p) => domains.stats(p.storagedomainID),
   'StorageDomain.setDescription': async ({ domains }, p) => {
     await domains.setDescription(p.storagedomainID, p.description);
     return undefined;

@@ -1,7 +1,6 @@
 /** StoragePool namespace handlers: connections, pool lifecycle and the SPM role. */
 import type { StorageServices } from '../storage/index.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type { StoragePoolFullInfo } from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
 
 export const STORAGE_POOL_HANDLERS = {
   'StoragePool.connectStorageServer': ({ connections }, p) => connections.connect(p.domainType, p.connectionParams),
@@ -60,7 +59,7 @@ export const STORAGE_POOL_HANDLERS = {
   },
   'StoragePool.switchMaster': ({ pools }, p) =>
     pools.switchMaster(p.storagepoolID, p.oldMasterUUID, p.newMasterUUID, p.masterVersion),
-  'StoragePool.getInfo': async ({ pools }, p) => wireShaped<StoragePoolFullInfo>(await pools.info(p.storagepoolID)),
+  'StoragePool.getInfo': async ({ pools }, p) => pools.info(p.storagepoolID),
   'StoragePool.spmStart': ({ pools }, p) => pools.spmStart(p.storagepoolID),
   'StoragePool.spmStop': async ({ pools }, p) => {
     await pools.spmStop(p.storagepoolID);

@@ -2,6 +2,7 @@
  * What the API sees of the storage layer: five narrow services, one per concern, each an interface of verbs with
  * no sub-objects to reach into. `api/` handler tables take the one (or two) they need; only main.ts holds all five.
  */
+import type { StorageDomainStats, StoragePoolFullInfo } from '../api/schema/api-types.generated.js';
 import type { ConnectionParams, ConnectionStatus } from './connection/storage-server.js';
 import type { DomainInfo } from './domain/file-domain.js';
 import type { VolumeAllocationName, VolumeFormatName } from './metadata/volume-metadata.js';
@@ -42,7 +43,7 @@ export interface DomainFilter {
 export interface StorageDomains {
   create(req: CreateDomainRequest): Promise<void>;
   info(sdUUID: string): Promise<DomainInfo>;
-  stats(sdUUID: string): Promise<Record<string, number | boolean>>;
+  stats(sdUUID: string): Promise<StorageDomainStats>;
   list(filter: DomainFilter): Promise<string[]>;
   format(sdUUID: string, autoDetach: boolean): Promise<void>;
   setDescription(sdUUID: string, description: string): Promise<void>;
@@ -53,10 +54,7 @@ export interface StorageDomains {
   repoStats(domains: readonly string[]): Record<string, DomainVitals>;
 }
 
-export interface PoolInfo {
-  info: Record<string, unknown>;
-  dominfo: Record<string, Record<string, unknown>>;
-}
+export type PoolInfo = StoragePoolFullInfo;
 
 /** The pool this host is connected to, its membership changes and the SPM role. */
 export interface StoragePools {

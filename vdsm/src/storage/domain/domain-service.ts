@@ -2,6 +2,7 @@
  * StorageDomains: file domains on connected storage (create, read, format, describe, list), their images and
  * volumes by name, and the monitor's vitals. Membership changes belong to the pool service.
  */
+import type { StorageDomainStats } from '../../api/schema/api-types.generated.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { fileDomainType } from '../connection/connection-service.js';
 import { describeConnection } from '../connection/storage-server.js';
@@ -58,7 +59,7 @@ export class DomainService implements StorageDomains {
     return (await this.options.finder.get(sdUUID, true)).info();
   }
 
-  async stats(sdUUID: string): Promise<Record<string, number | boolean>> {
+  async stats(sdUUID: string): Promise<StorageDomainStats> {
     const space = await (await this.options.finder.get(sdUUID, true)).space();
     return { ...space, mdasize: 0, mdafree: 0, mdavalid: true, mdathreshold: true };
   }

@@ -3,8 +3,14 @@
  * under the repository, domain monitors, host ids), and the SPM-only membership changes (attach, activate,
  * deactivate, detach). A host is connected to at most one pool.
  */
+
 import { cp, mkdir, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type {
+  StoragePoolDomainInfo,
+  StoragePoolFullInfo,
+  StoragePoolInfo,
+} from '../../api/schema/api-types.generated.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import { type DomainStatus, isUuid, MAX_DESCRIPTION_LENGTH, MAX_HOST_ID } from '../constants.js';
 import type { DomainFinder } from '../domain/domain-finder.js';
@@ -409,13 +415,11 @@ export class PoolService implements StoragePools {
     await this.refreshLinks(pool);
   }
 
-  async info(
-    spUUID: string,
-  ): Promise<{ info: Record<string, unknown>; dominfo: Record<string, Record<string, unknown>> }> {
+  async info(spUUID: string): Promise<StoragePoolFullInfo> {
     const pool = this.connected(spUUID);
     const master = await this.domain(pool.masterSdUUID);
     const spm = await pool.spm.status();
-    const info = {
+    const info: StoragePoolInfo = {
       name: master.metadata.POOL_DESCRIPTION ?? '',
       isoprefix: '',
       pool_status: 'connected',
@@ -427,21 +431,17 @@ export class PoolService implements StoragePools {
       type: master.type,
       master_ver: pool.masterVersion,
     };
-    const dominfo: Record<string, Record<string, unknown>> = {};
+    const dominfo: Record<string, StoragePoolDomainInfo> = {};
     for (const [sd, status] of pool.domains) {
-      const entry: Record<string, unknown> = { status, alerts: [], isoprefix: '', version: -1 };
       const d = await this.options.finder.get(sd, true).catch(() => null);
-      if (d !== null) {
-        entry.version = d.version;
-        if (status === 'Active') {
-          const space = await d.space().catch(() => null);
-          if (space !== null) {
-            entry.disktotal = String(space.disktotal);
-            entry.diskfree = String(space.diskfree);
-          }
-        }
-      }
-      dominfo[sd] = entry;
+      const space = d !== null && status === 'Active' ? await d.space().catch(() => null) : null;
+      dominfo[sd] = {
+        status,
+        alerts: [],
+        isoprefix: '',
+        version: d?.version ?? -1,
+        ...(space !== null && { disktotal: String(space.disktotal), diskfree: String(space.diskfree) }),
+      };
     }
     return { info, dominfo };
   }

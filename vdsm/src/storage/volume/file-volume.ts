@@ -6,6 +6,7 @@
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
+import type { DiskContentType, VolumeInfoResponse } from '../../api/schema/api-types.generated.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
 import {
   BLANK_UUID,
@@ -14,7 +15,6 @@ import {
   METADATA_FILE_MODE,
   REMOVED_IMAGE_PREFIX,
 } from '../constants.js';
-import type { DiskContentType, VolumeInfoResponse } from '../../api/schema/api-types.generated.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';
 import {
   formatVolumeMetadata,
