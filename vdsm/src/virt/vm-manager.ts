@@ -28,7 +28,14 @@ import {
   VmLifecycle,
 } from './vm/lifecycle.js';
 import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
-import { type SampledStatsSource, statsJson, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
+import {
+  type SampledStatsSource,
+  statsJson,
+  type VmFullInfoRecord,
+  type VmStatsRecord,
+  vmFullInfo,
+  vmStats,
+} from './vm/stats.js';
 import type { VmStatus } from './vm/status.js';
 import { DEFAULT_VM_TIMING, Vm, type VmTiming, type VmView } from './vm/vm.js';
 
@@ -347,7 +354,7 @@ export class VmManager {
   }
 
   /** Full definitions with the live XML (what Host.getVMFullList returns). */
-  async fullList(filter: readonly string[] = []): Promise<VmStatsRecord[]> {
+  async fullList(filter: readonly string[] = []): Promise<VmFullInfoRecord[]> {
     return Promise.all(
       this.selected(filter).map(async (vm) => {
         const xml = vm.handle === undefined ? undefined : await vm.handle.getXMLDesc(0).catch(() => undefined);
