@@ -83,7 +83,7 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/** A daemon's Logging that writes nowhere, for wiring under test (e.g. createApiEndpoint). */
+/** A daemon's Logging that writes nowhere, for wiring under test (e.g. an in-process API and dispatcher). */
 export function silentLogging(): Logging {
   return new Logging({ name: 'test', level: 'fatal' }, new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
