@@ -1,11 +1,10 @@
 /** Host namespace handlers: thin wrappers over the host services. Verbs not listed here answer "not implemented". */
 import type { Logging } from '@vdsm-ts/common/logging';
-import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import type { StorageDomains } from '../storage/index.js';
 import type { Handlers } from './handler.js';
-import type { HostStats, LoggingLevel, VmStats } from './schema/api-types.generated.js';
+import type { HostStats, LoggingLevel } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {
@@ -59,8 +58,7 @@ export const HOST_HANDLERS = {
   'Host.getVMFullList': async (deps, params) =>
     deps.virt === undefined ? [] : await vmManager({ virt: deps.virt }).fullList(params.vmList),
   // Pre-serialized: 1000 VMs' stats are joined once per change, not stringified per request.
-  'Host.getAllVmStats': (deps) =>
-    deps.virt === undefined ? [] : new RawJson<VmStats[]>(vmManager({ virt: deps.virt }).allStatsJson()),
+  'Host.getAllVmStats': (deps) => (deps.virt === undefined ? [] : vmManager({ virt: deps.virt }).allStatsJson()),
   'Host.setLogLevel': (deps, params) => {
     const level = LEVELS.get(params.level);
     if (level === undefined) throw new VdsmError('InvalidParameter', `unknown log level ${params.level}`);

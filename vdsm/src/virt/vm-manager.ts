@@ -6,6 +6,7 @@
 
 import type { Logger } from '@vdsm-ts/common/logging';
 import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
+import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
 import {
@@ -103,7 +104,7 @@ export class VmManager {
   private subscriptions: Subscription[] = [];
   private offered: OfferedTypes | undefined;
   private detachReconnect: (() => void) | undefined;
-  private allStatsText: { records: readonly VmStatsRecord[]; json: string } | undefined;
+  private allStatsText: { records: readonly VmStatsRecord[]; json: RawJson<VmStatsRecord[]> } | undefined;
   /** While recovery runs: events for domains not in the map yet, by UUID, replayed once their VM is registered. */
   private pending: Map<string, Array<(vm: Vm) => void>> | undefined;
 
@@ -333,11 +334,11 @@ export class VmManager {
    * allStats() as JSON text. Records are rebuilt only when their inputs change (a sampling cycle, a status change,
    * the elapsed second, an agent message), so the text is joined again only then, from per-record texts.
    */
-  allStatsJson(): string {
+  allStatsJson(): RawJson<VmStatsRecord[]> {
     const records = this.allStats();
     const last = this.allStatsText;
     if (last !== undefined && sameRecords(last.records, records)) return last.json;
-    const json = `[${records.map(statsJson).join(',')}]`;
+    const json = new RawJson<VmStatsRecord[]>(`[${records.map(statsJson).join(',')}]`);
     this.allStatsText = { records, json };
     return json;
   }
