@@ -3,17 +3,13 @@
  * (peer-checked socket, dispatcher, audit decision, typed client), one at a time and 64 in flight, against a bare
  * responder in the same run that speaks the same framing and answers every request at once.
  */
-import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { encodeFrame, FrameDecoder, type Request } from '@vdsm-ts/supervdsm-protocol/protocol';
+import { startSupervdsmdProcess } from '@vdsm-ts/testing/supervdsmd-process';
 
 const filter = process.env.BENCH_FILTER ?? '';
-const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));
 const SEQUENTIAL = 3000;
 const CONCURRENT = 20_000;
 const IN_FLIGHT = 64;
@@ -50,16 +46,9 @@ async function bareResponder(path: string): Promise<() => void> {
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'svdsm-bench-'));
-  await chmod(dir, 0o755);
-  await mkdir(join(dir, 'repo'));
-  const socket = join(dir, 'svdsm.sock');
-  const conf = join(dir, 'vdsm.conf');
-  await writeFile(
-    conf,
-    `[irs]\nrepository = ${join(dir, 'repo')}\n[supervdsm]\nsocket = ${socket}\n[logging]\nlevel = warn\n`,
-  );
-  const daemon = spawn(process.execPath, [SUPERVDSMD, '--config', conf], { stdio: 'ignore' });
+  // The daemon's own temp dir (removed mount-safely by stop()) also holds the bare responder's socket.
+  const daemon = await startSupervdsmdProcess();
+  const { dir, socket } = daemon;
   const bareSocket = join(dir, 'bare.sock');
   const closeBare = await bareResponder(bareSocket);
   const real = new SupervdsmClient({ socketPath: socket, connectTimeoutMs: 30_000 });
@@ -85,9 +74,7 @@ async function main(): Promise<void> {
     real.close();
     bare.close();
     closeBare();
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-    await rm(dir, { recursive: true, force: true });
+    await daemon.stop();
   }
 }
 

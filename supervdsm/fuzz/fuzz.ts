@@ -9,19 +9,16 @@
  *
  * Exits 1 when the daemon crashed, hung or accepted a hostile request that changes the host.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FrameDecoder, MAX_RESPONSE_BYTES, type Response } from '@vdsm-ts/supervdsm-protocol/protocol';
+import { startSupervdsmdProcess } from '@vdsm-ts/testing/supervdsmd-process';
+import { execa } from 'execa';
 import fc from 'fast-check';
 import { mutates, type Probe, type ProbeClass, probes } from './probes.js';
 
-const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', import.meta.url));
 /** A probe not answered (or, for 'close', not dropped) within this long counts as a hang. */
 const PROBE_DEADLINE_MS = 10_000;
 
@@ -45,7 +42,7 @@ export interface FuzzReport {
 interface LiveDaemon {
   readonly socket: string;
   readonly repository: string;
-  readonly child: ChildProcess;
+  readonly pid: number | undefined;
   exited(): boolean;
   stop(): Promise<void>;
 }
@@ -57,55 +54,32 @@ async function rssKiB(pid: number | undefined): Promise<number> {
 }
 
 async function hasUnshare(): Promise<boolean> {
-  const child = spawn('unshare', ['--mount', '--net', '--propagation', 'private', 'true'], { stdio: 'ignore' });
-  const [code] = (await once(child, 'exit').catch(() => [1])) as [number | null];
-  return code === 0;
+  const result = await execa('unshare', [...PRIVATE_NAMESPACES, 'true'], { reject: false, timeout: 10_000 });
+  return result.exitCode === 0;
 }
+
+const PRIVATE_NAMESPACES = ['--mount', '--net', '--propagation', 'private'];
 
 /** supervdsmd on a private socket and repository under a new temp dir; resolves once it listens. */
 export async function startFuzzDaemon(): Promise<LiveDaemon> {
-  const dir = await mkdtemp(join(tmpdir(), 'svdsm-fuzz-'));
-  await chmod(dir, 0o755);
-  const socket = join(dir, 'run', 'svdsm.sock');
-  const repository = join(dir, 'repo');
-  await mkdir(repository, { recursive: true });
-  const conf = join(dir, 'vdsm.conf');
-  await writeFile(
-    conf,
-    `[irs]\nrepository = ${repository}\n\n[supervdsm]\nsocket = ${socket}\nnetconf_dir = ${join(dir, 'netconf')}\n`,
-  );
-  const daemon = [process.execPath, SUPERVDSMD, '--config', conf];
   // A private mount and network namespace: should a hostile request get through, what it did dies with the daemon.
-  const argv = (await hasUnshare()) ? ['unshare', '--mount', '--net', '--propagation', 'private', ...daemon] : daemon;
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wrapper = (await hasUnshare()) ? ['unshare', ...PRIVATE_NAMESPACES] : undefined;
+  const daemon = await startSupervdsmdProcess({
+    ...(wrapper === undefined ? {} : { wrapper }),
+    startTimeoutMs: 20_000,
+  });
   let exited = false;
-  let stderr = '';
-  child.once('exit', () => {
+  void daemon.exited.then(() => {
     exited = true;
   });
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr = `${stderr}${b.toString()}`.slice(-20_000);
-  });
-  const deadline = Date.now() + 20_000;
-  while (!stderr.includes('"listening on')) {
-    if (exited) throw new Error(`supervdsmd exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`supervdsmd did not listen within 20 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
   return {
-    socket,
-    repository,
-    child,
+    socket: daemon.socket,
+    repository: daemon.repository,
+    pid: daemon.pid,
     exited: () => exited,
+    // stop() removes the temp dir mount-safely: a hostile mount that got through never loses the host's files.
     stop: async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      // Never rm -r across a mount: a hostile mount that got through would lose the host's files with it.
-      const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-      if (!mountinfo.split('\n').some((l) => (l.split(' ')[4] ?? '').startsWith(`${dir}/`)))
-        await rm(dir, { recursive: true, force: true });
+      await daemon.stop();
     },
   };
 }
@@ -166,7 +140,7 @@ export async function runFuzz(options: { requests: number; seed?: number; daemon
     let closed = 0;
     let hangs = 0;
     let accepted = 0;
-    const rssStart = await rssKiB(daemon.child.pid);
+    const rssStart = await rssKiB(daemon.pid);
     let rssMax = rssStart;
     for (const [i, probe] of sample.entries()) {
       if (daemon.exited()) break;
@@ -187,9 +161,9 @@ export async function runFuzz(options: { requests: number; seed?: number; daemon
           if (examples.length < 10) examples.push(`accepted: ${probe.bytes.subarray(4, 400).toString()}`);
         }
       }
-      if (i % 50 === 0) rssMax = Math.max(rssMax, await rssKiB(daemon.child.pid));
+      if (i % 50 === 0) rssMax = Math.max(rssMax, await rssKiB(daemon.pid));
     }
-    const rssEnd = await rssKiB(daemon.child.pid);
+    const rssEnd = await rssKiB(daemon.pid);
     return {
       name: 'supervdsm-fuzz',
       requests: options.requests,

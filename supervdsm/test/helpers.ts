@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
+import { mountsUnder, removeTree, tempDir as sharedTempDir } from '@vdsm-ts/testing/temp-storage';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa, execaNode, type ResultPromise } from 'execa';
 
@@ -10,35 +10,11 @@ export const SUPERVDSMD = fileURLToPath(new URL('../src/bin/supervdsmd.js', impo
 
 type Tap = { teardown(fn: () => unknown): void };
 
-/** A temp dir others can traverse (the socket's mode, not the dir's, must decide who gets in). */
-export async function tempDir(t: Tap, prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  await chmod(dir, 0o755);
-  t.teardown(() => removeTree(dir));
-  return dir;
-}
+export { mountsUnder, removeTree };
 
-/**
- * rm -r, but only once nothing is mounted below `dir`: a test that fails because a host filesystem did get mounted
- * must not delete that filesystem's files on its way out. Mounts are detached lazily, deepest first.
- */
-export async function removeTree(dir: string): Promise<void> {
-  for (let round = 0; round < 20; round++) {
-    const mounts = (await mountsUnder(dir)).map((l) => l.split(' ')[4] as string);
-    if (mounts.length === 0) {
-      await rm(dir, { recursive: true, force: true });
-      return;
-    }
-    for (const m of mounts.sort((a, b) => b.length - a.length))
-      await execa(
-        'umount',
-        ['-l', m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)))],
-        {
-          reject: false,
-        },
-      );
-  }
-  throw new Error(`${dir} still has mounts below it; not removed`);
+/** A temp dir others can traverse (the socket's mode, not the dir's, must decide who gets in); removed mount-safely. */
+export function tempDir(t: Tap, prefix: string): Promise<string> {
+  return sharedTempDir(t, prefix, { mode: 0o755 });
 }
 
 export interface Daemon {
@@ -140,15 +116,6 @@ export async function sh(argv: readonly string[]): Promise<string> {
   const [file, ...args] = argv;
   const r = await execa(file as string, args, { timeout: 60_000 });
   return r.stdout;
-}
-
-/** The /proc/self/mountinfo lines whose mount point is `dir` or lies under it. */
-export async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').filter((l) => {
-    const mountPoint = l.split(' ')[4] ?? '';
-    return mountPoint === dir || mountPoint.startsWith(`${dir}/`);
-  });
 }
 
 /** An ext4 image in `dir` on a fresh loop device, detached at teardown. */

@@ -31,6 +31,8 @@ export interface DaemonSpawn {
   /** The daemon's entry script, run by this Node. */
   readonly script: string;
   readonly args: readonly string[];
+  /** A command that execs its trailing arguments, e.g. `unshare --mount --net` for private namespaces. */
+  readonly wrapper?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   /** Output that says the daemon is ready. */
   readonly readyText: string;
@@ -38,7 +40,10 @@ export interface DaemonSpawn {
 }
 
 export async function spawnDaemon(spec: DaemonSpawn): Promise<DaemonProcess> {
-  const child = execa(process.execPath, [spec.script, ...spec.args], {
+  const [command = process.execPath, ...wrapperArgs] = spec.wrapper ?? [];
+  const nodeArgv = [spec.script, ...spec.args];
+  const argv = spec.wrapper === undefined ? nodeArgv : [...wrapperArgs, process.execPath, ...nodeArgv];
+  const child = execa(command, argv, {
     reject: false,
     buffer: false,
     stdin: 'ignore',

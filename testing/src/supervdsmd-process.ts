@@ -2,11 +2,12 @@
  * A real supervdsmd for tests: on a private socket, repository and netconf directory (nothing of the host's
  * /run/vdsm), ready once it logs that it listens. Callers build their own client on `socket`.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DaemonExit, type DaemonProcess, spawnDaemon } from './daemon-process.js';
+import { removeTree } from './temp-storage.js';
 import { type ConfigSections, mergeSections, renderConfig } from './vdsm-conf.js';
 
 export type { DaemonExit, DaemonProcess } from './daemon-process.js';
@@ -18,6 +19,8 @@ export interface SupervdsmdRun {
   readonly configFile: string;
   /** Extra command-line arguments after `--config FILE`. */
   readonly args?: readonly string[];
+  /** Runs the daemon under this command (see DaemonSpawn.wrapper). */
+  readonly wrapper?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
 }
@@ -28,6 +31,7 @@ export function runSupervdsmd(run: SupervdsmdRun): Promise<DaemonProcess> {
     name: 'supervdsmd',
     script: SUPERVDSMD_BIN,
     args: ['--config', run.configFile, ...(run.args ?? [])],
+    ...(run.wrapper === undefined ? {} : { wrapper: run.wrapper }),
     env: run.env ?? {},
     readyText: '"listening on',
     startTimeoutMs: run.startTimeoutMs ?? 20_000,
@@ -42,6 +46,7 @@ export interface SupervdsmdProcessOptions {
   /** Merged over `[irs] repository` and `[supervdsm] socket, netconf_dir`. */
   readonly config?: ConfigSections;
   readonly args?: readonly string[];
+  readonly wrapper?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
 }
@@ -76,7 +81,7 @@ export async function startSupervdsmdProcess(options: SupervdsmdProcessOptions =
   // the socket's mode, not the directory's, must decide who gets in
   if (ownDir) await chmod(dir, 0o755);
   const removeOwnDir = async (): Promise<void> => {
-    if (ownDir) await rm(dir, { recursive: true, force: true });
+    if (ownDir) await removeTree(dir);
   };
   let daemon: DaemonProcess;
   let files: Awaited<ReturnType<typeof writeSupervdsmdConfig>>;

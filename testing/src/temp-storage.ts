@@ -3,7 +3,7 @@
  * real disk (sanlock leases and `dd iflag=direct` need O_DIRECT, which tmpfs refuses), loop devices and
  * loop-mounted ext4 file systems. The loop helpers need root.
  */
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,8 +26,48 @@ export async function tempDir(t: Teardown, prefix: string, options: TempDirOptio
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(join(parent, prefix));
   if (options.mode !== undefined) await chmod(dir, options.mode);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.teardown(() => removeTree(dir));
   return dir;
+}
+
+/** The mount points (from /proc/self/mountinfo, octal escapes decoded) that are `dir` or lie below it. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return text
+    .split('\n')
+    .map((line) =>
+      (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))),
+    )
+    .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`));
+}
+
+/**
+ * rm -r that never deletes a file system it did not make: everything mounted below `dir` is unmounted first
+ * (deepest first, lazily), and the walk refuses to cross onto another device, so a mount that would not go away
+ * (or appeared meanwhile) makes it throw instead of emptying a host file system mounted under a test directory.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  const top = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (top === undefined) return;
+  for (let round = 0; ; round++) {
+    const mounts = await mountsUnder(dir);
+    if (mounts.length === 0) break;
+    if (round === 5) throw new Error(`${dir} still has mounts below it (${mounts.join(', ')}); not removed`);
+    for (const mountPoint of mounts.sort((a, b) => b.length - a.length))
+      await execa('umount', ['-l', mountPoint], { reject: false, timeout: COMMAND_TIMEOUT_MS });
+  }
+  await removeOnDevice(dir, (await lstat(dir)).dev);
+}
+
+async function removeOnDevice(path: string, device: number): Promise<void> {
+  const stat = await lstat(path);
+  if (stat.dev !== device) throw new Error(`${path} is on another file system; not removed`);
+  if (!stat.isDirectory()) return unlink(path);
+  for (const name of await readdir(path)) await removeOnDevice(join(path, name), device);
+  await rmdir(path);
 }
 
 /** A directory on the real disk (/var/tmp, not tmpfs), mode 0755. */
