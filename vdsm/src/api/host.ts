@@ -1,11 +1,10 @@
 /** Host namespace handlers: thin wrappers over the host services. Verbs not listed here answer "not implemented". */
 import type { Logging } from '@vdsm-ts/common/logging';
-import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import type { StorageDomains } from '../storage/index.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type { HostStats, LoggingLevel, VMFullInfo, VmInfo, VmStats } from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
+import type { HostStats, LoggingLevel } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {
@@ -41,27 +40,25 @@ export const HOST_HANDLERS = {
   'Host.getStats': async (deps) => {
     const stats = await deps.sampler.stats();
     const vms = deps.virt?.vms;
-    return wireShaped<HostStats>({
+    const result: HostStats = {
       ...stats,
       ...(vms === undefined ? {} : vms.counts()),
       ...(deps.storage === undefined ? {} : { storageDomains: deps.storage.repoStats([]) }),
-    });
+    };
+    return result;
   },
   'Host.getVMList': async (deps, params) => {
     if (deps.virt === undefined) return [];
     const vms = vmManager({ virt: deps.virt });
-    if (params.fullStatus) return wireShaped<VmInfo[]>(await vms.fullList(params.vmList));
+    if (params.fullStatus) return await vms.fullList(params.vmList);
     const list = vms.list(params.vmList);
     if (params.onlyUUID) return list.map((vm) => vm.id);
     return list.map((vm) => ({ vmId: vm.id, status: vm.status() }));
   },
   'Host.getVMFullList': async (deps, params) =>
-    deps.virt === undefined
-      ? []
-      : wireShaped<VMFullInfo[]>(await vmManager({ virt: deps.virt }).fullList(params.vmList)),
+    deps.virt === undefined ? [] : await vmManager({ virt: deps.virt }).fullList(params.vmList),
   // Pre-serialized: 1000 VMs' stats are joined once per change, not stringified per request.
-  'Host.getAllVmStats': (deps) =>
-    deps.virt === undefined ? [] : new RawJson<VmStats[]>(vmManager({ virt: deps.virt }).allStatsJson()),
+  'Host.getAllVmStats': (deps) => (deps.virt === undefined ? [] : vmManager({ virt: deps.virt }).allStatsJson()),
   'Host.setLogLevel': (deps, params) => {
     const level = LEVELS.get(params.level);
     if (level === undefined) throw new VdsmError('InvalidParameter', `unknown log level ${params.level}`);

@@ -2,14 +2,8 @@
 import { VdsmError } from '../errors/vdsm-error.js';
 import type { VmStatus as VirtVmStatus } from '../virt/vm/status.js';
 import type { VmManager } from '../virt/vm-manager.js';
-import { type Handlers, wireShaped } from './handler.js';
-import type {
-  HotplugDiskParams,
-  HotplugNicParams,
-  VmDefinition,
-  VmStats,
-  VmStatus,
-} from './schema/api-types.generated.js';
+import type { Handlers } from './handler.js';
+import type { HotplugDiskParams, HotplugNicParams, VmDefinition, VmStatus } from './schema/api-types.generated.js';
 import type { Loose } from './schema/types.js';
 
 /** What the handlers need: the VM manager once the virt layer has started (undefined while recovering). */
@@ -69,7 +63,7 @@ export const VM_HANDLERS = {
     await vms.cont(params.vmID);
     return shortDefinition(vms, params.vmID);
   },
-  'VM.getStats': (deps, params) => [wireShaped<VmStats>(vmManager(deps).stats(params.vmID))],
+  'VM.getStats': (deps, params) => [vmManager(deps).stats(params.vmID)],
   'VM.setTicket': async (deps, params) => {
     const vms = vmManager(deps);
     await vms.setTicket(params.vmID, {

@@ -73,7 +73,7 @@ export interface HostStats {
   readonly ksmState: boolean;
   readonly ksmPages: number;
   readonly ksmMergeAcrossNodes: boolean;
-  readonly thpState?: ThpState;
+  readonly thpState: ThpState;
   readonly network: Record<string, InterfaceStats>;
   readonly rxDropped: string;
   readonly txDropped: string;
@@ -191,7 +191,8 @@ export function computeStats(
     ksmState: cur.ksm.run === 1,
     ksmPages: cur.ksm.pagesToScan,
     ksmMergeAcrossNodes: cur.ksm.mergeAcrossNodes === 1,
-    ...(cur.thp === undefined ? {} : { thpState: cur.thp }),
+    // The schema requires it; a kernel without THP never backs memory with huge pages.
+    thpState: cur.thp ?? 'never',
     network,
     rxDropped: String(rxDropped),
     txDropped: String(txDropped),

@@ -6,6 +6,7 @@
 
 import type { Logger } from '@vdsm-ts/common/logging';
 import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
+import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
 import {
@@ -28,7 +29,14 @@ import {
   VmLifecycle,
 } from './vm/lifecycle.js';
 import { type SnapshotRequest, VmSnapshots } from './vm/snapshot.js';
-import { type SampledStatsSource, statsJson, type VmStatsRecord, vmFullInfo, vmStats } from './vm/stats.js';
+import {
+  type SampledStatsSource,
+  statsJson,
+  type VmFullInfoRecord,
+  type VmStatsRecord,
+  vmFullInfo,
+  vmStats,
+} from './vm/stats.js';
 import type { VmStatus } from './vm/status.js';
 import { DEFAULT_VM_TIMING, Vm, type VmTiming, type VmView } from './vm/vm.js';
 
@@ -96,7 +104,7 @@ export class VmManager {
   private subscriptions: Subscription[] = [];
   private offered: OfferedTypes | undefined;
   private detachReconnect: (() => void) | undefined;
-  private allStatsText: { records: readonly VmStatsRecord[]; json: string } | undefined;
+  private allStatsText: { records: readonly VmStatsRecord[]; json: RawJson<VmStatsRecord[]> } | undefined;
   /** While recovery runs: events for domains not in the map yet, by UUID, replayed once their VM is registered. */
   private pending: Map<string, Array<(vm: Vm) => void>> | undefined;
 
@@ -326,11 +334,11 @@ export class VmManager {
    * allStats() as JSON text. Records are rebuilt only when their inputs change (a sampling cycle, a status change,
    * the elapsed second, an agent message), so the text is joined again only then, from per-record texts.
    */
-  allStatsJson(): string {
+  allStatsJson(): RawJson<VmStatsRecord[]> {
     const records = this.allStats();
     const last = this.allStatsText;
     if (last !== undefined && sameRecords(last.records, records)) return last.json;
-    const json = `[${records.map(statsJson).join(',')}]`;
+    const json = new RawJson<VmStatsRecord[]>(`[${records.map(statsJson).join(',')}]`);
     this.allStatsText = { records, json };
     return json;
   }
@@ -347,7 +355,7 @@ export class VmManager {
   }
 
   /** Full definitions with the live XML (what Host.getVMFullList returns). */
-  async fullList(filter: readonly string[] = []): Promise<VmStatsRecord[]> {
+  async fullList(filter: readonly string[] = []): Promise<VmFullInfoRecord[]> {
     return Promise.all(
       this.selected(filter).map(async (vm) => {
         const xml = vm.handle === undefined ? undefined : await vm.handle.getXMLDesc(0).catch(() => undefined);

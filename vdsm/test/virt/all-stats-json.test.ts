@@ -29,7 +29,7 @@ t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a re
     await manager.stop();
     await hypervisor.close();
   });
-  t.equal(manager.allStatsJson(), '[]');
+  t.equal(manager.allStatsJson().text, '[]');
   const xmls = Array.from({ length: 20 }, (_, i) =>
     engineVmXml({ name: `json-${i}`, macs: [`56:6f:00:00:02:${i.toString(16).padStart(2, '0')}`] }),
   );
@@ -38,13 +38,13 @@ t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a re
   await sampler.sampleNow();
   await sampler.sampleNow();
 
-  const text = manager.allStatsJson();
+  const text = manager.allStatsJson().text;
   t.equal(text, JSON.stringify(manager.allStats()), 'same bytes');
   t.match(JSON.parse(text)[0], { status: 'Up', network: {}, balloonInfo: {}, vmName: 'json-0' }, 'sampled fields in');
-  t.equal(manager.allStatsJson(), text, 'unchanged inputs: the cached text');
+  t.equal(manager.allStatsJson().text, text, 'unchanged inputs: the cached text');
 
   await manager.pause(uuidOf(xmls[3] as string));
-  const paused = manager.allStatsJson();
+  const paused = manager.allStatsJson().text;
   t.not(paused, text, 'a status change rebuilds it');
   t.equal(paused, JSON.stringify(manager.allStats()));
   t.equal((JSON.parse(paused) as Array<{ status: string }>)[3]?.status, 'Paused');
@@ -52,18 +52,18 @@ t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a re
   const five = manager.get(uuidOf(xmls[5] as string));
   manager.shutdown(five.id, { reboot: false, force: false, timeout: 2 });
   await waitUntil(() => five.isDown(), { timeoutMs: 10_000, what: 'Down' });
-  const withDown = manager.allStatsJson();
+  const withDown = manager.allStatsJson().text;
   t.equal(withDown, JSON.stringify(manager.allStats()), 'a Down VM: its exit record');
   t.match(JSON.parse(withDown)[5], { status: 'Down', exitReason: 6 });
-  t.equal(manager.allStatsJson(), withDown);
+  t.equal(manager.allStatsJson().text, withDown);
 
   const cycles = sampler.lastCycle.cycles;
   await sampler.sampleNow();
   t.equal(sampler.lastCycle.cycles, cycles + 1);
-  t.equal(manager.allStatsJson(), JSON.stringify(manager.allStats()), 'after a sampling cycle: the new records');
+  t.equal(manager.allStatsJson().text, JSON.stringify(manager.allStats()), 'after a sampling cycle: the new records');
 
   await manager.destroy(uuidOf(xmls[0] as string), 0);
-  const fewer = JSON.parse(manager.allStatsJson()) as unknown[];
+  const fewer = JSON.parse(manager.allStatsJson().text) as unknown[];
   t.equal(fewer.length, 19, 'a destroyed VM leaves the list');
   for (const xml of xmls.slice(1)) await manager.destroy(uuidOf(xml), 0);
 });

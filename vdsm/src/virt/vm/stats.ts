@@ -3,19 +3,97 @@
  * sampled part (the sampler's last cycle), the guest part (guest agent) and the status fields, in that order so
  * vdsmd's own status always wins. Down VMs carry only their exit record.
  */
-import type { DomainDescription } from '../domain-xml.js';
+import type { DomainDescription, GraphicsInfo } from '../domain-xml.js';
+import type { VmStatus } from './status.js';
 import type { QemuGuestAgent, Vm } from './vm.js';
 
 export interface SampledStatsSource {
   statsFor(vmId: string): Readonly<Record<string, unknown>> | undefined;
 }
 
-export type VmStatsRecord = Readonly<Record<string, unknown>>;
+/** A graphics device the engine can show (the schema's VmGraphicsDeviceType). */
+type DisplayGraphics = GraphicsInfo & { readonly type: 'spice' | 'vnc' };
 
-const configCache = new WeakMap<DomainDescription, VmStatsRecord>();
+function isDisplay(g: GraphicsInfo): g is DisplayGraphics {
+  return g.type === 'spice' || g.type === 'vnc';
+}
+
+interface DisplayInfo {
+  readonly type: 'spice' | 'vnc';
+  readonly port: string;
+  readonly tlsPort: string;
+  readonly ipAddress: string;
+}
+
+/** The fields that only change with the domain XML. */
+type ConfigPart = {
+  readonly vmName: string;
+  readonly vmType: 'kvm';
+  readonly kvmEnable: 'true';
+  readonly acpiEnable: 'true' | 'false';
+  readonly vcpuCount: string;
+  readonly displayInfo: readonly DisplayInfo[];
+  readonly hash: string;
+};
+
+/** A Down VM's record (the schema's ExitedVmStats). */
+export interface DownStatsRecord {
+  readonly vmId: string;
+  readonly status: 'Down';
+  readonly statusTime: string;
+  readonly exitCode: number;
+  readonly exitMessage: string;
+  readonly exitReason: number;
+  readonly timeOffset: string;
+}
+
+/**
+ * A running VM's record (the schema's RunningVmStats): vdsmd's own fields are typed here; the sampled and guest
+ * fields are merged in from their sources' records, hence the open index signature.
+ */
+export interface RunningStatsRecord extends ConfigPart {
+  readonly monitorResponse: string;
+  readonly clientIp: string;
+  readonly timeOffset: string;
+  readonly elapsedTime: string;
+  readonly vmId: string;
+  readonly status: VmStatus;
+  readonly statusTime: string;
+  readonly pauseCode?: string;
+  readonly [sampledOrGuestField: string]: unknown;
+}
+
+export type VmStatsRecord = DownStatsRecord | RunningStatsRecord;
+
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Host.getVMList(fullStatus) / Host.getVMFullList entry (the schema's VMFullInfo, plus a Down VM's exit fields). */
+export interface VmFullInfoRecord {
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly status: VmStatus;
+  readonly statusTime: string;
+  readonly memSize: number;
+  readonly smp: string;
+  readonly maxVCpus: string;
+  readonly vmType: 'kvm';
+  readonly kvmEnable: 'true';
+  readonly acpiEnable: 'true' | 'false';
+  readonly clientIp: string;
+  readonly display?: 'qxl' | 'vnc';
+  readonly displayIp?: string;
+  readonly displayPort?: number;
+  readonly displaySecurePort?: number;
+  readonly exitCode?: number;
+  readonly exitMessage?: string;
+  readonly exitReason?: number;
+  readonly xml?: string;
+}
+
+const configCache = new WeakMap<DomainDescription, ConfigPart>();
 
 /** The part of the stats that only changes with the domain XML. */
-function configPart(description: DomainDescription): VmStatsRecord {
+function configPart(description: DomainDescription): ConfigPart {
   let part = configCache.get(description);
   if (part === undefined) {
     part = {
@@ -24,7 +102,7 @@ function configPart(description: DomainDescription): VmStatsRecord {
       kvmEnable: 'true',
       acpiEnable: description.acpi ? 'true' : 'false',
       vcpuCount: String(description.vcpus),
-      displayInfo: description.graphics.map((g) => ({
+      displayInfo: description.graphics.filter(isDisplay).map((g) => ({
         type: g.type,
         port: g.port,
         tlsPort: g.tlsPort,
@@ -37,10 +115,10 @@ function configPart(description: DomainDescription): VmStatsRecord {
   return part;
 }
 
-const downRecords = new WeakMap<Vm, VmStatsRecord>();
+const downRecords = new WeakMap<Vm, DownStatsRecord>();
 
 /** A Down VM's record; the same object while nothing in it changes (so its JSON text is reused). */
-export function downStats(vm: Vm): VmStatsRecord {
+export function downStats(vm: Vm): DownStatsRecord {
   const info = vm.downInfo;
   const last = downRecords.get(vm);
   if (
@@ -52,7 +130,7 @@ export function downStats(vm: Vm): VmStatsRecord {
   ) {
     return last;
   }
-  const record = {
+  const record: DownStatsRecord = {
     vmId: vm.id,
     status: 'Down',
     statusTime: String(vm.statusTime),
@@ -67,7 +145,7 @@ export function downStats(vm: Vm): VmStatsRecord {
 
 /** What a running VM's record was built from; the same inputs give the same record (getAllVmStats at scale). */
 interface Built {
-  readonly record: VmStatsRecord;
+  readonly record: RunningStatsRecord;
   readonly description: DomainDescription;
   readonly sampled: Readonly<Record<string, unknown>> | undefined;
   readonly qga: QemuGuestAgent | undefined;
@@ -147,10 +225,16 @@ export function vmStats(vm: Vm, sampler: SampledStatsSource | undefined, nowEpoc
     return last.record;
   }
   // Object.assign keeps this cheap (object spread of many keys is several times slower in V8).
-  const record: Record<string, unknown> = Object.assign({}, configPart(vm.description), {
+  // vdsmd's own fields go in first (so the record's type holds from the start) and are set again after the merge,
+  // so they win over same-named sampled or guest fields.
+  const record: Draft<RunningStatsRecord> = Object.assign({}, configPart(vm.description), {
     monitorResponse: '0',
     clientIp: vm.clientIp,
     timeOffset: vm.timeOffset,
+    elapsedTime: String(elapsed),
+    vmId: vm.id,
+    status,
+    statusTime: String(vm.statusTime),
   });
   mergeSampledAndGuest(record, sampled, guestPart(vm.agent?.stats(), vm.qga?.stats()));
   record.elapsedTime = String(elapsed);
@@ -187,7 +271,7 @@ export function statsJson(record: VmStatsRecord): string {
 }
 
 /** Host.getVMList(fullStatus) / Host.getVMFullList entry: the VM's definition as vdsmd runs it. */
-export function vmFullInfo(vm: Vm, xml: string | undefined): VmStatsRecord {
+export function vmFullInfo(vm: Vm, xml: string | undefined): VmFullInfoRecord {
   const d = vm.description;
   const first = d.graphics[0];
   return {
@@ -203,9 +287,16 @@ export function vmFullInfo(vm: Vm, xml: string | undefined): VmStatsRecord {
     acpiEnable: d.acpi ? 'true' : 'false',
     clientIp: vm.clientIp,
     ...(first === undefined ? {} : { display: first.type === 'spice' ? 'qxl' : 'vnc', displayIp: first.listen }),
-    ...(first?.port ? { displayPort: first.port } : {}),
-    ...(first?.tlsPort ? { displaySecurePort: first.tlsPort } : {}),
-    ...(vm.isDown() ? downStats(vm) : {}),
+    // the schema has ports as numbers here (strings in VM.getStats' displayInfo)
+    ...(first?.port ? { displayPort: Number(first.port) } : {}),
+    ...(first?.tlsPort ? { displaySecurePort: Number(first.tlsPort) } : {}),
+    ...(vm.isDown() ? downPart(vm) : {}),
     ...(xml === undefined ? {} : { xml }),
   };
+}
+
+/** A Down VM's exit fields and status for its full-info entry (VMFullInfo's timeOffset is a number). */
+function downPart(vm: Vm): Pick<VmFullInfoRecord, 'status' | 'statusTime' | 'exitCode' | 'exitMessage' | 'exitReason'> {
+  const { status, statusTime, exitCode, exitMessage, exitReason } = downStats(vm);
+  return { status, statusTime, exitCode, exitMessage, exitReason };
 }
