@@ -106,6 +106,13 @@ t.test('vdsm services (virt, storage, host, network) do not import vdsm/src/api 
   );
 });
 
+t.test('vdsm/src/schema (the generated contract api and the services share) imports no vdsm layer', async (t) => {
+  t.same(
+    violations((e) => vdsmLayer(e.from) === 'schema' && vdsmLayer(e.to) !== undefined && vdsmLayer(e.to) !== 'schema'),
+    [],
+  );
+});
+
 t.test('vdsm/src/clients imports no layer above it', async (t) => {
   t.same(
     violations(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Dev-time converter: reads upstream VDSM's interface YAML (vdsm-api.yml, vdsm-api-gluster.yml, vdsm-events.yml)
 // plus our overlay of wire facts (schema-overlay.json next to this file), and writes our schema to
-// vdsm/src/api/schema/: the data as *.generated.json (loaded once by the daemon) and the TypeScript types of params
+// vdsm/src/schema/: the data as *.generated.json (loaded once by the daemon) and the TypeScript types of params
 // and results as *-types.generated.ts. Only facts are kept: names, types, enum values, optionality and defaults.
 // Upstream's description prose is dropped; our descriptions are generated from names.
 //
@@ -9,7 +9,7 @@
 //
 // The upstream directory defaults to ../shared/reference/vdsm-api relative to the repository root (every clone's
 // parent holds shared/). The daemon never reads the YAML; the generated files are committed, and
-// vdsm/test/api/schema.test.ts regenerates them and compares byte for byte.
+// vdsm/test/schema.test.ts regenerates them and compares byte for byte.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -18,7 +18,7 @@ const repoRoot = new URL('../../', import.meta.url);
 export const DEFAULT_UPSTREAM = fileURLToPath(new URL('../shared/reference/vdsm-api', repoRoot));
 const upstream = process.argv[2] ?? DEFAULT_UPSTREAM;
 const outDir =
-  process.argv[3] === undefined ? fileURLToPath(new URL('../src/api/schema/', import.meta.url)) : `${process.argv[3]}/`;
+  process.argv[3] === undefined ? fileURLToPath(new URL('../src/schema/', import.meta.url)) : `${process.argv[3]}/`;
 const overlay = JSON.parse(readFileSync(new URL('./schema-overlay.json', import.meta.url), 'utf8'));
 
 const PRIMITIVES = new Set(['string', 'int', 'uint', 'long', 'ulong', 'float', 'boolean', 'dict', 'any']);

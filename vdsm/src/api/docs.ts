@@ -1,5 +1,5 @@
+import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from '../schema/index.js';
 import { IMPLEMENTED_METHODS } from './implemented.js';
-import { EVENTS_SCHEMA, type Field, namespaces, type SchemaFile, VERBS } from './schema/index.js';
 import { typeName } from './validate.js';
 
 export interface ApiDocFacts {
@@ -45,7 +45,7 @@ export function renderApiDoc(facts: ApiDocFacts): string {
   const lines = [
     '# vdsm-ts API',
     '',
-    '<!-- Generated from vdsm/src/api/schema/ by `npm run docs -w @vdsm-ts/vdsm`; do not edit. -->',
+    '<!-- Generated from vdsm/src/schema/ by `npm run docs -w @vdsm-ts/vdsm`; do not edit. -->',
     '',
     `${VERBS.size} verbs, ${implemented.size} implemented. JSON-RPC 2.0 over STOMP or WebSocket; method`,
     '`<Namespace>.<verb>`, params as an object (by name) or a list (in the order below).',
@@ -72,7 +72,7 @@ export function renderApiDoc(facts: ApiDocFacts): string {
     '- Results are typed from the schema. With `[devel] api_strict_mode = true` (the test harness sets it), every',
     '  result is also checked against the return type at run time: one that does not fit is answered with -32603',
     '  naming the verb and the path of the field, and logged at error level.',
-    "- The schema: `vdsm/src/api/schema/*.generated.json`, converted from upstream's interface YAML by",
+    "- The schema: `vdsm/src/schema/*.generated.json`, converted from upstream's interface YAML by",
     '  `vdsm/tools/convert-schema.mjs` with the facts of `vdsm/tools/schema-overlay.json` (where upstream sends',
     '  otherwise than its YAML says, with the source named, and which required fields vdsm-ts does not send yet).',
     '',

@@ -7,7 +7,7 @@
  */
 import type { RawJson } from '../common/raw-json.js';
 import type { CallContext } from '../common/rpc-method.js';
-import type { ApiParams, ApiResults } from './schema/api-types.generated.js';
+import type { ApiParams, ApiResults } from '../schema/api-types.generated.js';
 
 export type { CallContext };
 
@@ -40,14 +40,4 @@ export function bind<D>(table: Handlers<D>, deps: D): Array<[string, BoundHandle
     const handler = fn as (deps: D, params: never, context: CallContext) => unknown;
     return [method, (args, context) => handler(deps, args as never, context)];
   });
-}
-
-/**
- * A service result declared as its wire type where the service types it loosely (virt's VM dictionaries, storage
- * metadata maps) or with fields the schema lacks: the compiler cannot check it, so strict mode checks it against the
- * schema on every call (`[devel] api_strict_mode`, on in the tests). Each use marks a service whose result type is
- * not the generated one yet.
- */
-export function wireShaped<T>(value: unknown): T {
-  return value as T;
 }

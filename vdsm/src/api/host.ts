@@ -2,9 +2,9 @@
 import type { Logging } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
+import type { HostStats, LoggingLevel } from '../schema/api-types.generated.js';
 import type { StorageDomains } from '../storage/index.js';
 import type { Handlers } from './handler.js';
-import type { HostStats, LoggingLevel } from './schema/api-types.generated.js';
 import { type VmDeps, vmManager } from './vm.js';
 
 export interface HostDeps {

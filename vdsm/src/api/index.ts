@@ -14,12 +14,12 @@ import { RawJson } from '../common/raw-json.js';
 import type { MethodEntry } from '../common/rpc-method.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
 import { HostStatsSampler } from '../host/stats.js';
+import { type SchemaFile, VERBS, type VerbEntry } from '../schema/index.js';
 import type { StorageServices } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
 import { type BoundHandler, bind } from './handler.js';
 import { HOST_HANDLERS, type HostDeps } from './host.js';
 import { IMPLEMENTED_METHODS, STORAGE_TABLES } from './implemented.js';
-import { type SchemaFile, VERBS, type VerbEntry } from './schema/index.js';
 import { CheckError, compileParams, ParamsError, SchemaCompiler } from './validate.js';
 import { VM_HANDLERS } from './vm.js';
 

@@ -1,10 +1,10 @@
 /** StorageDomain namespace handlers: thin wrappers over the storage service. */
 
 import { VdsmError } from '../errors/vdsm-error.js';
+import type { StorageDomainCreateArguments } from '../schema/api-types.generated.js';
+import type { Loose } from '../schema/types.js';
 import type { StorageServices } from '../storage/index.js';
 import type { Handlers } from './handler.js';
-import type { StorageDomainCreateArguments } from './schema/api-types.generated.js';
-import type { Loose } from './schema/types.js';
 
 /** ovirt-engine sends the bare connection string; the schema's object forms carry it as remotePath. */
 function remotePathOf(typeArgs: Loose<StorageDomainCreateArguments>): string {

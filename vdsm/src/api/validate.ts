@@ -15,7 +15,7 @@
  * Top-level parameters whose type is a UUID alias (upstream's `UUID`) must be canonical UUIDs in request mode,
  * or one of the field's exact exceptions (the overlay's record of what ovirt-engine sends there).
  */
-import type { Field, NamedType, SchemaFile, TypeRef, VerbSchema } from './schema/types.js';
+import type { Field, NamedType, SchemaFile, TypeRef, VerbSchema } from '../schema/types.js';
 
 export type CheckMode = 'request' | 'result';
 

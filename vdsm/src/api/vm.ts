@@ -1,10 +1,10 @@
 /** VM namespace handlers: thin wrappers over the VM manager (vdsm/src/virt). Verbs not listed answer "not implemented". */
 import { VdsmError } from '../errors/vdsm-error.js';
+import type { HotplugDiskParams, HotplugNicParams, VmDefinition, VmStatus } from '../schema/api-types.generated.js';
+import type { Loose } from '../schema/types.js';
 import type { VmStatus as VirtVmStatus } from '../virt/vm/status.js';
 import type { VmManager } from '../virt/vm-manager.js';
 import type { Handlers } from './handler.js';
-import type { HotplugDiskParams, HotplugNicParams, VmDefinition, VmStatus } from './schema/api-types.generated.js';
-import type { Loose } from './schema/types.js';
 
 /** What the handlers need: the VM manager once the virt layer has started (undefined while recovering). */
 export interface VmDeps {

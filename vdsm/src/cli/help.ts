@@ -1,6 +1,7 @@
 /** Help texts of vdsm-client, built from our schema: namespaces, verbs, params and a JSON template. */
-import { type Field, type SchemaFile, type TypeRef, VERBS, type VerbEntry } from '../api/schema/index.js';
+
 import { typeName } from '../api/validate.js';
+import { type Field, type SchemaFile, type TypeRef, VERBS, type VerbEntry } from '../schema/index.js';
 
 /** The verbs the client knows: the main API, plus gluster when enabled (upstream's --gluster-enabled). */
 export function knownVerbs(glusterEnabled: boolean): Map<string, Map<string, VerbEntry>> {

@@ -2,7 +2,7 @@
  * What the API sees of the storage layer: five narrow services, one per concern, each an interface of verbs with
  * no sub-objects to reach into. `api/` handler tables take the one (or two) they need; only main.ts holds all five.
  */
-import type { StorageDomainStats, StoragePoolFullInfo } from '../api/schema/api-types.generated.js';
+import type { StorageDomainStats, StoragePoolFullInfo } from '../schema/api-types.generated.js';
 import type { ConnectionParams, ConnectionStatus } from './connection/storage-server.js';
 import type { DomainInfo } from './domain/file-domain.js';
 import type { VolumeAllocationName, VolumeFormatName } from './metadata/volume-metadata.js';

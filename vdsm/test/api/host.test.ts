@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
-import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
+import { VERBS } from '../../src/schema/index.js';
 import { apiDispatcher } from './api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };

@@ -8,6 +8,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { renderApiDoc } from '../../src/api/docs.js';
 import { IMPLEMENTED_METHODS } from '../../src/api/index.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../../src/rpc/jsonrpc/dispatcher.js';
 import {
   API_SCHEMA,
   EVENTS_SCHEMA,
@@ -15,9 +16,8 @@ import {
   type SchemaFile,
   type TypeRef,
   VERBS,
-} from '../../src/api/schema/index.js';
-import { readSchemaFile } from '../../src/api/schema/read.js';
-import { DEFAULT_MAX_IN_FLIGHT } from '../../src/rpc/jsonrpc/dispatcher.js';
+} from '../../src/schema/index.js';
+import { readSchemaFile } from '../../src/schema/read.js';
 
 // vdsm/dist/test/api -> vdsm/ (the sources: the test reads the committed files, not the copies in dist)
 const vdsmRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -92,7 +92,7 @@ t.test(
     });
     for (const name of GENERATED) {
       const fresh = await readFile(join(out, name), 'utf8');
-      const committed = await readFile(join(vdsmRoot, 'src/api/schema', name), 'utf8');
+      const committed = await readFile(join(vdsmRoot, 'src/schema', name), 'utf8');
       t.ok(committed === fresh, `${name} is up to date (run node vdsm/tools/convert-schema.mjs)`);
     }
 
@@ -128,7 +128,7 @@ t.test(
       'no description is upstream text',
     );
     const generatedText = (
-      await Promise.all(GENERATED.map((n) => readFile(join(vdsmRoot, 'src/api/schema', n), 'utf8')))
+      await Promise.all(GENERATED.map((n) => readFile(join(vdsmRoot, 'src/schema', n), 'utf8')))
     ).join('\n');
     const longProse = [...upstreamProse].filter((p) => p.length > 40 && generatedText.toLowerCase().includes(p));
     t.same(longProse, [], 'no upstream description appears anywhere in the generated files');

@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
 import t from 'tap';
-import { VERBS } from '../../src/api/schema/index.js';
-import type { SchemaFile, VerbSchema } from '../../src/api/schema/types.js';
 import { compileParams, ParamsError, SchemaCompiler } from '../../src/api/validate.js';
 import type { RequestContext } from '../../src/common/rpc-method.js';
+import { VERBS } from '../../src/schema/index.js';
+import type { SchemaFile, VerbSchema } from '../../src/schema/types.js';
 import { apiDispatcher } from './api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };

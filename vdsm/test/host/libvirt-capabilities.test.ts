@@ -6,7 +6,6 @@ import { access, readFile } from 'node:fs/promises';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { execa } from 'execa';
 import t from 'tap';
-import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { collectCapabilities, type HostCapabilities } from '../../src/host/capabilities.js';
 import {
@@ -16,6 +15,7 @@ import {
   parseDomainCpu,
   versionString,
 } from '../../src/host/libvirt-capabilities.js';
+import { VERBS } from '../../src/schema/index.js';
 import { hostKvmProbe, kvmSupport } from '../../src/virt/kvm-support.js';
 
 function checkSchema(caps: HostCapabilities): void {

@@ -3,12 +3,12 @@ import { defaultConfig } from '@vdsm-ts/common/config';
 import { Logging } from '@vdsm-ts/common/logging';
 import fc from 'fast-check';
 import t from 'tap';
-import { VERBS } from '../../src/api/schema/index.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { RawJson } from '../../src/common/raw-json.js';
 import { VdsmError } from '../../src/errors/vdsm-error.js';
 import type { RequestContext } from '../../src/rpc/endpoint.js';
 import { Dispatcher, type MethodEntry } from '../../src/rpc/jsonrpc/dispatcher.js';
+import { VERBS } from '../../src/schema/index.js';
 import { apiDispatcher } from '../api/api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };

@@ -2,8 +2,9 @@
  * StorageDomains: file domains on connected storage (create, read, format, describe, list), their images and
  * volumes by name, and the monitor's vitals. Membership changes belong to the pool service.
  */
-import type { StorageDomainStats } from '../../api/schema/api-types.generated.js';
+
 import { VdsmError } from '../../errors/vdsm-error.js';
+import type { StorageDomainStats } from '../../schema/api-types.generated.js';
 import { fileDomainType } from '../connection/connection-service.js';
 import { describeConnection } from '../connection/storage-server.js';
 import { BLANK_UUID, DEFAULT_DOMAIN_VERSION, DOMAIN_CLASSES, isUuid } from '../constants.js';

@@ -6,12 +6,8 @@
 
 import { cp, mkdir, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type {
-  StoragePoolDomainInfo,
-  StoragePoolFullInfo,
-  StoragePoolInfo,
-} from '../../api/schema/api-types.generated.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
+import type { StoragePoolDomainInfo, StoragePoolFullInfo, StoragePoolInfo } from '../../schema/api-types.generated.js';
 import { type DomainStatus, isUuid, MAX_DESCRIPTION_LENGTH, MAX_HOST_ID } from '../constants.js';
 import type { DomainFinder } from '../domain/domain-finder.js';
 import type { FileStorageDomain } from '../domain/file-domain.js';

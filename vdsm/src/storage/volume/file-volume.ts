@@ -6,8 +6,8 @@
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@vdsm-ts/common/atomic-write';
-import type { DiskContentType, VolumeInfoResponse } from '../../api/schema/api-types.generated.js';
 import { VdsmError } from '../../errors/vdsm-error.js';
+import type { DiskContentType, VolumeInfoResponse } from '../../schema/api-types.generated.js';
 import {
   BLANK_UUID,
   isUuid,

@@ -1,12 +1,12 @@
 /** qemu-img through the common exec wrapper; its failures reach the engine as the operation's storage error. */
 import { exec } from '@vdsm-ts/common/exec';
+import { mapExecErrors } from '../../errors/exec-error.js';
+import { VdsmError } from '../../errors/vdsm-error.js';
 import type {
   Qcow2Compat,
   QemuImageFormat,
   QemuImageInfo as WireQemuImageInfo,
-} from '../../api/schema/api-types.generated.js';
-import { mapExecErrors } from '../../errors/exec-error.js';
-import { VdsmError } from '../../errors/vdsm-error.js';
+} from '../../schema/api-types.generated.js';
 
 const LONG_TIMEOUT_MS = 600_000;
 const INFO_TIMEOUT_MS = 60_000;
