@@ -8,16 +8,11 @@
 import { access } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Hypervisor } from '@vdsm-ts/native/libvirt/index';
+import type { CpuInfo } from '../schema/api-types.generated.js';
 import { collectLibvirtCapabilities, type KvmVerdict, type LibvirtCapabilities } from './libvirt-capabilities.js';
 import { cpuNodes, listDir, parseCpuList, parseMeminfo, parseOsRelease, readInt, readText } from './procfs.js';
 
-export interface CpuInfo {
-  readonly cpu_id: number;
-  readonly numa_cell_id: number;
-  readonly socket_id: number;
-  readonly die_id: number;
-  readonly core_id: number;
-}
+export type { CpuInfo };
 
 /** What getCapabilities may consult beyond the machine itself. */
 export interface CapabilitySources {

@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { defaultConfig } from '@vdsm-ts/common/config';
-import { Logging } from '@vdsm-ts/common/logging';
+import { silentLogging } from '@vdsm-ts/common/logging';
 import fc from 'fast-check';
 import t from 'tap';
 import { SchemaCompiler } from '../../src/api/validate.js';
@@ -13,13 +12,8 @@ import { apiDispatcher } from '../api/api-dispatcher.js';
 
 const ctx: RequestContext = { transport: 'stomp', peer: '127.0.0.1:40000' };
 
-function quietLogging(): Logging {
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  return new Logging({ name: 'test', level: 'warn' }, sink);
-}
-
 function endpoint(ready = true) {
-  const api = apiDispatcher({ config: defaultConfig(), logging: quietLogging() });
+  const api = apiDispatcher({ config: defaultConfig(), logging: silentLogging() });
   api.setReady(ready);
   t.teardown(() => api.close());
   return api;
@@ -199,7 +193,7 @@ t.test('dispatcher: verb errors, unexpected exceptions and unencodable results',
     ['T.void', { validate: pass, reply: true, run: () => 'ignored' }],
     ['T.undef', { validate: pass, reply: 'value', run: () => undefined }],
   ]);
-  const d = new Dispatcher({ methods, logger: quietLogging().get('jsonrpc'), ready: true });
+  const d = new Dispatcher({ methods, logger: silentLogging().get('jsonrpc'), ready: true });
   const call = async (m: string) => JSON.parse((await d.handle(req(m), ctx))!);
   t.same((await call('T.vdsmError')).error, { code: 1, message: 'Virtual machine does not exist: abc' });
   t.same((await call('T.boom')).error, { code: -32603, message: "Internal JSON-RPC error: {'reason': 'boom'}" });
@@ -218,7 +212,7 @@ t.test('dispatcher: a RawJson result is spliced into the reply as it is, alone a
     ['T.plain', { validate: (p) => (p ?? {}) as Record<string, unknown>, reply: 'value', run: () => JSON.parse(text) }],
     ['T.rawVoid', { validate: (p) => (p ?? {}) as Record<string, unknown>, reply: true, run: () => new RawJson('7') }],
   ]);
-  const d = new Dispatcher({ methods, logger: quietLogging().get('jsonrpc'), ready: true });
+  const d = new Dispatcher({ methods, logger: silentLogging().get('jsonrpc'), ready: true });
   const raw = await d.handle(req('T.raw', {}, 5), ctx);
   t.equal(raw, `{"jsonrpc":"2.0","id":5,"result":${text}}`);
   t.equal(raw, await d.handle(req('T.plain', {}, 5), ctx), 'the same bytes as the stringified value');
@@ -235,7 +229,7 @@ t.test('dispatcher: calls beyond the in-flight bound get code 1100 at once', asy
     release = resolve;
   });
   const methods = new Map<string, MethodEntry>([['T.wait', { validate: () => ({}), reply: true, run: () => gate }]]);
-  const d = new Dispatcher({ methods, logger: quietLogging().get('jsonrpc'), ready: true, maxInFlight: 2 });
+  const d = new Dispatcher({ methods, logger: silentLogging().get('jsonrpc'), ready: true, maxInFlight: 2 });
   const first = d.handle(req('T.wait', {}, 1), ctx);
   const second = d.handle(req('T.wait', {}, 2), ctx);
   const third = JSON.parse((await d.handle(req('T.wait', {}, 3), ctx))!);

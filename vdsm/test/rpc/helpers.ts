@@ -1,10 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@vdsm-ts/common/config';
 import { defaultConfig } from '@vdsm-ts/common/config';
-import { Logging } from '@vdsm-ts/common/logging';
+import { silentLogging } from '@vdsm-ts/common/logging';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import type { JsonRpcEndpoint, RequestContext } from '../../src/rpc/endpoint.js';
 import { type RpcServer, type RpcServerOptions, startRpcServer } from '../../src/rpc/server/index.js';
@@ -90,10 +89,7 @@ export class RawPeer {
 }
 
 /** Logs go nowhere (tests assert on behaviour, not on log lines). */
-export function quietLogging(): Logging {
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  return new Logging({ name: 'test', level: 'fatal' }, sink as unknown as import('pino').DestinationStream);
-}
+export const quietLogging = silentLogging;
 
 /** A test config: plain TCP on a free loopback port. */
 export function testConfig(patch: (c: Config) => void = () => {}): Config {
