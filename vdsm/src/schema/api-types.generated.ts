@@ -1247,7 +1247,7 @@ export type StorageDomainImageClass = "Backup" | "Data" | "Iso" | "Unknown";
 export interface StorageDomainInfo {
   readonly role: StorageDomainRole;
   readonly lver?: number;
-  readonly version: number;
+  readonly version: string;
   readonly type: StorageDomainType;
   readonly name: string;
   readonly pool: ReadonlyArray<UUID>;
@@ -1259,6 +1259,7 @@ export interface StorageDomainInfo {
   readonly vgMetadataDevice?: string;
   readonly block_size: number;
   readonly alignment: number;
+  readonly remotePath?: string;
 }
 
 export interface StorageDomainReduceParams {
@@ -1271,9 +1272,9 @@ export type StorageDomainRole = "Master" | "Regular";
 export interface StorageDomainStats {
   readonly mdafree: number;
   readonly mdathreshold: boolean;
-  readonly diskfree: number;
+  readonly diskfree: string;
   readonly mdavalid: boolean;
-  readonly disktotal: number;
+  readonly disktotal: string;
   readonly mdasize: number;
 }
 

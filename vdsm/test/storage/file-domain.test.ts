@@ -109,14 +109,15 @@ t.test('a created v5 domain has upstream layout and sealed metadata', async (t) 
     `${sdUUID}:SDM:${join(root, 'dom_md', 'leases')}:1048576`,
   ]);
   t.match(sdm.stdout, /resource_name SDM/);
-  t.same(domain.info(), {
+  t.strictSame(domain.info(), {
     uuid: sdUUID,
     type: 'LOCALFS',
     class: 'Data',
     name: 'data one',
     role: 'Regular',
     pool: [],
-    version: 5,
+    version: '5',
+    remotePath: '/srv/data',
     block_size: 512,
     alignment: 1048576,
   });
@@ -179,14 +180,15 @@ t.test('a domain written by hand from the fact sheet is read by vdsm-ts', async 
   const cksum = await pythonSha1(lines);
   await writeFile(join(root, 'dom_md', 'metadata'), `${lines.join('\n')}\n_SHA_CKSUM=${cksum}\n`);
   const domain = await FileStorageDomain.open(root);
-  t.same(domain.info(), {
+  t.strictSame(domain.info(), {
     uuid: sdUUID,
     type: 'NFS',
     class: 'Iso',
     name: 'isos ünïcode',
     role: 'Regular',
     pool: [],
-    version: 4,
+    version: '4',
+    remotePath: 'server:/exports/iso',
     block_size: 512,
     alignment: 1048576,
   });

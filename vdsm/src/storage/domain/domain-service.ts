@@ -62,7 +62,15 @@ export class DomainService implements StorageDomains {
 
   async stats(sdUUID: string): Promise<StorageDomainStats> {
     const space = await (await this.options.finder.get(sdUUID, true)).space();
-    return { ...space, mdasize: 0, mdafree: 0, mdavalid: true, mdathreshold: true };
+    // Upstream sends the byte counts as strings.
+    return {
+      disktotal: String(space.disktotal),
+      diskfree: String(space.diskfree),
+      mdasize: 0,
+      mdafree: 0,
+      mdavalid: true,
+      mdathreshold: true,
+    };
   }
 
   /** Host.getStorageDomains: domains on connected storage, filtered like upstream. */

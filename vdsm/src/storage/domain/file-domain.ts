@@ -45,7 +45,9 @@ export interface DomainInfo {
   readonly name: string;
   readonly role: DomainRole;
   readonly pool: string[];
-  readonly version: number;
+  /** A string on the wire, as upstream sends it. */
+  readonly version: string;
+  readonly remotePath: string;
   readonly block_size: number;
   readonly alignment: number;
   readonly master_ver?: number;
@@ -248,7 +250,8 @@ export class FileStorageDomain {
       name: this.md.DESCRIPTION ?? '',
       role: this.role,
       pool: this.pools,
-      version: this.version,
+      version: String(this.version),
+      remotePath: this.md.REMOTE_PATH ?? '',
       block_size: this.blockSize,
       alignment: this.alignment,
     };
