@@ -6,7 +6,7 @@ import { createApi } from './api/index.js';
 import { Dispatcher } from './rpc/jsonrpc/dispatcher.js';
 import { type RpcServer, startRpcServer } from './rpc/server/index.js';
 import { createStorageService } from './storage/index.js';
-import { createVirt } from './virt/index.js';
+import { createVirt, type DrivePreparer } from './virt/index.js';
 
 /** vdsmd's wiring: configuration, logging, then the services and servers. Nothing else lives here. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -17,11 +17,24 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   let ready = false;
   let server: RpcServer | undefined;
-  // VM status events go out through the RPC server once it runs (events before ready are dropped anyway).
-  const virt = createVirt({ config, logging, publish: (method, params) => server?.events.publish(method, params) });
   // Connects lazily on the first privileged call and reconnects when supervdsmd restarts.
   const supervdsm = new SupervdsmClient({ socketPath: config.supervdsm.socket });
   const storage = createStorageService(config, supervdsm, logging.get('storage'));
+  // VM.create prepares drives naming oVirt images through storage's Image.prepare / Image.teardown.
+  const drives: DrivePreparer = {
+    prepare: async (image) => {
+      const ref = { spUUID: image.poolID, sdUUID: image.domainID, imgUUID: image.imageID, volUUID: image.volumeID };
+      return (await storage.volumes.prepareImage(ref, false)).path;
+    },
+    teardown: (image) => storage.volumes.teardownImage(image.domainID, image.imageID),
+  };
+  // VM status events go out through the RPC server once it runs (events before ready are dropped anyway).
+  const virt = createVirt({
+    config,
+    logging,
+    drives,
+    publish: (method, params) => server?.events.publish(method, params),
+  });
   const api = createApi({ config, logging, virt, supervdsm, storage });
   const dispatcher = new Dispatcher({
     methods: api.methods,

@@ -4,7 +4,7 @@
  * stats call.
  */
 import { createHash } from 'node:crypto';
-import { VmMetadata } from './metadata.js';
+import { type VdsmImage, VmMetadata } from './metadata.js';
 import {
   attr,
   child,
@@ -43,6 +43,8 @@ export interface DiskInfo {
   readonly bus: string | undefined;
   readonly alias: string | undefined;
   readonly path: string | undefined;
+  /** The oVirt image the disk's metadata names (disks and CD-ROMs only); its path is prepared before start. */
+  readonly image: VdsmImage | undefined;
 }
 
 export interface ChannelInfo {
@@ -170,6 +172,7 @@ export function parseDomain(xml: string): ParsedDomain {
           bus: childAttr(element, 'target', 'bus'),
           alias: childAttr(element, 'alias', 'name'),
           path: attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name'),
+          image: undefined,
         });
         break;
       }
@@ -181,6 +184,7 @@ export function parseDomain(xml: string): ParsedDomain {
     }
   }
   const features = child(root, 'features');
+  const metadata = VmMetadata.fromDomainMetadata(child(root, 'metadata'));
   const description: DomainDescription = {
     xml,
     uuid: uuid.toLowerCase(),
@@ -194,12 +198,19 @@ export function parseDomain(xml: string): ParsedDomain {
     onReboot: text(child(root, 'on_reboot')),
     graphics,
     interfaces,
-    disks,
+    disks: metadata === undefined ? disks : disks.map((d) => withImage(d, metadata)),
     channels,
-    metadata: VmMetadata.fromDomainMetadata(child(root, 'metadata')),
+    metadata,
     devicesHash: devices === undefined ? '0' : hashOf(serializeXml(devices)),
   };
   return { doc, description };
+}
+
+/** Upstream prepares PDIV paths for disks and CD-ROMs only (clientIF.prepareVolumePath). */
+function withImage(disk: DiskInfo, metadata: VmMetadata): DiskInfo {
+  if (disk.device !== 'disk' && disk.device !== 'cdrom') return disk;
+  const image = metadata.diskImage(disk.target);
+  return image === undefined ? disk : { ...disk, image };
 }
 
 function hashOf(value: string): string {
@@ -224,4 +235,35 @@ export function deviceElements(xml: string): { readonly doc: Document; readonly 
   const root = doc.documentElement;
   const devices = root === null ? undefined : child(root, 'devices');
   return { doc, devices: devices === undefined ? [] : children(devices) };
+}
+
+/**
+ * `description` (the parsed domain's, perhaps with its type changed) with prepared paths put into its disks'
+ * `<source>` (by target dev), edited in the parsed document as withDomainType does: `file` for file disks, `dev`
+ * for block disks.
+ */
+export function withDrivePaths(
+  parsed: ParsedDomain,
+  description: DomainDescription,
+  paths: ReadonlyMap<string, string>,
+): DomainDescription {
+  const root = parsed.doc.documentElement;
+  const devices = root === null ? undefined : child(root, 'devices');
+  if (root === null || devices === undefined) return description;
+  for (const disk of children(devices, 'disk')) {
+    const target = childAttr(disk, 'target', 'dev');
+    const path = target === undefined ? undefined : paths.get(target);
+    if (path === undefined) continue;
+    let source = child(disk, 'source');
+    if (source === undefined) {
+      source = parsed.doc.createElementNS(disk.namespaceURI, 'source');
+      disk.insertBefore(source, disk.firstChild);
+    }
+    source.setAttribute(attr(disk, 'type') === 'block' ? 'dev' : 'file', path);
+  }
+  const disks = description.disks.map((d) => {
+    const path = paths.get(d.target);
+    return path === undefined ? d : { ...d, path };
+  });
+  return { ...description, disks, xml: serializeXml(root) };
 }

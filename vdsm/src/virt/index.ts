@@ -4,6 +4,7 @@
  */
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logging } from '@vdsm-ts/common/logging';
+import type { DrivePreparer } from './drives.js';
 import { ovirtGuestAgentFactory, qemuGuestAgentFactory } from './guest-agents.js';
 import { HypervisorConnection } from './hypervisor-connection.js';
 import { type KvmSupport, kvmSupport } from './kvm-support.js';
@@ -11,6 +12,7 @@ import { VmSampler } from './sampling/index.js';
 import type { VmTiming } from './vm/vm.js';
 import { VmManager } from './vm-manager.js';
 
+export type { DrivePreparer } from './drives.js';
 export { HypervisorConnection } from './hypervisor-connection.js';
 export { type KvmSupport, kvmSupport, probeKvm } from './kvm-support.js';
 export { type CreateResult, type VmCounts, VmManager } from './vm-manager.js';
@@ -21,6 +23,8 @@ export interface VirtOptions {
   /** Where `|virt|VM_status|` events go (the RPC server's publisher once it runs). */
   readonly publish: (method: string, params: Readonly<Record<string, unknown>>) => void;
   readonly timing?: Partial<VmTiming>;
+  /** Storage's side of VM.create: prepares the drives that name oVirt images (main.ts wires it to storage). */
+  readonly drives?: DrivePreparer;
 }
 
 export interface VirtService {
@@ -67,6 +71,7 @@ export function createVirt(o: VirtOptions): VirtService {
         agentFactory: ovirtGuestAgentFactory(agentLog),
         qgaFactory: qemuGuestAgentFactory(agentLog),
         repository: o.config.irs.repository,
+        ...(o.drives === undefined ? {} : { drives: o.drives }),
         timing: { guestEventMs: o.config.vars.vm_guest_event_timeout * 1000, ...o.timing },
       });
       await manager.start();

@@ -11,6 +11,14 @@ export const OVIRT_VM_PREFIX = 'ovirt-vm';
 
 export type MetadataValue = string | number | boolean;
 
+/** A drive's image in oVirt storage: pool, domain, image and volume (upstream's PDIV). */
+export interface VdsmImage {
+  readonly poolID: string;
+  readonly domainID: string;
+  readonly imageID: string;
+  readonly volumeID: string;
+}
+
 function typed(element: Element): MetadataValue {
   const raw = text(element) ?? '';
   switch (attr(element, 'type')) {
@@ -113,6 +121,28 @@ export class VmMetadata {
   /** `<ovirt-vm:device>` entries (NICs by mac_address, disks by devtype+name). */
   devices(): Element[] {
     return children(this.root).filter((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === 'device');
+  }
+
+  /**
+   * The oVirt image a disk names in its device entry (`devtype="disk"`, `name` = the target dev): all four of
+   * poolID, domainID, imageID and volumeID, or undefined (upstream's isVdsmImage).
+   */
+  diskImage(target: string): VdsmImage | undefined {
+    const entry = this.devices().find((e) => attr(e, 'devtype') === 'disk' && attr(e, 'name') === target);
+    if (entry === undefined) return undefined;
+    const value = (key: string): string | undefined => {
+      const element = children(entry).find((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === key);
+      const found = element === undefined ? undefined : text(element);
+      return found === undefined || found === '' ? undefined : found;
+    };
+    const poolID = value('poolID');
+    const domainID = value('domainID');
+    const imageID = value('imageID');
+    const volumeID = value('volumeID');
+    if (poolID === undefined || domainID === undefined || imageID === undefined || volumeID === undefined) {
+      return undefined;
+    }
+    return { poolID, domainID, imageID, volumeID };
   }
 
   /** Adds device entries (from hot-plug metadata), replacing entries that match the same device. */

@@ -2,7 +2,9 @@
  * Recovery after a vdsmd restart: every domain vdsm owns (it carries ovirt-vm metadata or the legacy agent channel)
  * is rebuilt from its live XML and metadata, without touching the guest. Exit info in the metadata means Down;
  * otherwise the libvirt state decides: running Up, paused Paused, shut off Down with the reason mapped from libvirt's
- * (a guest that died while vdsmd was down). guestfs appliances and external domains are left alone.
+ * (a guest that died while vdsmd was down). A running or paused domain without either is an external VM (upstream
+ * recovery.py `_is_external_vm`): reported like the others, its definition left alone; a shut-off one and guestfs
+ * appliances are ignored.
  */
 
 import type { Logger } from '@vdsm-ts/common/logging';
@@ -30,7 +32,7 @@ export interface RecoveryOptions {
   readonly lifecycle: VmLifecycle;
   readonly logger: Logger;
   readonly sampler?: SamplerHooks;
-  readonly makeVm: (description: DomainDescription, metadata: VmMetadata) => Vm;
+  readonly makeVm: (description: DomainDescription, metadata: VmMetadata, external: boolean) => Vm;
 }
 
 export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
@@ -48,7 +50,7 @@ export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
     while (next < domains.length) {
       const handle = domains[next++] as DomainHandle;
       try {
-        const vm = await recoverOne(handle, states.get(handle.uuid.toLowerCase()), o);
+        const vm = await recoverDomain(handle, states.get(handle.uuid.toLowerCase()), o);
         if (vm !== undefined) recovered.push(vm);
       } catch (err) {
         o.logger.warn({ domain: handle.name, err }, 'cannot recover domain; leaving it alone');
@@ -63,7 +65,8 @@ export async function recoverVms(o: RecoveryOptions): Promise<Vm[]> {
   return recovered;
 }
 
-async function recoverOne(
+/** One domain as recovery sees it (also for a domain started behind vdsmd's back): its VM, or undefined if ignored. */
+export async function recoverDomain(
   handle: DomainHandle,
   known: DomainStateInfo | undefined,
   o: RecoveryOptions,
@@ -71,13 +74,14 @@ async function recoverOne(
   const description = describeDomain(await handle.getXMLDesc(0));
   if (description.channels.some((c) => c.name === GUESTFS_CHANNEL)) return undefined;
   const legacy = description.channels.some((c) => c.name === LEGACY_AGENT_CHANNEL);
-  if (description.metadata === undefined && !legacy) return undefined;
+  const external = description.metadata === undefined && !legacy;
   const metadata = description.metadata ?? VmMetadata.fromXml(undefined);
   const state = known ?? (await handle.getState());
+  if (external) return recoverExternal(handle, description, metadata, state, o);
   const exitReason = metadata.getNumber('exitReason');
   const startTime = metadata.getNumber('startTime');
   if (exitReason !== undefined && isExitReason(exitReason)) {
-    const vm = o.makeVm(description, metadata);
+    const vm = o.makeVm(description, metadata, false);
     vm.bindDomain(handle);
     vm.restoreDown(
       downInfo(
@@ -88,7 +92,7 @@ async function recoverOne(
     );
     return vm;
   }
-  const vm = o.makeVm(description, metadata);
+  const vm = o.makeVm(description, metadata, false);
   vm.bindDomain(handle);
   switch (state.state) {
     case DomainState.RUNNING:
@@ -116,5 +120,34 @@ async function recoverOne(
   }
   if (startTime !== undefined) o.sampler?.setStartTime?.(vm.id, startTime * 1000);
   o.lifecycle.startAgent(vm);
+  return vm;
+}
+
+/** An external domain: kept only while it runs or is paused (upstream ignores external VMs in a down state). */
+function recoverExternal(
+  handle: DomainHandle,
+  description: DomainDescription,
+  metadata: VmMetadata,
+  state: DomainStateInfo,
+  o: RecoveryOptions,
+): Vm | undefined {
+  let running: Parameters<Vm['recoveredRunning']>[0];
+  switch (state.state) {
+    case DomainState.RUNNING:
+    case DomainState.BLOCKED:
+    case DomainState.SHUTDOWN:
+      running = { kind: 'running' };
+      break;
+    case DomainState.PAUSED:
+    case DomainState.PMSUSPENDED:
+      running = { kind: 'paused', pauseCode: state.reason === PausedReason.IOERROR ? 'EIO' : 'NOERR' };
+      break;
+    default:
+      return undefined;
+  }
+  const vm = o.makeVm(description, metadata, true);
+  vm.bindDomain(handle);
+  vm.recoveredRunning(running, undefined);
+  o.logger.info({ vmId: vm.id, name: description.name }, 'external VM recovered');
   return vm;
 }

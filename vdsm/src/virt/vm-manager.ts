@@ -5,7 +5,13 @@
  */
 
 import type { Logger } from '@vdsm-ts/common/logging';
-import { type DomainHandle, EventId, type Hypervisor, type Subscription } from '@vdsm-ts/native/libvirt/index';
+import {
+  type DomainHandle,
+  EventId,
+  type Hypervisor,
+  LifecycleEvent,
+  type Subscription,
+} from '@vdsm-ts/native/libvirt/index';
 import { RawJson } from '../common/raw-json.js';
 import { VdsmError } from '../errors/vdsm-error.js';
 import { chooseDomainType, type OfferedTypes, offeredDomainTypes } from './domain-type.js';
@@ -15,10 +21,12 @@ import {
   type ParsedDomain,
   parseDomain,
   withDomainType,
+  withDrivePaths,
 } from './domain-xml.js';
+import { type DrivePreparer, imageDrives, prepareDrives, teardownDrives, VolumeError } from './drives.js';
 import type { KvmSupport } from './kvm-support.js';
 import { VmMetadata } from './metadata.js';
-import { recoverVms } from './recovery.js';
+import { type RecoveryOptions, recoverDomain, recoverVms } from './recovery.js';
 import { type IoTuneEntry, type TicketOptions, VmDevices } from './vm/devices.js';
 import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
 import {
@@ -37,7 +45,8 @@ import {
   vmFullInfo,
   vmStats,
 } from './vm/stats.js';
-import type { VmStatus } from './vm/status.js';
+import { downInfo, ExitCode, ExitReason, type VmStatus } from './vm/status.js';
+import { statusEventBody } from './vm/status-event.js';
 import { DEFAULT_VM_TIMING, Vm, type VmTiming, type VmView } from './vm/vm.js';
 
 /** A hypervisor that survives reconnection (HypervisorConnection). */
@@ -60,6 +69,8 @@ export interface VmManagerOptions {
   readonly shutdownTimeoutSeconds?: number;
   /** `[irs] repository`, where memory snapshot volumes are found. */
   readonly repository?: string;
+  /** Prepares and tears down the drives that name oVirt images; without it their paths are used as given. */
+  readonly drives?: DrivePreparer;
 }
 
 /** Hot(un)plug parameters: the device XML, or the legacy dictionary under `drive` / `nic`. */
@@ -119,6 +130,7 @@ export class VmManager {
       ...(o.agentFactory === undefined ? {} : { agentFactory: o.agentFactory }),
       ...(o.qgaFactory === undefined ? {} : { qgaFactory: o.qgaFactory }),
       shutdownTimeoutSeconds: o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
+      onDown: (vm) => this.teardown(vm),
     });
     this.devices = new VmDevices({ lifecycle: this.lifecycle, logger: o.logger });
     this.snapshots = new VmSnapshots(this.lifecycle, o.logger);
@@ -134,13 +146,7 @@ export class VmManager {
     let recovered: Vm[];
     try {
       await this.subscribe();
-      recovered = await recoverVms({
-        hypervisor: this.hv,
-        lifecycle: this.lifecycle,
-        logger: this.log,
-        makeVm: (description, metadata) => this.makeVm(description, metadata),
-        ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
-      });
+      recovered = await recoverVms(this.recoveryOptions());
       for (const vm of recovered) {
         this.vms.set(vm.id, vm);
         for (const apply of this.pending.get(vm.id) ?? []) apply(vm);
@@ -166,6 +172,7 @@ export class VmManager {
     const on = (uuid: string, apply: (vm: Vm) => void) => this.route(uuid, apply);
     this.subscriptions = await Promise.all([
       this.hv.subscribe(EventId.LIFECYCLE, (e) => {
+        if (e.event === LifecycleEvent.STARTED && this.unknown(e.domain.uuid)) void this.adopt(e.domain.uuid);
         on(e.domain.uuid, (vm) => this.lifecycle.onLifecycle(vm, e.event, e.detail));
       }),
       this.hv.subscribe(EventId.REBOOT, (e) => {
@@ -211,19 +218,60 @@ export class VmManager {
     queue.push(apply);
   }
 
-  private makeVm(description: DomainDescription, metadata: VmMetadata): Vm {
+  private recoveryOptions(): RecoveryOptions {
+    return {
+      hypervisor: this.hv,
+      lifecycle: this.lifecycle,
+      logger: this.log,
+      makeVm: (description, metadata, external) => this.makeVm(description, metadata, external),
+      ...(this.o.sampler === undefined ? {} : { sampler: this.o.sampler }),
+    };
+  }
+
+  /** A domain vdsmd neither runs nor is recovering (a candidate external VM). */
+  private unknown(uuid: string): boolean {
+    return this.pending === undefined && !this.vms.has(uuid.toLowerCase());
+  }
+
+  /**
+   * A domain started behind vdsmd's back: recovered as an external VM when it is one (upstream's
+   * lookup_external_vms, which runs for the unknown domains libvirt's events named).
+   */
+  private async adopt(uuid: string): Promise<void> {
+    try {
+      const handle = await this.hv.lookupByUUID(uuid);
+      const vm = await recoverDomain(handle, undefined, this.recoveryOptions());
+      if (vm === undefined || !this.unknown(vm.id)) {
+        vm?.dispose();
+        return;
+      }
+      this.vms.set(vm.id, vm);
+      this.publishStatus(vm);
+    } catch (err) {
+      this.log.info({ vmId: uuid, err }, 'cannot adopt the started domain');
+    }
+  }
+
+  private makeVm(description: DomainDescription, metadata: VmMetadata, external = false): Vm {
     return new Vm({
       id: description.uuid,
       description,
       metadata,
       timing: this.timing,
       onStatus: (vm) => this.publishStatus(vm),
+      external,
     });
   }
 
   private publishStatus(vm: Vm): void {
-    const record = vmStats(vm, this.o.sampler);
-    this.o.publish(`|virt|VM_status|${vm.id}`, { [vm.id]: record });
+    this.o.publish(`|virt|VM_status|${vm.id}`, { [vm.id]: statusEventBody(vm, this.o.sampler) });
+  }
+
+  /** Down: the drives prepared for the VM are released (upstream releaseVm -> teardownVolumePath). */
+  private teardown(vm: Vm): void {
+    const drives = this.o.drives;
+    if (drives === undefined || imageDrives(vm.description).length === 0) return;
+    void teardownDrives(drives, vm.description, this.log);
   }
 
   private async offeredTypes(): Promise<OfferedTypes> {
@@ -263,14 +311,52 @@ export class VmManager {
     }
     const metadata = description.metadata ?? VmMetadata.fromXml(undefined);
     const launchPaused = params.launchPaused === true || metadata.getBool('launchPaused') === true;
-    const prepared = description.xml;
     const vm = this.makeVm(description, metadata);
     this.vms.set(id, vm);
     vm.refresh();
-    void this.lifecycle.start(vm, prepared, launchPaused).catch((err: unknown) => {
+    void this.launch(vm, parsed, description, launchPaused).catch((err: unknown) => {
       this.log.error({ vmId: id, err }, 'VM start crashed');
     });
-    return { vmId: id, vmName: description.name, status: 'WaitForLaunch', statusTime: vm.statusTime, xml: prepared };
+    return {
+      vmId: id,
+      vmName: description.name,
+      status: 'WaitForLaunch',
+      statusTime: vm.statusTime,
+      xml: description.xml,
+    };
+  }
+
+  /**
+   * The background part of VM.create: the drives naming oVirt images are prepared and their paths put into the XML,
+   * then the domain is defined and started. A drive that cannot be prepared ends the VM Down as upstream's start
+   * thread does with its VolumeError: exitCode 1 (ERROR), exitReason 1 (GENERIC_ERROR), the error as the message.
+   */
+  private async launch(
+    vm: Vm,
+    parsed: ParsedDomain,
+    description: DomainDescription,
+    launchPaused: boolean,
+  ): Promise<void> {
+    let xml = description.xml;
+    const drives = this.o.drives;
+    if (drives !== undefined && imageDrives(description).length > 0) {
+      try {
+        const prepared = withDrivePaths(parsed, description, await prepareDrives(drives, description));
+        vm.describe(prepared);
+        xml = prepared.xml;
+      } catch (err) {
+        if (!(err instanceof VolumeError)) throw err;
+        this.log.warn({ vmId: vm.id, drive: err.disk.target, err: err.cause }, 'cannot prepare drive');
+        this.lifecycle.markDown(vm, downInfo(ExitCode.ERROR, ExitReason.GENERIC_ERROR, err.message));
+        return;
+      }
+      if (vm.isDown()) {
+        // Destroyed while its drives were prepared: the teardown at Down may have run before they were.
+        await teardownDrives(drives, vm.description, this.log);
+        return;
+      }
+    }
+    await this.lifecycle.start(vm, xml, launchPaused);
   }
 
   /** The VM, read-only (its state changes through this manager's verbs), or NoSuchVM (code 1). */

@@ -56,6 +56,8 @@ export interface LifecycleDeps {
   readonly qgaFactory?: QemuGuestAgentFactory;
   /** Seconds each shutdown method gets before the next one is tried (upstream sys_shutdown_timeout, 120 s). */
   readonly shutdownTimeoutSeconds: number;
+  /** Called once when a VM goes Down (its drives are torn down there). */
+  readonly onDown?: (vm: Vm) => void;
 }
 
 export interface ShutdownOptions {
@@ -192,7 +194,8 @@ export class VmLifecycle {
     const previous = this.metadataWrites.get(vm) ?? Promise.resolve();
     const next = previous.then(async () => {
       const handle = vm.handle;
-      if (handle === undefined) return;
+      // An external domain's definition is not ours to change (upstream sync_metadata skips it).
+      if (handle === undefined || vm.external) return;
       const xml = vm.metadata.toLibvirtXml();
       try {
         await handle.setOvirtMetadata(xml, vm.isDown() ? Affect.CURRENT : Affect.LIVE | Affect.CONFIG);
@@ -215,6 +218,7 @@ export class VmLifecycle {
     vm.metadata.set('exitMessage', info.exitMessage);
     vm.metadata.set('exitReason', info.exitReason);
     void this.writeMetadata(vm);
+    this.deps.onDown?.(vm);
     for (const resolve of this.downWaiters.get(vm) ?? []) resolve();
     this.downWaiters.delete(vm);
   }
@@ -295,6 +299,8 @@ export class VmLifecycle {
   }
 
   private async undefine(vm: Vm, handle: DomainHandle): Promise<void> {
+    // Upstream never undefines an external VM (rhbz#1610917: its definition is not vdsm's).
+    if (vm.external) return;
     try {
       await handle.undefine(
         UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.CHECKPOINTS_METADATA | UndefineFlags.NVRAM,

@@ -108,6 +108,11 @@ export interface VmOptions {
   readonly metadata: VmMetadata;
   readonly timing: VmTiming;
   readonly onStatus: (vm: Vm) => void;
+  /**
+   * A domain vdsm did not create (no ovirt-vm metadata, no legacy agent channel), found running: reported like any
+   * VM, but its definition is left alone (no metadata writes, no undefine), as upstream's `external` flag.
+   */
+  readonly external?: boolean;
 }
 
 /** What callers outside the virt layer see of a VM: reads only (VmManager's verbs change its state). */
@@ -134,11 +139,13 @@ export type VmView = Pick<
   | 'isDown'
   | 'status'
   | 'isTransient'
+  | 'external'
 >;
 
 /** A new VM is launching (WaitForLaunch); recovery moves it on with recoveredRunning() or restoreDown(). */
 export class Vm {
   readonly id: string;
+  readonly external: boolean;
   /** The ovirt-vm metadata: a store with its own methods, persisted by the lifecycle. */
   readonly metadata: VmMetadata;
   private current: VmState = LAUNCHING;
@@ -168,6 +175,7 @@ export class Vm {
     this.metadata = o.metadata;
     this.timing = o.timing;
     this.onStatus = o.onStatus;
+    this.external = o.external === true;
   }
 
   get state(): VmState {
