@@ -19,9 +19,8 @@ import type { StorageServices } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
 import { type BoundHandler, bind } from './handler.js';
 import { HOST_HANDLERS, type HostDeps } from './host.js';
-import { IMPLEMENTED_METHODS, STORAGE_TABLES } from './implemented.js';
+import { IMPLEMENTED_METHODS, STORAGE_TABLES, VIRT_TABLES } from './implemented.js';
 import { CheckError, compileParams, ParamsError, SchemaCompiler } from './validate.js';
-import { VM_HANDLERS } from './vm.js';
 
 export { IMPLEMENTED_METHODS };
 
@@ -51,7 +50,7 @@ export function boundHandlers(
   const storage = deps.storage;
   return new Map([
     ...bind(HOST_HANDLERS, { ...deps, storage: storage?.domains }),
-    ...(virt === undefined ? [] : bind(VM_HANDLERS, { virt })),
+    ...(virt === undefined ? [] : VIRT_TABLES.flatMap((table) => bind(table, { virt }))),
     ...(storage === undefined ? [] : STORAGE_TABLES.flatMap((table) => bind(table, storage))),
   ]);
 }

@@ -53,16 +53,16 @@ export const VM_HANDLERS = {
     });
     return undefined;
   },
+  // Upstream's bridge answers both with an empty vmList (Bridge.py VM_running_state_change_Ret).
   'VM.pause': async (deps, params) => {
-    const vms = vmManager(deps);
-    await vms.pause(params.vmID);
-    return shortDefinition(vms, params.vmID);
+    await vmManager(deps).pause(params.vmID);
+    return { vmList: {} };
   },
   'VM.cont': async (deps, params) => {
-    const vms = vmManager(deps);
-    await vms.cont(params.vmID);
-    return shortDefinition(vms, params.vmID);
+    await vmManager(deps).cont(params.vmID);
+    return { vmList: {} };
   },
+  'VM.getMigrationStatus': (deps, params) => vmManager(deps).migrationStatus(params.vmID),
   'VM.getStats': (deps, params) => [vmManager(deps).stats(params.vmID)],
   'VM.setTicket': async (deps, params) => {
     const vms = vmManager(deps);

@@ -103,8 +103,8 @@ export interface BlockScratchDisk {
 }
 
 export interface BulkIoTunePolicy {
-  readonly policy: VmDiskDeviceTuneLimits;
-  readonly current_values: VmDiskDeviceTuneParams;
+  readonly policy: ReadonlyArray<VmDiskDeviceTuneLimits>;
+  readonly current_values: ReadonlyArray<VmDiskDeviceTuneParams>;
 }
 
 export type BulkIoTunePolicyMap = Readonly<Record<string, BulkIoTunePolicy>>;
@@ -1740,8 +1740,8 @@ export interface VmDiskDeviceTuneLimits {
   readonly poolID?: UUID;
   readonly imageID?: UUID;
   readonly volumeID?: UUID;
-  readonly maximum: VmDiskDeviceIoTuneParams;
-  readonly guaranteed: VmDiskDeviceIoTuneParams;
+  readonly maximum?: VmDiskDeviceIoTuneParams;
+  readonly guaranteed?: VmDiskDeviceIoTuneParams;
 }
 
 export interface VmDiskDeviceTuneParams {
@@ -3129,7 +3129,7 @@ export interface ApiResults {
   "Host.convertExternalVm": true;
   "Host.convertExternalVmFromOva": true;
   "Host.deleteV2VJob": true;
-  "Host.dumpxmls": ReadonlyArray<StringMap>;
+  "Host.dumpxmls": StringMap;
   "Host.echo": string;
   "Host.extend_image_ticket": true;
   "Host.fenceNode": FenceNodeResult;
@@ -3258,7 +3258,7 @@ export interface ApiResults {
   "VM.backup_info": BackupInfo;
   "VM.changeCD": VmDefinition;
   "VM.changeFloppy": VmDefinition;
-  "VM.cont": VmDefinition;
+  "VM.cont": Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   "VM.create": VmDefinition;
   "VM.delete_checkpoints": ReadonlyArray<CheckpointsResponse>;
   "VM.desktopLock": true;
@@ -3276,7 +3276,7 @@ export interface ApiResults {
   "VM.getInfo": VmDefinition;
   "VM.getIoTune": ReadonlyArray<VmDiskDeviceTuneParams>;
   "VM.getIoTunePolicy": ReadonlyArray<VmDiskDeviceTuneLimits>;
-  "VM.getMigrationStatus": MigrationStats;
+  "VM.getMigrationStatus": Readonly<Record<string, unknown>>;
   "VM.getStats": ReadonlyArray<VmStats>;
   "VM.hibernate": true;
   "VM.hotplugDisk": VmDefinition;
@@ -3295,7 +3295,7 @@ export interface ApiResults {
   "VM.migrateCancel": true;
   "VM.migrateChangeParams": true;
   "VM.migrationCreate": MigrationCreateState;
-  "VM.pause": VmDefinition;
+  "VM.pause": Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   "VM.redefine_checkpoints": ReadonlyArray<CheckpointsResponse>;
   "VM.refresh_disk": VolumeSizeInfo;
   "VM.reset": true;

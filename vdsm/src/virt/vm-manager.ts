@@ -28,6 +28,7 @@ import type { KvmSupport } from './kvm-support.js';
 import { VmMetadata } from './metadata.js';
 import { type RecoveryOptions, recoverDomain, recoverVms } from './recovery.js';
 import { type IoTuneEntry, type TicketOptions, VmDevices } from './vm/devices.js';
+import { type IoTunePolicyValues, ioTunePolicyValues } from './vm/io-tune-policy.js';
 import { GraphicsPhase, shutoffDown } from './vm/libvirt-events.js';
 import {
   type GuestAgentFactory,
@@ -93,6 +94,19 @@ export interface VmCounts {
   readonly incomingVmMigrations: number;
   readonly outgoingVmMigrations: number;
 }
+
+/**
+ * VM.getMigrationStatus of a VM that never migrated: upstream's fresh SourceThread status, which says "in progress"
+ * with progress 0 (migration.py SourceThread.__init__ / getStat); vdsm-ts runs no migrations yet.
+ */
+export type MigrationStatusRecord = {
+  readonly status: { readonly code: number; readonly message: string };
+  readonly progress: number;
+};
+const NO_MIGRATION: MigrationStatusRecord = Object.freeze({
+  status: Object.freeze({ code: 0, message: 'Migration in progress' }),
+  progress: 0,
+});
 
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 120;
 /** Events kept per not-yet-recovered domain; the oldest go first (the latest decide the state). */
@@ -465,6 +479,29 @@ export class VmManager {
       incomingVmMigrations: 0,
       outgoingVmMigrations: 0,
     };
+  }
+
+  /** VM.getMigrationStatus (no migration has run: vdsm-ts does not migrate yet). */
+  migrationStatus(vmId: string): MigrationStatusRecord {
+    this.vm(vmId);
+    return NO_MIGRATION;
+  }
+
+  /** Host.dumpxmls: each VM's domain XML as vdsmd last read it (upstream vm.domain.xml); NoSuchVM for unknown ids. */
+  domainXmls(vmIds: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const id of vmIds) out[id] = this.vm(id).description.xml;
+    return out;
+  }
+
+  /** Host.getAllVmIoTunePolicies: every VM that libvirt answers for, by id (upstream clientIF.getAllVmIoTunePolicies). */
+  async ioTunePolicies(): Promise<Record<string, IoTunePolicyValues>> {
+    const out: Record<string, IoTunePolicyValues> = {};
+    const answers = await Promise.all(
+      [...this.vms.values()].map(async (vm) => [vm.id, await ioTunePolicyValues(vm)] as const),
+    );
+    for (const [id, values] of answers) if (values !== undefined) out[id] = values;
+    return out;
   }
 
   /** `{ vmId, status }`: what most VM verbs answer. */
