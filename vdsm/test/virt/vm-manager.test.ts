@@ -20,6 +20,11 @@ interface Published {
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const hypervisor = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
   await hypervisor.connect();
+  // test:///default (one fake host per process) starts with a running sample domain, "test", which vdsmd reports as
+  // an external VM; these tests start from a host without VMs.
+  const sample = await hypervisor.lookupByName('test').catch(() => undefined);
+  await sample?.destroy();
+  await sample?.undefine();
   const events: Published[] = [];
   const make = () =>
     new VmManager({
@@ -267,9 +272,15 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
       .list()
       .map((vm) => vm.name)
       .sort(),
-    ['rec-a', 'rec-b', 'rec-c'],
-    'external domains are left alone',
+    ['rec-a', 'rec-b', 'rec-c', 'rec-ext'],
+    'a running domain without oVirt metadata is reported too, as an external VM',
   );
+  const extId = uuidOf(external);
+  t.match(
+    { external: restarted.get(extId).external, status: restarted.stats(extId).status },
+    { external: true, status: 'Up' },
+  );
+  t.equal(restarted.get(uuidOf(a)).external, false);
   t.equal(restarted.get(uuidOf(a)).internalStatus, 'Up');
   await waitUntil(() => restarted.stats(uuidOf(a)).status === 'Up', {
     timeoutMs: 10_000,
@@ -280,8 +291,10 @@ t.test('recovery: a restarted manager adopts running VMs and reports those that 
   t.match(restarted.stats(uuidOf(b)), { status: 'Down', exitReason: 6, exitCode: 0 }, 'destroyed while away');
   t.equal((await (await hypervisor.lookupByUUID(uuidOf(a))).getState()).state, 1, 'guest untouched');
   for (const xml of [a, b, c]) await restarted.destroy(uuidOf(xml), 1);
+  await restarted.destroy(extId, 1);
   const ext = await hypervisor.lookupByName('rec-ext');
-  await ext.destroy();
+  t.equal((await ext.getState()).state, 5, 'an external VM is stopped by VM.destroy, its definition left (upstream)');
+  t.equal(await ext.getOvirtMetadata().catch(() => 'none'), 'none', 'and no ovirt-vm metadata written into it');
   await ext.undefine();
 });
 
