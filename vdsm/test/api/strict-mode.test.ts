@@ -78,14 +78,14 @@ t.test('a missing required property is named; a fitting result passes unchanged'
   const good = { vmId: 'a5b6c7d8-0000-4000-8000-000000000001', status: 'Up' };
   const { call } = dispatcherWith(
     new Map<string, BoundHandler>([
-      ['VM.cont', () => ({ status: 'Up' })],
-      ['VM.pause', () => good],
+      ['VM.getInfo', () => ({ status: 'Up' })],
+      ['VM.setNumberOfCpus', () => good],
     ]),
     true,
   );
-  const missing = await call('VM.cont', { vmID: good.vmId });
+  const missing = await call('VM.getInfo', { vmID: good.vmId });
   t.match(missing.error?.message, /result\.vmId: expected VmDefinition\.vmId \(required\), got nothing/);
-  t.same((await call('VM.pause', { vmID: good.vmId })).result, good);
+  t.same((await call('VM.setNumberOfCpus', { vmID: good.vmId, numberOfCpus: 1 })).result, good);
 });
 
 t.test('without strict mode the result goes out as it is', async (t) => {

@@ -8,13 +8,14 @@ import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmSampler } from '../../src/virt/sampling/index.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { engineVmXml, silentLogger } from './helpers.js';
+import { engineVmXml, removeSampleDomain, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
 t.test('allStatsJson: the bytes of JSON.stringify(allStats()), cached until a record changes', async (t) => {
   const hypervisor = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
   await hypervisor.connect();
+  await removeSampleDomain(hypervisor);
   const sampler = new VmSampler({ hypervisor, intervalSeconds: 15, logger: silentLogger() });
   const manager = new VmManager({
     hypervisor,

@@ -36,3 +36,18 @@ export function engineVmXml(o: EngineVmOptions): string {
 }
 
 export { silentLogger } from '@vdsm-ts/common/logging';
+
+/** The UUID of test:///default's sample domain "test" (fixed by libvirt's test driver). */
+export const SAMPLE_DOMAIN_UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f';
+
+/**
+ * test:///default (one fake host per process) starts with a running sample domain, "test", which vdsmd reports as an
+ * external VM; tests that start from a host without VMs remove it first.
+ */
+export async function removeSampleDomain(hypervisor: {
+  lookupByName(name: string): Promise<{ destroy(): Promise<unknown>; undefine(): Promise<unknown> }>;
+}): Promise<void> {
+  const sample = await hypervisor.lookupByName('test').catch(() => undefined);
+  await sample?.destroy();
+  await sample?.undefine();
+}

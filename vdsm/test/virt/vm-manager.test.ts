@@ -8,7 +8,7 @@ import { VdsmError } from '../../src/errors/vdsm-error.js';
 import { HypervisorConnection } from '../../src/virt/hypervisor-connection.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmManager } from '../../src/virt/vm-manager.js';
-import { engineVmXml, silentLogger } from './helpers.js';
+import { engineVmXml, removeSampleDomain, silentLogger } from './helpers.js';
 
 const KVM: KvmSupport = { usable: false, reason: 'test', useTcg: true, setting: 'auto' };
 
@@ -20,11 +20,7 @@ interface Published {
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const hypervisor = new HypervisorConnection({ uri: 'test:///default', logger: silentLogger() });
   await hypervisor.connect();
-  // test:///default (one fake host per process) starts with a running sample domain, "test", which vdsmd reports as
-  // an external VM; these tests start from a host without VMs.
-  const sample = await hypervisor.lookupByName('test').catch(() => undefined);
-  await sample?.destroy();
-  await sample?.undefine();
+  await removeSampleDomain(hypervisor);
   const events: Published[] = [];
   const make = () =>
     new VmManager({

@@ -1,0 +1,196 @@
+// VM.create's storage side through a real vdsmd (test:///default) with a LOCALFS data center in a temp dir, its own
+// sanlock daemon and a volume the engine's verbs created: a drive naming that image gets the prepared path and is torn
+// down when the VM goes Down; a drive naming an image the domain lacks ends the VM Down with upstream's exit reason.
+
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { engineDomainXml, uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
+import { diskDir } from '@vdsm-ts/testing/temp-storage';
+import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
+import t from 'tap';
+import { VdsmClient } from '../../src/client/index.js';
+
+const BLANK = '00000000-0000-0000-0000-000000000000';
+
+t.test('VM.create prepares the drives that name oVirt images', async (t) => {
+  const dir = await diskDir(t, 'vm-drives');
+  const sanlock = await startSanlockDaemon(dir);
+  t.teardown(() => sanlock.stop().catch(() => {}));
+  const shared = join(dir, 'data');
+  const runDir = join(dir, 'run');
+  await mkdir(shared);
+  const daemon = await startVdsmdProcess({
+    dir,
+    env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
+    startTimeoutMs: 30_000,
+    config: {
+      irs: { repository: join(dir, 'repo'), sd_health_check_delay: 0.5, storage_run_dir: runDir },
+      sanlock: { io_timeout: 1 },
+      spm: { watchdog_interval: 1 },
+      supervdsm: { socket: join(dir, 'no-supervdsm.sock') },
+    },
+  });
+  t.teardown(() => daemon.stop());
+  const client = await VdsmClient.connect({ host: '127.0.0.1', port: daemon.port, tls: false, reconnect: false });
+  t.teardown(() => client.close());
+  const events: Array<{ vmId: string; body: Record<string, unknown> }> = [];
+  client.subscribeEvents((method, params) => {
+    const vmId = /^\|virt\|VM_status\|(.+)$/.exec(method)?.[1];
+    if (vmId !== undefined) events.push({ vmId, body: params[vmId] as Record<string, unknown> });
+  });
+  const call = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
+    client.call<T>(method, params, { timeoutMs: 60_000 });
+  const waitTask = async (taskID: string) =>
+    waitUntil(async () => (await call<{ taskState: string }>('Task.getStatus', { taskID })).taskState === 'finished', {
+      timeoutMs: 60_000,
+      what: `task ${taskID}`,
+    });
+
+  // The data center as the engine builds it: connection, domain, pool, SPM, one volume.
+  const sdUUID = randomUUID();
+  const spUUID = randomUUID();
+  const connId = randomUUID();
+  await call('StoragePool.connectStorageServer', {
+    storagepoolID: BLANK,
+    domainType: 4,
+    connectionParams: [{ id: connId, connection: shared }],
+  });
+  await call('StorageDomain.create', {
+    storagedomainID: sdUUID,
+    domainType: 'LOCALFS',
+    typeArgs: { remotePath: shared },
+    name: 'vm data',
+    domainClass: 'Data',
+    version: 5,
+    blockSize: 512,
+    maxHosts: 250,
+  });
+  await call('StoragePool.create', {
+    storagepoolID: spUUID,
+    name: 'dc',
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+    domainList: [sdUUID],
+    lockRenewalIntervalSec: 5,
+    leaseTimeSec: 60,
+    ioOpTimeoutSec: 10,
+    leaseRetries: 3,
+  });
+  await call('StoragePool.connect', {
+    storagepoolID: spUUID,
+    hostID: 1,
+    scsiKey: spUUID,
+    masterSdUUID: sdUUID,
+    masterVersion: 1,
+    domainDict: { [sdUUID]: 'active' },
+  });
+  await waitTask(
+    await call<string>('StoragePool.spmStart', {
+      storagepoolID: spUUID,
+      prevID: -1,
+      prevLver: '-1',
+      enableScsiFencing: 'false',
+      maxHostID: 250,
+      domVersion: '5',
+    }),
+  );
+  const imgUUID = randomUUID();
+  const volUUID = randomUUID();
+  await waitTask(
+    await call<string>('Volume.create', {
+      volumeID: volUUID,
+      storagepoolID: spUUID,
+      storagedomainID: sdUUID,
+      imageID: imgUUID,
+      size: String(1024 ** 2),
+      volFormat: 'RAW',
+      preallocate: 'SPARSE',
+      diskType: 'DATA',
+      desc: 'vm disk',
+      srcImgUUID: BLANK,
+      srcVolUUID: BLANK,
+    }),
+  );
+  // The path the engine writes into the XML; vdsmd replaces it with the prepared one.
+  const enginePath = (img: string, vol: string) => `/rhev/data-center/${spUUID}/${sdUUID}/images/${img}/${vol}`;
+  const vmXml = (name: string, img: string, vol: string) =>
+    engineDomainXml({
+      name,
+      memoryMiB: 128,
+      disks: [
+        {
+          path: enginePath(img, vol),
+          target: 'vda',
+          ids: { poolID: spUUID, domainID: sdUUID, imageID: img, volumeID: vol },
+        },
+      ],
+    });
+
+  await t.test('an image the domain lacks: Down, exitCode 1, exitReason 1 (GENERIC_ERROR), VolumeError', async (t) => {
+    const missing = randomUUID();
+    const xml = vmXml('no-image', missing, randomUUID());
+    const vmID = uuidOf(xml);
+    t.match(await call('VM.create', { vmID, vmParams: { xml } }), { vmId: vmID, status: 'WaitForLaunch' });
+    await waitUntil(
+      async () => (await call<Array<{ status: string }>>('VM.getStats', { vmID }))[0]?.status === 'Down',
+      {
+        timeoutMs: 30_000,
+        what: 'the VM Down',
+      },
+    );
+    const [stats] = await call<Array<Record<string, unknown>>>('VM.getStats', { vmID });
+    t.match(stats, { status: 'Down', exitCode: 1, exitReason: 1 });
+    t.match(stats?.exitMessage, /^Bad volume specification .*"imageID":"[0-9a-f-]{36}"/, 'upstream VolumeError text');
+    t.match(String(stats?.exitMessage), missing, 'naming the missing image');
+    const down = events.filter((e) => e.vmId === vmID && e.body.status === 'Down');
+    t.equal(down.length, 1, 'one Down event');
+    t.same(
+      Object.keys(down[0]?.body ?? {}).sort(),
+      ['exitCode', 'exitMessage', 'exitReason', 'status', 'timeOffset', 'vmId'],
+      'the Down event body is upstream _getDownVmStats (vmId, status, exit record, timeOffset)',
+    );
+    t.same(
+      events.filter((e) => e.vmId === vmID).map((e) => e.body.status),
+      ['WaitForLaunch', 'Down'],
+      'never started',
+    );
+    t.equal(await call('VM.destroy', { vmID }), true);
+  });
+
+  await t.test('an image that exists: the prepared path in the domain, torn down at Down', async (t) => {
+    const xml = vmXml('with-image', imgUUID, volUUID);
+    const vmID = uuidOf(xml);
+    await call('VM.create', { vmID, vmParams: { xml } });
+    await waitUntil(
+      async () =>
+        ['Powering up', 'Up', 'Down'].includes(
+          (await call<Array<{ status: string }>>('VM.getStats', { vmID }))[0]?.status ?? '',
+        ),
+      { timeoutMs: 30_000, what: 'the VM started' },
+    );
+    const [running] = await call<Array<Record<string, unknown>>>('VM.getStats', { vmID });
+    t.match(running, { status: /^(Powering up|Up)$/, vmJobs: {} }, 'running, with no block jobs');
+    const link = join(runDir, sdUUID, imgUUID);
+    const prepared = join(link, volUUID);
+    t.match(await readlink(link), `/${sdUUID}/images/${imgUUID}`, "the image's directory is linked under the run dir");
+    const xmls = await call<Record<string, string>>('Host.dumpxmls', { vmList: [vmID] });
+    t.same(Object.keys(xmls), [vmID]);
+    t.match(xmls[vmID], `<source file='${prepared}'/>`, 'the domain uses the prepared path');
+    t.notMatch(xmls[vmID], enginePath(imgUUID, volUUID), "not the engine's");
+    t.equal(await call('VM.destroy', { vmID }), true);
+    await waitUntil(
+      () =>
+        lstat(link).then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 10_000, what: 'the image link removed' },
+    );
+    t.pass('torn down when the VM went Down');
+  });
+
+  t.notMatch(daemon.log(), /does not fit the schema/, 'no result failed its schema check');
+});
