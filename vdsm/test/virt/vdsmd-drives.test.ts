@@ -180,6 +180,12 @@ t.test('VM.create prepares the drives that name oVirt images', async (t) => {
     t.same(Object.keys(xmls), [vmID]);
     t.match(xmls[vmID], `<source file='${prepared}'/>`, 'the domain uses the prepared path');
     t.notMatch(xmls[vmID], enginePath(imgUUID, volUUID), "not the engine's");
+    const policies = await call<Record<string, { current_values: unknown[] }>>('Host.getAllVmIoTunePolicies');
+    t.match(
+      policies[vmID]?.current_values,
+      [{ name: 'vda', path: prepared, ioTune: { total_bytes_sec: 0, read_iops_sec: 0 } }],
+      "the drive's live limits (none set: 0)",
+    );
     t.equal(await call('VM.destroy', { vmID }), true);
     await waitUntil(
       () =>
