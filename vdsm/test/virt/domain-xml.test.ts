@@ -1,6 +1,13 @@
+import { engineDomainXml } from '@vdsm-ts/testing/domain-xml';
 import t from 'tap';
 import { chooseDomainType, offeredDomainTypes } from '../../src/virt/domain-type.js';
-import { DomainXmlError, describeDomain, parseDomain, withDomainType } from '../../src/virt/domain-xml.js';
+import {
+  DomainXmlError,
+  describeDomain,
+  parseDomain,
+  withDomainType,
+  withDrivePaths,
+} from '../../src/virt/domain-xml.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmMetadata } from '../../src/virt/metadata.js';
 import { engineVmXml } from './helpers.js';
@@ -121,4 +128,40 @@ t.test('domain type policy', async (t) => {
   const onTest = chooseDomainType('kvm', 'x86_64', kvm(true), testOffered);
   t.equal(onTest.type, 'test', 'the test driver gets its own type');
   t.match(onTest.reason, /using test/);
+});
+
+t.test('disks naming oVirt images; prepared paths go into the parsed document', async (t) => {
+  const ids = {
+    poolID: '11111111-1111-4111-8111-111111111111',
+    domainID: '22222222-2222-4222-8222-222222222222',
+    imageID: '33333333-3333-4333-8333-333333333333',
+    volumeID: '44444444-4444-4444-8444-444444444444',
+  };
+  const { poolID: _pool, ...noPool } = ids;
+  const xml = engineDomainXml({
+    name: 'drives',
+    uuid: UUID,
+    disks: [
+      { path: '/engine/path/vda', target: 'vda', ids },
+      { path: '/given/vdb', target: 'vdb', ids: noPool },
+      { path: '/given/vdc', target: 'vdc' },
+    ],
+  });
+  const parsed = parseDomain(xml);
+  const images = parsed.description.disks.map((d) => d.image);
+  t.same(images, [ids, undefined, undefined], 'only a drive with all four ids names an image (upstream isVdsmImage)');
+  const typed = withDomainType(parsed, 'test');
+  const prepared = withDrivePaths(parsed, typed, new Map([['vda', '/run/vdsm/storage/sd/img/vol']]));
+  t.equal(prepared.type, 'test', 'the type change stays');
+  t.same(
+    prepared.disks.map((d) => d.path),
+    ['/run/vdsm/storage/sd/img/vol', '/given/vdb', '/given/vdc'],
+  );
+  t.match(prepared.xml, '<source file="/run/vdsm/storage/sd/img/vol"/>');
+  t.notMatch(prepared.xml, '/engine/path/vda');
+  t.same(
+    describeDomain(prepared.xml).disks.map((d) => d.path),
+    prepared.disks.map((d) => d.path),
+    'the XML says so',
+  );
 });
