@@ -253,17 +253,21 @@ export function withDrivePaths(
   for (const disk of children(devices, 'disk')) {
     const target = childAttr(disk, 'target', 'dev');
     const path = target === undefined ? undefined : paths.get(target);
-    if (path === undefined) continue;
-    let source = child(disk, 'source');
-    if (source === undefined) {
-      source = parsed.doc.createElementNS(disk.namespaceURI, 'source');
-      disk.insertBefore(source, disk.firstChild);
-    }
-    source.setAttribute(attr(disk, 'type') === 'block' ? 'dev' : 'file', path);
+    if (path !== undefined) setDiskSource(parsed.doc, disk, path);
   }
   const disks = description.disks.map((d) => {
     const path = paths.get(d.target);
     return path === undefined ? d : { ...d, path };
   });
   return { ...description, disks, xml: serializeXml(root) };
+}
+
+/** Points a `<disk>` element at `path`: `<source file>` for file disks, `<source dev>` for block disks. */
+export function setDiskSource(doc: Document, disk: Element, path: string): void {
+  let source = child(disk, 'source');
+  if (source === undefined) {
+    source = doc.createElementNS(disk.namespaceURI, 'source');
+    disk.insertBefore(source, disk.firstChild);
+  }
+  source.setAttribute(attr(disk, 'type') === 'block' ? 'dev' : 'file', path);
 }

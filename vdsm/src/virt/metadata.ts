@@ -128,21 +128,8 @@ export class VmMetadata {
    * poolID, domainID, imageID and volumeID, or undefined (upstream's isVdsmImage).
    */
   diskImage(target: string): VdsmImage | undefined {
-    const entry = this.devices().find((e) => attr(e, 'devtype') === 'disk' && attr(e, 'name') === target);
-    if (entry === undefined) return undefined;
-    const value = (key: string): string | undefined => {
-      const element = children(entry).find((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === key);
-      const found = element === undefined ? undefined : text(element);
-      return found === undefined || found === '' ? undefined : found;
-    };
-    const poolID = value('poolID');
-    const domainID = value('domainID');
-    const imageID = value('imageID');
-    const volumeID = value('volumeID');
-    if (poolID === undefined || domainID === undefined || imageID === undefined || volumeID === undefined) {
-      return undefined;
-    }
-    return { poolID, domainID, imageID, volumeID };
+    const entry = this.devices().find((e) => isDiskEntry(e, target));
+    return entry === undefined ? undefined : deviceImage(entry);
   }
 
   /** Adds device entries (from hot-plug metadata), replacing entries that match the same device. */
@@ -205,6 +192,28 @@ function renamespace(from: Element, ns: string | null, prefix: string): Element 
   const root = doc.documentElement as Element;
   copy(from, root);
   return root;
+}
+
+/** A `<ovirt-vm:device devtype="disk" name="<target>">` entry. */
+export function isDiskEntry(entry: Element, target: string): boolean {
+  return attr(entry, 'devtype') === 'disk' && attr(entry, 'name') === target;
+}
+
+/** The image a device entry names: all four of poolID, domainID, imageID and volumeID (upstream isVdsmImage). */
+export function deviceImage(entry: Element): VdsmImage | undefined {
+  const value = (key: string): string | undefined => {
+    const element = children(entry).find((e) => e.namespaceURI === OVIRT_VM_NS && e.localName === key);
+    const found = element === undefined ? undefined : text(element);
+    return found === undefined || found === '' ? undefined : found;
+  };
+  const poolID = value('poolID');
+  const domainID = value('domainID');
+  const imageID = value('imageID');
+  const volumeID = value('volumeID');
+  if (poolID === undefined || domainID === undefined || imageID === undefined || volumeID === undefined) {
+    return undefined;
+  }
+  return { poolID, domainID, imageID, volumeID };
 }
 
 function sameDevice(a: Element, b: Element): boolean {

@@ -146,7 +146,11 @@ export class VmManager {
       shutdownTimeoutSeconds: o.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_S,
       onDown: (vm) => this.teardown(vm),
     });
-    this.devices = new VmDevices({ lifecycle: this.lifecycle, logger: o.logger });
+    this.devices = new VmDevices({
+      lifecycle: this.lifecycle,
+      logger: o.logger,
+      ...(o.drives === undefined ? {} : { drives: o.drives }),
+    });
     this.snapshots = new VmSnapshots(this.lifecycle, o.logger);
   }
 

@@ -1,6 +1,7 @@
 // VM.create's storage side through a real vdsmd (test:///default) with a LOCALFS data center in a temp dir, its own
 // sanlock daemon and a volume the engine's verbs created: a drive naming that image gets the prepared path and is torn
-// down when the VM goes Down; a drive naming an image the domain lacks ends the VM Down with upstream's exit reason.
+// down when the VM goes Down; a drive naming an image the domain lacks ends the VM Down with upstream's exit reason,
+// and a hot-plugged one naming a missing image is refused.
 
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readlink } from 'node:fs/promises';
@@ -186,6 +187,17 @@ t.test('VM.create prepares the drives that name oVirt images', async (t) => {
       [{ name: 'vda', path: prepared, ioTune: { total_bytes_sec: 0, read_iops_sec: 0 } }],
       "the drive's live limits (none set: 0)",
     );
+    // A hot-plugged disk naming an image is prepared before it is attached: one whose image is missing is refused
+    // before libvirt sees it (the test driver cannot hot-plug; the plugged case runs on qemu:///system).
+    const hotplugXml = (img: string, vol: string) =>
+      `<hotplug><devices><disk type="file" device="disk"><driver name="qemu" type="raw"/><source file="${enginePath(img, vol)}"/><target dev="vdb" bus="virtio"/></disk></devices><metadata xmlns:ovirt-vm="http://ovirt.org/vm/1.0"><ovirt-vm:vm><ovirt-vm:device devtype="disk" name="vdb"><ovirt-vm:poolID>${spUUID}</ovirt-vm:poolID><ovirt-vm:domainID>${sdUUID}</ovirt-vm:domainID><ovirt-vm:imageID>${img}</ovirt-vm:imageID><ovirt-vm:volumeID>${vol}</ovirt-vm:volumeID></ovirt-vm:device></ovirt-vm:vm></metadata></hotplug>`;
+    const failed = await call('VM.hotplugDisk', {
+      vmID,
+      params: { vmId: vmID, xml: hotplugXml(randomUUID(), randomUUID()) },
+    }).catch((e: unknown) => e);
+    t.match(failed, { code: 100, message: /Bad volume specification/ }, 'a missing image is not plugged');
+    t.notMatch((await call<Record<string, string>>('Host.dumpxmls', { vmList: [vmID] }))[vmID], "dev='vdb'");
+
     t.equal(await call('VM.destroy', { vmID }), true);
     await waitUntil(
       () =>

@@ -8,9 +8,20 @@
 import type { Logger } from '@vdsm-ts/common/logging';
 import { Affect, DeviceModify } from '@vdsm-ts/native/libvirt/index';
 import { VdsmError } from '../../errors/vdsm-error.js';
-import { deviceElements } from '../domain-xml.js';
-import { OVIRT_VM_NS } from '../metadata.js';
-import { attr, child, childAttr, children, type Element, escapeXml, parseXml, serializeXml } from '../xml.js';
+import { deviceElements, setDiskSource } from '../domain-xml.js';
+import type { DrivePreparer } from '../drives.js';
+import { deviceImage, isDiskEntry, OVIRT_VM_NS, type VdsmImage } from '../metadata.js';
+import {
+  attr,
+  child,
+  childAttr,
+  children,
+  type Document,
+  type Element,
+  escapeXml,
+  parseXml,
+  serializeXml,
+} from '../xml.js';
 import { currentLimits, IOTUNE_KEYS, parseIoTuneChanges, recordIoTune } from './io-tune.js';
 import type { VmLifecycle } from './lifecycle.js';
 import type { Vm } from './vm.js';
@@ -18,6 +29,8 @@ import type { Vm } from './vm.js';
 export interface DevicesDeps {
   readonly lifecycle: VmLifecycle;
   readonly logger: Logger;
+  /** Prepares a hot-plugged disk that names an oVirt image (as VM.create's drives); paths are used as given without. */
+  readonly drives?: DrivePreparer;
 }
 
 export interface TicketOptions {
@@ -47,13 +60,17 @@ export function validTo(ttlSeconds: number, now = Date.now()): string {
 }
 
 /** The devices and metadata of a `<hotplug>` document (or a bare device element). */
-function readHotplug(xml: string, device: 'disk' | 'interface'): { device: Element; metadata: Element[] } {
-  let root: Element | null;
+function readHotplug(
+  xml: string,
+  device: 'disk' | 'interface',
+): { doc: Document; device: Element; metadata: Element[] } {
+  let doc: Document;
   try {
-    root = parseXml(xml).documentElement;
+    doc = parseXml(xml);
   } catch (err) {
     throw new VdsmError('InvalidParameter', `hot-plug XML is not well-formed: ${(err as Error).message}`);
   }
+  const root = doc.documentElement;
   if (root === null) throw new VdsmError('InvalidParameter', 'empty hot-plug XML');
   const devices = root.localName === device ? [root] : children(child(root, 'devices') ?? root, device);
   const found = devices[0];
@@ -61,7 +78,7 @@ function readHotplug(xml: string, device: 'disk' | 'interface'): { device: Eleme
   const metadata = child(root, 'metadata');
   const vm = metadata === undefined ? undefined : children(metadata).find((e) => e.namespaceURI === OVIRT_VM_NS);
   const entries = vm === undefined ? [] : children(vm).filter((e) => e.localName === 'device');
-  return { device: found, metadata: entries };
+  return { doc, device: found, metadata: entries };
 }
 
 export class VmDevices {
@@ -138,8 +155,10 @@ export class VmDevices {
     const handle = this.lifecycle.running(vm);
     let xml: string;
     let metadata: Element[] = [];
+    let prepared: VdsmImage | undefined;
     if (params.xml !== undefined) {
       const parsed = readHotplug(params.xml, 'disk');
+      prepared = await this.prepareHotplugged(parsed.doc, parsed.device, parsed.metadata);
       xml = serializeXml(parsed.device);
       metadata = parsed.metadata;
     } else if (params.drive !== undefined) {
@@ -148,9 +167,36 @@ export class VmDevices {
     try {
       await handle.attachDevice(xml, DeviceModify.LIVE | DeviceModify.CONFIG);
     } catch (err) {
+      // Upstream tears the prepared volume down again when libvirt refuses the disk.
+      if (prepared !== undefined) await this.deps.drives?.teardown(prepared).catch(() => undefined);
       throw libvirtFailure('cannot hot-plug the disk', err);
     }
     await this.afterChange(vm, metadata);
+  }
+
+  /**
+   * A hot-plugged disk whose metadata entry names an oVirt image is prepared first and its source set to the path
+   * (upstream hotplugDisk: prepareVolumePath before attaching). Answers the prepared image, if any.
+   */
+  private async prepareHotplugged(
+    doc: Document,
+    disk: Element,
+    metadata: readonly Element[],
+  ): Promise<VdsmImage | undefined> {
+    const drives = this.deps.drives;
+    const target = childAttr(disk, 'target', 'dev');
+    const entry = target === undefined ? undefined : metadata.find((e) => isDiskEntry(e, target));
+    const image = entry === undefined ? undefined : deviceImage(entry);
+    if (drives === undefined || image === undefined) return undefined;
+    let path: string;
+    try {
+      path = await drives.prepare(image);
+    } catch (err) {
+      this.deps.logger.warn({ drive: target, err }, 'cannot prepare the hot-plugged disk');
+      throw new VdsmError('GeneralException', `Bad volume specification ${JSON.stringify({ name: target, ...image })}`);
+    }
+    setDiskSource(doc, disk, path);
+    return image;
   }
 
   async hotunplugDisk(vm: Vm, params: { xml?: string; drive?: Readonly<Record<string, unknown>> }): Promise<void> {
@@ -180,6 +226,11 @@ export class VmDevices {
     }
     vm.metadata.removeDevices((d) => attr(d, 'devtype') === 'disk' && attr(d, 'name') === live.target);
     await this.afterChange(vm, []);
+    if (live.image !== undefined) {
+      await this.deps.drives?.teardown(live.image).catch((err: unknown) => {
+        this.deps.logger.warn({ vmId: vm.id, drive: live.target, err }, 'cannot tear down the unplugged disk');
+      });
+    }
   }
 
   private async afterChange(vm: Vm, metadata: readonly Element[]): Promise<void> {
