@@ -4,7 +4,7 @@
 // and a hot-plugged one naming a missing image is refused.
 
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { engineDomainXml, uuidOf } from '@vdsm-ts/testing/domain-xml';
 import { startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
@@ -13,26 +13,17 @@ import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
-
-const BLANK = '00000000-0000-0000-0000-000000000000';
+import { buildDataCenter, dataCenterConfig } from './data-center.js';
 
 t.test('VM.create prepares the drives that name oVirt images', async (t) => {
   const dir = await diskDir(t, 'vm-drives');
   const sanlock = await startSanlockDaemon(dir);
   t.teardown(() => sanlock.stop().catch(() => {}));
-  const shared = join(dir, 'data');
-  const runDir = join(dir, 'run');
-  await mkdir(shared);
   const daemon = await startVdsmdProcess({
     dir,
     env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
     startTimeoutMs: 30_000,
-    config: {
-      irs: { repository: join(dir, 'repo'), sd_health_check_delay: 0.5, storage_run_dir: runDir },
-      sanlock: { io_timeout: 1 },
-      spm: { watchdog_interval: 1 },
-      supervdsm: { socket: join(dir, 'no-supervdsm.sock') },
-    },
+    config: dataCenterConfig(dir),
   });
   t.teardown(() => daemon.stop());
   const client = await VdsmClient.connect({ host: '127.0.0.1', port: daemon.port, tls: false, reconnect: false });
@@ -44,79 +35,10 @@ t.test('VM.create prepares the drives that name oVirt images', async (t) => {
   });
   const call = <T = unknown>(method: string, params: Record<string, unknown> = {}) =>
     client.call<T>(method, params, { timeoutMs: 60_000 });
-  const waitTask = async (taskID: string) =>
-    waitUntil(async () => (await call<{ taskState: string }>('Task.getStatus', { taskID })).taskState === 'finished', {
-      timeoutMs: 60_000,
-      what: `task ${taskID}`,
-    });
 
-  // The data center as the engine builds it: connection, domain, pool, SPM, one volume.
-  const sdUUID = randomUUID();
-  const spUUID = randomUUID();
-  const connId = randomUUID();
-  await call('StoragePool.connectStorageServer', {
-    storagepoolID: BLANK,
-    domainType: 4,
-    connectionParams: [{ id: connId, connection: shared }],
-  });
-  await call('StorageDomain.create', {
-    storagedomainID: sdUUID,
-    domainType: 'LOCALFS',
-    typeArgs: { remotePath: shared },
-    name: 'vm data',
-    domainClass: 'Data',
-    version: 5,
-    blockSize: 512,
-    maxHosts: 250,
-  });
-  await call('StoragePool.create', {
-    storagepoolID: spUUID,
-    name: 'dc',
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainList: [sdUUID],
-    lockRenewalIntervalSec: 5,
-    leaseTimeSec: 60,
-    ioOpTimeoutSec: 10,
-    leaseRetries: 3,
-  });
-  await call('StoragePool.connect', {
-    storagepoolID: spUUID,
-    hostID: 1,
-    scsiKey: spUUID,
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainDict: { [sdUUID]: 'active' },
-  });
-  await waitTask(
-    await call<string>('StoragePool.spmStart', {
-      storagepoolID: spUUID,
-      prevID: -1,
-      prevLver: '-1',
-      enableScsiFencing: 'false',
-      maxHostID: 250,
-      domVersion: '5',
-    }),
-  );
-  const imgUUID = randomUUID();
-  const volUUID = randomUUID();
-  await waitTask(
-    await call<string>('Volume.create', {
-      volumeID: volUUID,
-      storagepoolID: spUUID,
-      storagedomainID: sdUUID,
-      imageID: imgUUID,
-      size: String(1024 ** 2),
-      volFormat: 'RAW',
-      preallocate: 'SPARSE',
-      diskType: 'DATA',
-      desc: 'vm disk',
-      srcImgUUID: BLANK,
-      srcVolUUID: BLANK,
-    }),
-  );
-  // The path the engine writes into the XML; vdsmd replaces it with the prepared one.
-  const enginePath = (img: string, vol: string) => `/rhev/data-center/${spUUID}/${sdUUID}/images/${img}/${vol}`;
+  const dc = await buildDataCenter(client, dir);
+  const { spUUID, sdUUID, runDir, enginePath } = dc;
+  const { imgUUID, volUUID } = await dc.volume();
   const vmXml = (name: string, img: string, vol: string) =>
     engineDomainXml({
       name,
