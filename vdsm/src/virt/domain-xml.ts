@@ -4,7 +4,7 @@
  * stats call.
  */
 import { createHash } from 'node:crypto';
-import { type VdsmImage, VmMetadata } from './metadata.js';
+import { VmMetadata } from './metadata.js';
 import {
   attr,
   child,
@@ -43,8 +43,6 @@ export interface DiskInfo {
   readonly bus: string | undefined;
   readonly alias: string | undefined;
   readonly path: string | undefined;
-  /** The oVirt image the disk's metadata names (disks and CD-ROMs only); its path is prepared before start. */
-  readonly image: VdsmImage | undefined;
 }
 
 export interface ChannelInfo {
@@ -172,7 +170,6 @@ export function parseDomain(xml: string): ParsedDomain {
           bus: childAttr(element, 'target', 'bus'),
           alias: childAttr(element, 'alias', 'name'),
           path: attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name'),
-          image: undefined,
         });
         break;
       }
@@ -198,19 +195,12 @@ export function parseDomain(xml: string): ParsedDomain {
     onReboot: text(child(root, 'on_reboot')),
     graphics,
     interfaces,
-    disks: metadata === undefined ? disks : disks.map((d) => withImage(d, metadata)),
+    disks,
     channels,
     metadata,
     devicesHash: devices === undefined ? '0' : hashOf(serializeXml(devices)),
   };
   return { doc, description };
-}
-
-/** Upstream prepares PDIV paths for disks and CD-ROMs only (clientIF.prepareVolumePath). */
-function withImage(disk: DiskInfo, metadata: VmMetadata): DiskInfo {
-  if (disk.device !== 'disk' && disk.device !== 'cdrom') return disk;
-  const image = metadata.diskImage(disk.target);
-  return image === undefined ? disk : { ...disk, image };
 }
 
 function hashOf(value: string): string {

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@vdsm-ts/common/logging';
 import type { DiskInfo, DomainDescription } from './domain-xml.js';
-import type { VdsmImage } from './metadata.js';
+import type { VdsmImage, VmMetadata } from './metadata.js';
 
 export interface DrivePreparer {
   /** Prepares the image (volume chain checked, links made) and answers the path the disk uses. */
@@ -14,12 +14,15 @@ export interface DrivePreparer {
   teardown(image: VdsmImage): Promise<void>;
 }
 
+/** A disk (or CD-ROM) with the oVirt image its metadata names. */
+export type ImageDrive = DiskInfo & { readonly image: VdsmImage };
+
 /** A drive that cannot be prepared; the message is upstream's `VolumeError`: "Bad volume specification ...". */
 export class VolumeError extends Error {
   override readonly name = 'VolumeError';
 
   constructor(
-    readonly disk: DiskInfo,
+    readonly disk: ImageDrive,
     cause: unknown,
   ) {
     super(`Bad volume specification ${JSON.stringify({ device: disk.device, name: disk.target, ...disk.image })}`, {
@@ -28,18 +31,31 @@ export class VolumeError extends Error {
   }
 }
 
-/** The disks of a description that name an oVirt image. */
-export function imageDrives(description: DomainDescription): Array<DiskInfo & { readonly image: VdsmImage }> {
-  return description.disks.filter((d): d is DiskInfo & { readonly image: VdsmImage } => d.image !== undefined);
+/**
+ * The disks and CD-ROMs whose metadata entry names an oVirt image (upstream prepares PDIV drives of those devices
+ * only). For a running VM pass its own metadata: it is authoritative over the metadata in a cached live XML.
+ */
+export function imageDrives(disks: readonly DiskInfo[], metadata: VmMetadata | undefined): ImageDrive[] {
+  const out: ImageDrive[] = [];
+  if (metadata === undefined) return out;
+  for (const disk of disks) {
+    if (disk.device !== 'disk' && disk.device !== 'cdrom') continue;
+    const image = metadata.diskImage(disk.target);
+    if (image !== undefined) out.push({ ...disk, image });
+  }
+  return out;
 }
 
-/** Prepares every image drive in order; the first failure throws VolumeError (already prepared ones stay). */
+/**
+ * Prepares every image drive of a new domain in order; the first failure throws VolumeError (already prepared ones
+ * stay, torn down when the VM goes Down).
+ */
 export async function prepareDrives(
   preparer: DrivePreparer,
   description: DomainDescription,
 ): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
-  for (const disk of imageDrives(description)) {
+  for (const disk of imageDrives(description.disks, description.metadata)) {
     try {
       paths.set(disk.target, await preparer.prepare(disk.image));
     } catch (err) {
@@ -49,17 +65,18 @@ export async function prepareDrives(
   return paths;
 }
 
-/** Tears down every image drive; failures are logged, as upstream ignores them. */
+/** Tears down drives; failures are logged, as upstream ignores them. */
 export async function teardownDrives(
   preparer: DrivePreparer,
-  description: DomainDescription,
+  drives: readonly ImageDrive[],
   log: Logger,
+  vmId: string,
 ): Promise<void> {
-  for (const disk of imageDrives(description)) {
+  for (const disk of drives) {
     try {
       await preparer.teardown(disk.image);
     } catch (err) {
-      log.warn({ vmId: description.uuid, drive: disk.target, err }, 'cannot tear down drive');
+      log.warn({ vmId, drive: disk.target, err }, 'cannot tear down drive');
     }
   }
 }

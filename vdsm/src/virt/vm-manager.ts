@@ -288,8 +288,9 @@ export class VmManager {
   /** Down: the drives prepared for the VM are released (upstream releaseVm -> teardownVolumePath). */
   private teardown(vm: Vm): void {
     const drives = this.o.drives;
-    if (drives === undefined || imageDrives(vm.description).length === 0) return;
-    void teardownDrives(drives, vm.description, this.log);
+    const images = imageDrives(vm.description.disks, vm.metadata);
+    if (drives === undefined || images.length === 0) return;
+    void teardownDrives(drives, images, this.log, vm.id);
   }
 
   private async offeredTypes(): Promise<OfferedTypes> {
@@ -357,7 +358,7 @@ export class VmManager {
   ): Promise<void> {
     let xml = description.xml;
     const drives = this.o.drives;
-    if (drives !== undefined && imageDrives(description).length > 0) {
+    if (drives !== undefined && imageDrives(description.disks, description.metadata).length > 0) {
       try {
         const prepared = withDrivePaths(parsed, description, await prepareDrives(drives, description));
         vm.describe(prepared);
@@ -370,7 +371,7 @@ export class VmManager {
       }
       if (vm.isDown()) {
         // Destroyed while its drives were prepared: the teardown at Down may have run before they were.
-        await teardownDrives(drives, vm.description, this.log);
+        await teardownDrives(drives, imageDrives(vm.description.disks, vm.metadata), this.log, vm.id);
         return;
       }
     }

@@ -8,6 +8,7 @@ import {
   withDomainType,
   withDrivePaths,
 } from '../../src/virt/domain-xml.js';
+import { imageDrives } from '../../src/virt/drives.js';
 import type { KvmSupport } from '../../src/virt/kvm-support.js';
 import { VmMetadata } from '../../src/virt/metadata.js';
 import { engineVmXml } from './helpers.js';
@@ -148,8 +149,12 @@ t.test('disks naming oVirt images; prepared paths go into the parsed document', 
     ],
   });
   const parsed = parseDomain(xml);
-  const images = parsed.description.disks.map((d) => d.image);
-  t.same(images, [ids, undefined, undefined], 'only a drive with all four ids names an image (upstream isVdsmImage)');
+  const images = imageDrives(parsed.description.disks, parsed.description.metadata);
+  t.same(
+    images.map((d) => [d.target, d.image]),
+    [['vda', ids]],
+    'only a drive with all four ids names an image (upstream isVdsmImage)',
+  );
   const typed = withDomainType(parsed, 'test');
   const prepared = withDrivePaths(parsed, typed, new Map([['vda', '/run/vdsm/storage/sd/img/vol']]));
   t.equal(prepared.type, 'test', 'the type change stays');

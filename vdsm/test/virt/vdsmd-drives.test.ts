@@ -110,7 +110,7 @@ t.test('VM.create prepares the drives that name oVirt images', async (t) => {
       "the drive's live limits (none set: 0)",
     );
     // A hot-plugged disk naming an image is prepared before it is attached: one whose image is missing is refused
-    // before libvirt sees it (the test driver cannot hot-plug; the plugged case runs on qemu:///system).
+    // before libvirt sees it (the test driver cannot hot-plug; vdsmd-drives-qemu.test.ts plugs one on QEMU).
     const hotplugXml = (img: string, vol: string) =>
       `<hotplug><devices><disk type="file" device="disk"><driver name="qemu" type="raw"/><source file="${enginePath(img, vol)}"/><target dev="vdb" bus="virtio"/></disk></devices><metadata xmlns:ovirt-vm="http://ovirt.org/vm/1.0"><ovirt-vm:vm><ovirt-vm:device devtype="disk" name="vdb"><ovirt-vm:poolID>${spUUID}</ovirt-vm:poolID><ovirt-vm:domainID>${sdUUID}</ovirt-vm:domainID><ovirt-vm:imageID>${img}</ovirt-vm:imageID><ovirt-vm:volumeID>${vol}</ovirt-vm:volumeID></ovirt-vm:device></ovirt-vm:vm></metadata></hotplug>`;
     const failed = await call('VM.hotplugDisk', {

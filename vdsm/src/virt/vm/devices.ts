@@ -224,10 +224,12 @@ export class VmDevices {
     } catch (err) {
       throw libvirtFailure('cannot hot-unplug the disk', err);
     }
-    vm.metadata.removeDevices((d) => attr(d, 'devtype') === 'disk' && attr(d, 'name') === live.target);
+    // Read before the entry goes: the VM's metadata, not the cached XML, knows the images of hot-plugged disks.
+    const image = vm.metadata.diskImage(live.target);
+    vm.metadata.removeDevices((d) => isDiskEntry(d, live.target));
     await this.afterChange(vm, []);
-    if (live.image !== undefined) {
-      await this.deps.drives?.teardown(live.image).catch((err: unknown) => {
+    if (image !== undefined) {
+      await this.deps.drives?.teardown(image).catch((err: unknown) => {
         this.deps.logger.warn({ vmId: vm.id, drive: live.target, err }, 'cannot tear down the unplugged disk');
       });
     }

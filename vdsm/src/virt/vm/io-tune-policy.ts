@@ -73,7 +73,7 @@ export async function ioTunePolicyValues(vm: VmView): Promise<IoTunePolicyValues
   if (handle === undefined || vm.isDown()) return undefined;
   try {
     const current: IoTuneCurrentValues[] = [];
-    for (const drive of imageDrives(vm.description)) {
+    for (const drive of imageDrives(vm.description.disks, vm.metadata)) {
       const live = await handle.getBlockIoTune(drive.target, Affect.LIVE);
       current.push({ name: drive.target, path: drive.path ?? '', ioTune: currentLimits(live) });
     }
