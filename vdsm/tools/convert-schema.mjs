@@ -39,6 +39,8 @@ const RETURN_TYPES = section('returnTypes');
 const EXTRA_PROPERTIES = section('extraProperties');
 const PROPERTY_TYPES = section('propertyTypes');
 const EXTRA_ENUM_VALUES = section('extraEnumValues');
+/** The numbers upstream's code uses for named enum members (the engine sends those numbers). */
+const ENUM_NUMBERS = section('enumNumbers');
 /** Properties optional in our types and result checks: those upstream does not always send, and our gaps. */
 const OPTIONAL_PROPERTIES = {};
 for (const [name, facts] of [
@@ -127,15 +129,24 @@ function convertTypes(types) {
       case 'alias-of-named':
         out[name] = { kind: 'alias', of: typeRef(t.type, known, where) };
         break;
-      case 'enum':
-        out[name] = {
-          kind: 'enum',
-          values: [
-            ...Object.keys(t.values).map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)),
-            ...(EXTRA_ENUM_VALUES[name]?.values ?? []),
-          ],
-        };
+      case 'enum': {
+        const values = [
+          ...Object.keys(t.values).map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)),
+          ...(EXTRA_ENUM_VALUES[name]?.values ?? []),
+        ];
+        out[name] = { kind: 'enum', values };
+        const numbers = ENUM_NUMBERS[name]?.numbers;
+        if (numbers !== undefined) {
+          for (const [member, n] of Object.entries(numbers)) {
+            if (!values.includes(member)) throw new Error(`overlay: enumNumbers ${name}.${member} is no member`);
+            if (!Number.isInteger(n)) throw new Error(`overlay: enumNumbers ${name}.${member} is no integer`);
+          }
+          if (new Set(Object.values(numbers)).size !== Object.keys(numbers).length)
+            throw new Error(`overlay: enumNumbers ${name} gives one number to two members`);
+          out[name].numbers = numbers;
+        }
         break;
+      }
       case 'map':
         out[name] = {
           kind: 'map',
@@ -370,6 +381,7 @@ for (const name of [
   ...Object.keys(EXTRA_PROPERTIES),
   ...Object.keys(PROPERTY_TYPES),
   ...Object.keys(EXTRA_ENUM_VALUES),
+  ...Object.keys(ENUM_NUMBERS),
 ]) {
   if (!OVERLAID.has(name) && !(name in api.types)) throw new Error(`overlay: no type ${name} in the schema`);
 }

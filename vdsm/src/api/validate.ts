@@ -3,12 +3,22 @@
  * (possibly coerced) value, or throws a CheckError naming the path and the expected type.
  *
  * Two modes:
- * - 'request' (every incoming call): top-level parameters given as strings are coerced to the declared type,
- *   because vdsm-client sends every `name=value` as a string: "true"/"false" (any case) for booleans, decimal
- *   numbers for int/uint/long/float, and JSON text for lists, maps and objects. Inside structures, numbers are
- *   also accepted as numeric strings (upstream sends many numbers that way). Object properties the schema does not
- *   list, and missing object properties, are let through: upstream marks nearly every property required and the
- *   engine sends extras, so only the types of the properties present are checked.
+ * - 'request' (every incoming call): values are accepted in the forms ovirt-engine, ovirt-hosted-engine-ha and
+ *   vdsm-client put on the wire (vdsm/test/corpus/engine-corpus.json records them), one rule per wire type, at any
+ *   depth, and handed to the handler in the declared type:
+ *   - int, uint, long, ulong: a number, or its decimal text (`-?digits`); float also takes `digits.digits`.
+ *     Exponents, blanks, hex and the empty string are refused.
+ *   - boolean: true/false, or the text "true"/"false" in any case (the engine sends Boolean.toString(...);
+ *     upstream reads such fields with tobool()).
+ *   - enum: a member; for a member the overlay gives a number (upstream's code numbers, e.g. sd.py's LOCALFS_DOMAIN
+ *     4), also that number or its decimal text, handed on as the member's name; members that are numbers also
+ *     come as decimal text.
+ *   - a string field upstream fills with numbers or flags (its wireType): also the bare number or boolean, turned
+ *     into its string form.
+ *   - top-level lists, maps and objects: also their JSON text (vdsm-client sends every `name=value` as a string).
+ *   Object properties the schema does not list, and missing object properties, are let through: upstream marks
+ *   nearly every property required and the engine sends extras, so only the types of the properties present are
+ *   checked.
  * - 'result' (strict mode and the test suite, on handler results): no coercion, properties the schema does not list
  *   are refused (a misspelt field name is caught), and required properties must be present.
  *
@@ -54,7 +64,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const NUMBER_TEXT = /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
+const INTEGER_TEXT = /^-?\d+$/;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
 
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -129,11 +140,18 @@ export class SchemaCompiler {
           if (typeof value !== 'string') throw new CheckError(path, 'string', value);
           return value;
         };
-      case 'boolean':
+      case 'boolean': {
+        const text = this.mode === 'request';
         return (value, path) => {
-          if (typeof value !== 'boolean') throw new CheckError(path, 'boolean', value);
-          return value;
+          if (typeof value === 'boolean') return value;
+          if (text && typeof value === 'string') {
+            const lower = value.toLowerCase();
+            if (lower === 'true') return true;
+            if (lower === 'false') return false;
+          }
+          throw new CheckError(path, 'boolean', value);
         };
+      }
       case 'int':
       case 'uint':
       case 'long':
@@ -141,9 +159,10 @@ export class SchemaCompiler {
       case 'float': {
         const integral = name !== 'float';
         const unsigned = name === 'uint' || name === 'ulong';
+        const numberText = this.mode === 'request' ? (integral ? INTEGER_TEXT : DECIMAL_TEXT) : undefined;
         return (value, path) => {
           let n = value;
-          if (typeof n === 'string' && this.mode === 'request' && NUMBER_TEXT.test(n)) n = Number(n);
+          if (typeof n === 'string' && numberText?.test(n) === true) n = Number(n);
           if (typeof n !== 'number' || !Number.isFinite(n) || (integral && !Number.isInteger(n)) || (unsigned && n < 0))
             throw new CheckError(path, name, value);
           return n;
@@ -162,18 +181,8 @@ export class SchemaCompiler {
     switch (type.kind) {
       case 'alias':
         return this.compile(type.of);
-      case 'enum': {
-        const values = new Set<unknown>(type.values);
-        const expected = `${name} (one of ${type.values.map((v) => JSON.stringify(v)).join(', ')})`;
-        return (value, path) => {
-          if (!values.has(value)) {
-            // Numeric enums may arrive as text from the command line.
-            if (typeof value === 'string' && this.mode === 'request' && values.has(Number(value))) return Number(value);
-            throw new CheckError(path, expected, value);
-          }
-          return value;
-        };
-      }
+      case 'enum':
+        return this.enumChecker(name, type.values, type.numbers ?? {});
       case 'map':
         return this.mapChecker(this.compile(type.value), `${name} (map of ${typeName(type.value)})`);
       case 'union': {
@@ -198,6 +207,35 @@ export class SchemaCompiler {
       case 'object':
         return this.objectChecker(name, type.props);
     }
+  }
+
+  /**
+   * A member as itself; in request mode also by its number (the overlay's numbers, upstream's code values) or the
+   * number's decimal text, handed on as the member, so handlers see the type they are declared with.
+   */
+  private enumChecker(
+    name: string,
+    members: ReadonlyArray<string | number>,
+    numbers: Readonly<Record<string, number>>,
+  ): Checker {
+    const values = new Set<unknown>(members);
+    const byNumber = new Map<number, string | number>(members.filter((m) => typeof m === 'number').map((m) => [m, m]));
+    for (const [member, n] of Object.entries(numbers)) byNumber.set(n, member);
+    const numbered = Object.entries(numbers).map(([member, n]) => `${JSON.stringify(member)} = ${n}`);
+    const expected = `${name} (one of ${members.map((v) => JSON.stringify(v)).join(', ')}${numbered.length === 0 ? '' : `; by number: ${numbered.join(', ')}`})`;
+    if (this.mode !== 'request' || byNumber.size === 0) {
+      return (value, path) => {
+        if (!values.has(value)) throw new CheckError(path, expected, value);
+        return value;
+      };
+    }
+    return (value, path) => {
+      if (values.has(value)) return value;
+      const n = typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value;
+      const member = typeof n === 'number' ? byNumber.get(n) : undefined;
+      if (member === undefined) throw new CheckError(path, expected, value);
+      return member;
+    };
   }
 
   private mapChecker(value: Checker, expected: string): Checker {
@@ -307,16 +345,9 @@ function uuidChecked(field: Field, compiler: SchemaCompiler, check: Checker): Ch
   };
 }
 
-/** Top-level string coercion for vdsm-client's `name=value` arguments (see the module comment). */
+/** Top-level JSON text for vdsm-client's `name=value` arguments of structured types (see the module comment). */
 function coercer(field: Field, compiler: SchemaCompiler): (value: unknown) => unknown {
   const ref = field.type;
-  if (ref === 'boolean') {
-    return (value) => {
-      if (typeof value !== 'string') return value;
-      const lower = value.toLowerCase();
-      return lower === 'true' ? true : lower === 'false' ? false : value;
-    };
-  }
   if (!compiler.isStructured(ref)) return (value) => value;
   return (value) => {
     if (typeof value !== 'string') return value;

@@ -205,7 +205,7 @@ export type DiskAlignmentMap = Readonly<Record<string, boolean>>;
 
 export type DiskBackupMode = "full" | "incremental";
 
-export type DiskContentType = "DATA" | "OVFS" | "MEMD" | "MEMM" | "ISOF";
+export type DiskContentType = "DATA" | "OVFS" | "MEMD" | "MEMM" | "ISOF" | "HEVD" | "HESD" | "HEMD" | "HECI" | "SCRD" | "2" | "1";
 
 export type DiskType = "FILE" | "BLOCK";
 
@@ -1164,7 +1164,7 @@ export interface SetupNetworkNetAttributes {
 export type SetupNetworkNetConfig = Readonly<Record<string, SetupNetworkNetAttributes>>;
 
 export interface SetupNetworkOptions {
-  readonly connectivityCheck?: number;
+  readonly connectivityCheck?: boolean;
   readonly connectivityTimeout?: number;
 }
 
@@ -2127,6 +2127,7 @@ export interface VolumeInfoResponse {
   readonly image: UUID;
   readonly lease?: VolumeLeaseStatus;
   readonly generation: number;
+  readonly type?: VolumeAllocation;
 }
 
 export interface VolumeLeaseStatus {

@@ -35,6 +35,12 @@ class Reader {
     return typeof value === 'string' ? value : this.fail(path, 'expected a string');
   }
 
+  enumNumbers(value: unknown, path: string): Readonly<Record<string, number>> {
+    const o = this.object(value, path);
+    for (const [k, v] of Object.entries(o)) if (!Number.isInteger(v)) this.fail(`${path}.${k}`, 'expected an integer');
+    return o as Readonly<Record<string, number>>;
+  }
+
   typeRef(value: unknown, path: string): TypeRef {
     if (typeof value === 'string') return value;
     const o = this.object(value, path);
@@ -74,6 +80,7 @@ class Reader {
           values: this.list(o.values, `${path}.values`).map((v, i) =>
             typeof v === 'string' || typeof v === 'number' ? v : this.fail(`${path}.values[${i}]`, 'expected a name'),
           ),
+          ...(o.numbers === undefined ? {} : { numbers: this.enumNumbers(o.numbers, `${path}.numbers`) }),
         };
       case 'object':
         return { kind: 'object', props: this.fields(o.props, `${path}.props`) };

@@ -23,7 +23,12 @@ export interface Field {
 
 export type NamedType =
   | { readonly kind: 'alias'; readonly of: TypeRef; readonly format?: 'uuid' }
-  | { readonly kind: 'enum'; readonly values: ReadonlyArray<string | number> }
+  | {
+      readonly kind: 'enum';
+      readonly values: ReadonlyArray<string | number>;
+      /** The number upstream's code uses for a member (requests may name the member by it; see validate.ts). */
+      readonly numbers?: Readonly<Record<string, number>>;
+    }
   | { readonly kind: 'object'; readonly props: readonly Field[] }
   | { readonly kind: 'map'; readonly key: TypeRef; readonly value: TypeRef }
   | { readonly kind: 'union'; readonly of: readonly TypeRef[] };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import t from 'tap';
 import { parse } from 'yaml';
-import { renderApiDoc } from '../../src/api/docs.js';
+import { CORPUS_FILE, corpusCallers, renderApiDoc } from '../../src/api/docs.js';
 import { IMPLEMENTED_METHODS } from '../../src/api/index.js';
 import { DEFAULT_MAX_IN_FLIGHT } from '../../src/rpc/jsonrpc/dispatcher.js';
 import {
@@ -137,9 +137,12 @@ t.test(
 
 t.test('docs/api.md is generated from the schema', async (t) => {
   const onDisk = await readFile(fileURLToPath(new URL('../../../../docs/api.md', import.meta.url)), 'utf8');
-  const rendered = renderApiDoc({ maxInFlight: DEFAULT_MAX_IN_FLIGHT });
+  const corpus = JSON.parse(await readFile(join(vdsmRoot, CORPUS_FILE), 'utf8')) as unknown;
+  const rendered = renderApiDoc({ maxInFlight: DEFAULT_MAX_IN_FLIGHT, callers: corpusCallers(corpus) });
   t.equal(onDisk, rendered, 'run `npm run docs -w @vdsm-ts/vdsm` to regenerate docs/api.md');
-  t.match(rendered, /\| `ping2` \| — \| — \| `true` \| yes \|/);
+  t.match(rendered, /\| `ping2` \| — \| — \| `true` \| yes \| engine JsonRpcVdsServer\.java:timeBoundPoll2<br>/);
+  t.match(rendered, /\| `echo` \| .* \| no \| corpus, no caller \|/, 'a corpus verb nobody calls');
+  t.match(rendered, /`LOCALFS` = 4/, 'enum numbers are documented');
 });
 
 t.test('the implemented verbs are the keys of the static handler tables', async (t) => {
