@@ -2127,7 +2127,7 @@ export interface VolumeInfoResponse {
   readonly image: UUID;
   readonly lease?: VolumeLeaseStatus;
   readonly generation: number;
-  readonly type?: VolumeAllocation;
+  readonly type: VolumeAllocation;
 }
 
 export interface VolumeLeaseStatus {

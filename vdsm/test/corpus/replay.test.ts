@@ -60,10 +60,6 @@ const NOT_SENT_YET: Readonly<Record<string, readonly string[]>> = {
     'hugepages',
     'momStatus',
   ],
-  'Host.getAllVmStats': ['vmJobs'],
-  'VM.getStats': ['vmJobs'],
-  // the storage layer sends the allocation as allocType only (upstream's yml name; its code sends 'type')
-  'Volume.getInfo': ['type'],
 };
 
 /** Implemented verbs that may answer an error here, and why (the check then is: no -32602, no 44). */
@@ -251,7 +247,8 @@ t.test('the engine corpus replayed against vdsmd', async (t) => {
     t.same(problems, [], 'every reply key the engine reads is there, typed as it reads it');
     for (const key of NOT_SENT_YET[entry.method] ?? []) {
       const result = Array.isArray(reply.result) ? reply.result[0] : reply.result;
-      if ((result as Record<string, unknown> | undefined)?.[key] === undefined) t.comment(`not sent yet: ${key}`);
+      // The list must not go stale: a key we send now leaves it, so the full check covers it.
+      t.equal((result as Record<string, unknown> | undefined)?.[key], undefined, `not sent yet: ${key}`);
     }
     if (entry.yields !== undefined && typeof reply.result === 'string') {
       vars.taskID = reply.result;

@@ -43,13 +43,27 @@ export interface CreateVolumeParams {
 /** Volume.getInfo's wire shape; the service builds it from parsed metadata so the compiler checks it. */
 export type VolumeInfo = VolumeInfoResponse;
 
-const DISK_CONTENT_TYPES: readonly DiskContentType[] = ['DATA', 'OVFS', 'MEMD', 'MEMM', 'ISOF'];
+// Keyed by the schema's type, so a content type added there (e.g. the hosted-engine disks) must be listed here.
+const DISK_CONTENT_TYPES: Readonly<Record<DiskContentType, true>> = {
+  DATA: true,
+  OVFS: true,
+  MEMD: true,
+  MEMM: true,
+  ISOF: true,
+  HEVD: true,
+  HESD: true,
+  HEMD: true,
+  HECI: true,
+  SCRD: true,
+  '2': true,
+  '1': true,
+};
 
 /** DISKTYPE is kept verbatim in metadata; the wire only carries the schema's content types. */
 function diskContentType(value: string, volUUID: string): DiskContentType {
-  const known = DISK_CONTENT_TYPES.find((type) => type === value);
-  if (known === undefined) throw new VdsmError('MetaDataValidationError', `volume ${volUUID}: DISKTYPE ${value}`);
-  return known;
+  if (!Object.hasOwn(DISK_CONTENT_TYPES, value))
+    throw new VdsmError('MetaDataValidationError', `volume ${volUUID}: DISKTYPE ${value}`);
+  return value as DiskContentType;
 }
 
 export function volumePaths(domain: FileStorageDomain, imgUUID: string, volUUID: string) {
@@ -176,6 +190,7 @@ export async function fileVolumeInfo(domain: FileStorageDomain, imgUUID: string,
     parent: md.parent,
     format: md.format,
     allocType: md.type,
+    type: md.type,
     voltype: md.voltype,
     disktype: diskContentType(md.disktype, volUUID),
     legality: md.legality,
