@@ -71,6 +71,8 @@ export const HOST_HANDLERS = {
       haStats: deps.hostedEngine.status(),
       // upstream sends haScore only for a host configured for hosted engine
       v2vJobs: {},
+      // the failing paths of multipath devices; block storage (and so multipath) is not implemented, so none fail
+      multipathHealth: {},
       netConfigDirty: NET_CONFIG_DIRTY,
     };
     return result;
