@@ -90,7 +90,10 @@ t.test('verbs with parameters and the ones that need a service answer as upstrea
   t.equal((await call('Host.setHaMaintenanceMode', { mode: 'LOCAL', enabled: true })).result, true);
   const stats = (await call('Host.getStats')).result as { haStats: Record<string, unknown> };
   t.match(stats.haStats, { configured: false, localMaintenance: true, globalMaintenance: false });
-  const monitor = await call('Host.startMonitoringDomain', { sdUUID: '5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6', hostID: 1 });
+  const monitor = await call('Host.startMonitoringDomain', {
+    sdUUID: '5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6',
+    hostID: 1,
+  });
   t.equal(monitor.error?.code, 44, 'no storage layer: domain monitoring is not implemented here');
 });
 
