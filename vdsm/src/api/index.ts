@@ -7,6 +7,7 @@
  * too, and a result that does not fit is answered with an error naming the verb and the field (upstream's strict
  * mode does the same).
  */
+import { access } from 'node:fs/promises';
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logger, Logging } from '@vdsm-ts/common/logging';
 import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
@@ -161,6 +162,17 @@ function virtDeps(virt: VirtService | undefined): Pick<HostDeps, 'virt'> {
   return virt === undefined ? {} : { virt };
 }
 
+/**
+ * Whether supervdsmd's socket exists. getCapabilities asks supervdsmd only then: the client waits for a daemon that
+ * is (re)starting, which would hold every getCapabilities of a vdsmd running without one (tests, development).
+ */
+function listening(socket: string): Promise<boolean> {
+  return access(socket).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** What getCapabilities consults: the hypervisor and KVM verdict, the memory reservations, supervdsmd's DMI read. */
 function capabilitySources(deps: ApiDeps): CapabilitySources {
   const { virt, supervdsm, config } = deps;
@@ -177,6 +189,12 @@ function capabilitySources(deps: ApiDeps): CapabilitySources {
     },
     ...(supervdsm === undefined
       ? {}
-      : { systemUuid: async () => (await supervdsm.call('hardwareInfo', {}, { timeoutMs: 10_000 })).systemUUID }),
+      : {
+          systemUuid: async () =>
+            (await listening(config.supervdsm.socket))
+              ? (await supervdsm.call('hardwareInfo', {}, { timeoutMs: 10_000 })).systemUUID
+              : undefined,
+          vncTls: async () => (await listening(config.supervdsm.socket)) && (await supervdsm.call('vncTlsEnabled', {})),
+        }),
   };
 }

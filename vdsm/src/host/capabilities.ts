@@ -13,7 +13,7 @@ import { hbaInventory, iscsiInitiatorName } from './hba.js';
 import { installedHooks } from './hooks.js';
 import { collectLibvirtCapabilities, type KvmVerdict } from './libvirt-capabilities.js';
 import { collectNetworkCapabilities } from './network-caps.js';
-import { bootUuid, cpuAffinity, kdumpStatus, kernelFeatures, nestedVirtualization, vncEncrypted } from './os-facts.js';
+import { bootUuid, cpuAffinity, kdumpStatus, kernelFeatures, nestedVirtualization } from './os-facts.js';
 import { packageVersions } from './packages.js';
 import { cpuNodes, listDir, parseCpuList, parseMeminfo, parseOsRelease, readInt, readText } from './procfs.js';
 import { availableRngSources } from './rng-sources.js';
@@ -35,6 +35,8 @@ export interface CapabilitySources {
   readonly memory?: MemoryReservations;
   /** The DMI system UUID, read with privileges (supervdsmd); the host's uuid when /etc/vdsm/vdsm.id is absent. */
   readonly systemUuid?: () => Promise<string | undefined>;
+  /** Whether libvirt's qemu.conf sets vnc_tls = 1 (root-only, asked of supervdsmd); false without it, as upstream. */
+  readonly vncTls?: () => Promise<boolean>;
 }
 
 /** What collectCapabilities reports: the schema's type without the keys other layers add. */
@@ -217,7 +219,7 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
     nestedVirtualization(),
     // upstream leaves boot_uuid out when findmnt fails
     bootUuid().catch(() => undefined),
-    vncEncrypted(),
+    sources.vncTls?.().catch(() => false) ?? false,
     cpuAffinity(),
     hostUuid(sources),
     packageVersions(version),

@@ -1,7 +1,6 @@
 /**
  * Operating-system facts of Host.getCapabilities (upstream osinfo.py, caps.py, taskset.py): kdump, CPU
- * vulnerability mitigations, nested virtualization, the /boot file system, VNC TLS in qemu.conf and the CPUs
- * vdsmd may run on. Each is read from the kernel or /etc; a fact this host cannot tell is reported as upstream
+ * vulnerability mitigations, nested virtualization, the /boot file system and the CPUs vdsmd may run on. Each is read from the kernel or /etc; a fact this host cannot tell is reported as upstream
  * reports it then.
  */
 import { exec } from '@vdsm-ts/common/exec';
@@ -44,12 +43,6 @@ export async function nestedVirtualization(): Promise<boolean> {
 export async function bootUuid(): Promise<string> {
   const result = await exec(['findmnt', '--output=UUID', '--noheadings', '--target=/boot'], { timeoutMs: 10_000 });
   return result.stdout.trim();
-}
-
-/** `vnc_tls = 1` in libvirt's qemu.conf; false when it is not set or the file cannot be read (upstream's answer). */
-export async function vncEncrypted(path = '/etc/libvirt/qemu.conf'): Promise<boolean> {
-  const conf = await readText(path);
-  return conf !== undefined && /^\s*vnc_tls\s*=\s*1\s*$/m.test(conf);
 }
 
 /** The CPUs this process may run on (upstream taskset.get(os.getpid())). */

@@ -65,6 +65,11 @@ t.test('Host verbs through vdsmd, supervdsmd and sanlock', async (t) => {
     t.same(hw, {}, 'no DMI on this machine: no hardware facts');
   }
 
+  // getCapabilities asks supervdsmd for what only root reads: vnc_tls of qemu.conf
+  const qemuConf = await readFile('/etc/libvirt/qemu.conf', 'utf8').catch(() => '');
+  const caps = await call<Obj>('Host.getCapabilities');
+  t.equal(caps.vncEncrypted, /^\s*vnc_tls\s*=\s*1\s*$/m.test(qemuConf), 'vncEncrypted: vnc_tls of qemu.conf');
+
   // hostdevListByCaps: one pci_* entry per PCI function of sysfs
   const devices = await call<Record<string, { params: Obj }>>('Host.hostdevListByCaps', {});
   const pciFunctions = (await readdir('/sys/bus/pci/devices').catch(() => [])).sort();
