@@ -168,6 +168,51 @@ t.test('Host verbs through vdsmd, supervdsmd and sanlock', async (t) => {
     { timeoutMs: 60_000, what: 'the domain checked and our host id acquired' },
   );
   t.ok(sdUUID in ((await call<Obj>('Host.getStats')).storageDomains as Obj), 'getStats reports it too');
+
+  // a pool on another domain comes and goes; the hosted-engine domain stays monitored, the pool's may not be stopped
+  const poolSd = randomUUID();
+  const spUUID = randomUUID();
+  const poolDir = join(dir, 'pool-data');
+  await mkdir(poolDir);
+  await call('StoragePool.connectStorageServer', {
+    storagepoolID: BLANK,
+    domainType: 4,
+    connectionParams: [{ id: randomUUID(), connection: poolDir }],
+  });
+  await call('StorageDomain.create', {
+    storagedomainID: poolSd,
+    domainType: 'LOCALFS',
+    typeArgs: { remotePath: poolDir },
+    name: 'data',
+    domainClass: 'Data',
+    version: 5,
+    blockSize: 512,
+    maxHosts: 250,
+  });
+  await call('StoragePool.create', {
+    storagepoolID: spUUID,
+    name: 'dc',
+    masterSdUUID: poolSd,
+    masterVersion: 1,
+    domainList: [poolSd],
+    lockRenewalIntervalSec: 5,
+    leaseTimeSec: 60,
+    ioOpTimeoutSec: 10,
+    leaseRetries: 3,
+  });
+  await call('StoragePool.connect', {
+    storagepoolID: spUUID,
+    hostID: 1,
+    scsiKey: spUUID,
+    masterSdUUID: poolSd,
+    masterVersion: 1,
+    domainDict: { [poolSd]: 'active' },
+  });
+  t.same(Object.keys(await call<Obj>('Host.getStorageRepoStats', {})).sort(), [poolSd, sdUUID].sort());
+  t.equal(await code(call('Host.stopMonitoringDomain', { sdUUID: poolSd })), 900, "the pool's domain: 900");
+  await call('StoragePool.disconnect', { storagepoolID: spUUID, hostID: 1, scsiKey: spUUID, remove: false });
+  t.same(Object.keys(await call<Obj>('Host.getStorageRepoStats', {})), [sdUUID], 'pool gone, hosted engine stays');
+
   t.equal(await call('Host.stopMonitoringDomain', { sdUUID }), true);
   t.same(await call('Host.getStorageRepoStats', {}), {}, 'no longer monitored');
   t.notMatch(daemon.log(), /does not fit the schema/, 'no result failed its schema check');

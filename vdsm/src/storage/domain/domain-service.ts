@@ -122,12 +122,12 @@ export class DomainService implements StorageDomains {
 
   /** Host.startMonitoringDomain (hsm.py): monitoring and the host id without a pool, for hosted engine's broker. */
   startMonitoring(sdUUID: string, hostId: number): void {
-    this.options.monitor.start(sdUUID, hostId);
+    this.options.monitor.start(sdUUID, hostId, false);
   }
 
-  /** Host.stopMonitoringDomain: a domain of the connected pool stays monitored (StorageDomainIsMemberOfPool). */
+  /** Host.stopMonitoringDomain: a domain the pool monitors stays monitored (StorageDomainIsMemberOfPool). */
   async stopMonitoring(sdUUID: string): Promise<void> {
-    if (this.options.pools.inConnectedPool(sdUUID)) throw new VdsmError('StorageDomainIsMemberOfPool', sdUUID);
+    if (this.options.monitor.poolDomains().includes(sdUUID)) throw new VdsmError('StorageDomainIsMemberOfPool', sdUUID);
     await this.options.monitor.stop(sdUUID);
   }
 }
