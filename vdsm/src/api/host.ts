@@ -4,13 +4,7 @@
  */
 import type { Logging } from '@vdsm-ts/common/logging';
 import { VdsmError } from '../errors/vdsm-error.js';
-import {
-  type CapabilitySources,
-  collectCapabilities,
-  type HostedEngineState,
-  type HostStatsSampler,
-  interfaceFacing,
-} from '../host/index.js';
+import { type CapabilitySources, collectCapabilities, type HostStatsSampler, interfaceFacing } from '../host/index.js';
 import type { HostStats, LoggingLevel, VdsmCapabilities } from '../schema/api-types.generated.js';
 import type { StorageDomains } from '../storage/index.js';
 import type { Handlers } from './handler.js';
@@ -23,8 +17,7 @@ import { type VmDeps, vmManager } from './vm.js';
 export interface HostDeps extends HostDeviceDeps, HostedEngineDeps {
   readonly logging: Logging;
   readonly sampler: HostStatsSampler;
-  readonly hostedEngine: HostedEngineState;
-  /** The hypervisor and KVM verdict getCapabilities reports on (libvirt fields are left out without them). */
+  /** The hypervisor, KVM verdict and privileged reads getCapabilities reports on (libvirt fields need the first). */
   readonly capabilities?: CapabilitySources;
   /** The VM lists and counts; without it vdsmd manages no VMs and the lists are empty. */
   readonly virt?: VmDeps['virt'];

@@ -61,7 +61,7 @@ async function pciDevice(address: string): Promise<[string, { params: HostDevice
     readInt(`${dir}/sriov_totalvfs`),
     isEndpoint(dir),
   ]);
-  const params: HostDeviceParams & { iommu_group?: string; totalvfs?: number } = {
+  const params: HostDeviceParams = {
     capability: 'pci',
     vendor_id: hex(vendor),
     product_id: hex(device),
