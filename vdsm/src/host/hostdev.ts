@@ -1,7 +1,9 @@
 /**
  * Host devices for Host.hostdevListByCaps (upstream common/hostdev.py, which reads libvirt's node devices; libvirt
- * builds those from the same sysfs read here): PCI functions, USB devices and SCSI devices, named and described
- * as libvirt names them (`pci_0000_00_1f_2`, `usb_1_1`, `scsi_0_0_0_0`), addresses as decimal strings. Vendor and
+ * builds those from the same sysfs read here): the `computer` root, PCI functions, USB devices and SCSI devices,
+ * named and described as libvirt names them (`pci_0000_00_1f_2`, `usb_1_1`, `scsi_0_0_0_0`), addresses as decimal
+ * strings. Network interfaces, storage, SCSI hosts and targets are not listed yet (a SCSI device names its target
+ * as parent all the same). Vendor and
  * product names come from the device (USB strings); no ids database is consulted, so PCI devices carry ids only.
  */
 import { readFile, readlink, realpath } from 'node:fs/promises';
@@ -136,10 +138,17 @@ async function scsiDevice(name: string): Promise<[string, { params: HostDevicePa
   return [`scsi_${name.replace(/:/g, '_')}`, { params }];
 }
 
+/** libvirt's root device, which top-level PCI devices name as parent (upstream reports only these two facts). */
+const COMPUTER: [string, { params: HostDeviceParams }] = [
+  'computer',
+  { params: { capability: 'system', is_assignable: 'true' } },
+];
+
 /** Every device, or those whose capability is one of `caps` (an empty or absent list means all, as upstream). */
 export async function listHostDevices(caps?: readonly string[] | null): Promise<HostDeviceList> {
   const [pci, usb, scsi] = await Promise.all([listDir(PCI), listDir(USB), listDir(SCSI)]);
   const found = await Promise.all([
+    COMPUTER,
     ...pci.sort().map(pciDevice),
     ...usb.sort().map(usbDevice),
     ...scsi.sort().map(scsiDevice),

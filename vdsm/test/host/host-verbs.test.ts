@@ -81,6 +81,12 @@ t.test('Host verbs through vdsmd, supervdsmd and sanlock', async (t) => {
     t.equal(params?.vendor_id, vendor, `${address}: vendor id from sysfs`);
     t.equal(params?.capability, 'pci');
   }
+  t.same(devices.computer, { params: { capability: 'system', is_assignable: 'true' } }, "libvirt's root device");
+  for (const [name, d] of Object.entries(devices)) {
+    const parent = d.params.parent as string | undefined;
+    if (d.params.capability !== 'scsi' && parent !== undefined)
+      t.ok(parent in devices, `${name}: parent ${parent} is listed`);
+  }
   const onlyUsb = await call<Record<string, { params: Obj }>>('Host.hostdevListByCaps', { caps: ['usb_device'] });
   t.ok(
     Object.values(onlyUsb).every((d) => d.params.capability === 'usb_device'),
