@@ -35,7 +35,6 @@ export const ERRORS = {
   MigrationInProgress: { code: 51, message: 'Command not supported during migration' },
   UpdateDeviceFailed: { code: 56, message: 'Failed to update device' },
   CannotRetrieveHWInfo: { code: 57, message: 'Failed to read hardware information' },
-  SetHAPolicyFailed: { code: 61, message: 'Failed to set Hosted Engine HA policy' },
   HookError: { code: 78, message: 'Hook error' },
   InvalidParameter: { code: 91, message: 'Invalid parameter' },
   Recovering: { code: 99, message: 'Recovering from crash or Initializing' },
