@@ -242,6 +242,8 @@ export interface OperationTypes {
   hugepagesSet: { params: { readonly sizeKiB: number; readonly count: number }; result: { count: number } };
   hugepagesInfo: { params: Record<string, never>; result: Array<{ sizeKiB: number; total: number; free: number }> };
   hardwareInfo: { params: Record<string, never>; result: HardwareInfo };
+  /** Whether libvirt's qemu.conf (root-only) asks for TLS on VNC (`vnc_tls = 1`). */
+  vncTlsEnabled: { params: Record<string, never>; result: boolean };
 }
 
 export type OperationName = keyof OperationTypes;
@@ -308,6 +310,7 @@ export const OPERATIONS = {
   hugepagesSet: { area: 'host', timeoutMs: 60 * S, mutates: true },
   hugepagesInfo: { area: 'host', timeoutMs: 10 * S, mutates: false },
   hardwareInfo: { area: 'host', timeoutMs: 30 * S, mutates: false },
+  vncTlsEnabled: { area: 'host', timeoutMs: 10 * S, mutates: false },
 } as const satisfies Record<OperationName, OperationSpec>;
 
 export function isOperationName(name: unknown): name is OperationName {

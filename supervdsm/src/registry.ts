@@ -2,6 +2,7 @@ import type { OperationName } from '@vdsm-ts/supervdsm-protocol/operations';
 import type { OpHandler } from './ops/handler.js';
 import { hardwareHandlers } from './ops/hardware.js';
 import { iscsiHandlers } from './ops/iscsi.js';
+import { libvirtConfHandlers } from './ops/libvirt-conf.js';
 import { lvmHandlers } from './ops/lvm.js';
 import { memoryHandlers } from './ops/memory.js';
 import { metaHandlers } from './ops/meta.js';
@@ -19,4 +20,5 @@ export const HANDLERS: { readonly [K in OperationName]: OpHandler<K> } = {
   ...systemdHandlers,
   ...memoryHandlers,
   ...hardwareHandlers,
+  ...libvirtConfHandlers,
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loopDevice, tempDir } from '@vdsm-ts/testing/temp-storage';
 import t from 'tap';
 import { parseDmidecodeSystem } from '../src/ops/hardware.js';
+import { confContains, QEMU_CONF } from '../src/ops/libvirt-conf.js';
 import { clientFor, sh, startDaemon } from './helpers.js';
 
 const KSM = '/sys/kernel/mm/ksm';
@@ -69,6 +70,15 @@ t.test('hardware info: dmidecode with /dev/mem, sysfs DMI without, nothing inven
   } else {
     t.same(hw, { source: 'none' }, 'no DMI on this host: no fields at all');
   }
+});
+
+t.test('vncTlsEnabled: vnc_tls of qemu.conf, read as root', async (t) => {
+  const text = await readFile(QEMU_CONF, 'utf8').catch(() => '');
+  t.equal(await host.vncTlsEnabled({}), /^\s*vnc_tls\s*=\s*1\s*$/m.test(text), 'as the file says');
+  t.ok(confContains('vnc_listen = "0.0.0.0"\nvnc_tls = 1\n', 'vnc_tls', '1'));
+  t.notOk(confContains('#vnc_tls = 1\n', 'vnc_tls', '1'), 'a comment sets nothing');
+  t.notOk(confContains('vnc_tls = 0\n', 'vnc_tls', '1'));
+  t.notOk(confContains('vnc_tls_x509_verify = 1\n', 'vnc_tls', '1'), 'another key');
 });
 
 t.test('dmidecode "System Information" parsing', async (t) => {

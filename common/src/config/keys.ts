@@ -61,6 +61,24 @@ export const CONFIG_KEYS = {
       doc: 'Seconds a started or rebooted guest is reported as Powering up / RebootInProgress when no guest agent reports its status sooner.',
     },
     host_sample_stats_interval: { type: 'int', default: 15, min: 1, doc: 'Seconds between host statistics samples.' },
+    host_mem_reserve: {
+      type: 'int',
+      default: 256,
+      min: 0,
+      doc: 'MiB of host memory kept from guests for the host itself (part of reservedMem in Host.getCapabilities).',
+    },
+    extra_mem_reserve: {
+      type: 'int',
+      default: 65,
+      min: 0,
+      doc: 'MiB more kept from guests for the hypervisor processes (added to host_mem_reserve in reservedMem).',
+    },
+    guest_ram_overhead: {
+      type: 'int',
+      default: 65,
+      min: 0,
+      doc: 'MiB of host memory a guest costs beyond its own RAM (guestOverhead in Host.getCapabilities).',
+    },
   },
   addresses: {
     management_ip: {

@@ -11,6 +11,14 @@ export const HOST_STORAGE_HANDLERS = {
       remotePath: p.remotePath,
     }),
   'Host.getStorageRepoStats': ({ domains }, p) => domains.repoStats(p.domains ?? []),
+  'Host.startMonitoringDomain': ({ domains }, p) => {
+    domains.startMonitoring(p.sdUUID, p.hostID);
+    return undefined;
+  },
+  'Host.stopMonitoringDomain': async ({ domains }, p) => {
+    await domains.stopMonitoring(p.sdUUID);
+    return undefined;
+  },
   'Host.getConnectedStoragePools': ({ pools }) => pools.connectedPools(),
   'Host.getAllTasksStatuses': ({ tasks }) => tasks.allStatuses(),
   'Host.getAllTasksInfo': ({ tasks }) => tasks.allInfo(),

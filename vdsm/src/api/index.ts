@@ -7,13 +7,14 @@
  * too, and a result that does not fit is answered with an error naming the verb and the field (upstream's strict
  * mode does the same).
  */
+import { access } from 'node:fs/promises';
 import type { Config } from '@vdsm-ts/common/config';
 import type { Logger, Logging } from '@vdsm-ts/common/logging';
 import type { SupervdsmClient } from '@vdsm-ts/supervdsm-protocol/client';
 import { RawJson } from '../common/raw-json.js';
 import type { MethodEntry } from '../common/rpc-method.js';
 import { notImplemented, VdsmError } from '../errors/vdsm-error.js';
-import { HostStatsSampler } from '../host/stats.js';
+import { type CapabilitySources, HostedEngineState, HostStatsSampler } from '../host/index.js';
 import { type SchemaFile, VERBS, type VerbEntry } from '../schema/index.js';
 import type { StorageServices } from '../storage/index.js';
 import type { VirtService } from '../virt/index.js';
@@ -139,25 +140,60 @@ export function createApi(deps: ApiDeps): Api {
     onError: (err) => log.warn({ err }, 'host statistics sample failed'),
   });
   void sampler.start();
-  const handlers = boundHandlers({ logging: deps.logging, sampler, ...virtDeps(deps.virt), storage: deps.storage });
+  const supervdsm = deps.supervdsm;
+  const handlers = boundHandlers({
+    logging: deps.logging,
+    sampler,
+    hostedEngine: new HostedEngineState(),
+    ...(supervdsm === undefined ? {} : { hardwareInfo: () => supervdsm.call('hardwareInfo', {}) }),
+    ...virtDeps(deps.virt),
+    capabilities: capabilitySources(deps),
+    storage: deps.storage,
+  });
   return {
     methods: buildMethodTable(handlers, deps.config.devel.api_strict_mode ? { strict: { log } } : {}),
     close: () => sampler.stop(),
   };
 }
 
-/** The virt layer as the Host handlers see it: VM lists, and the hypervisor/KVM verdict for getCapabilities. */
-function virtDeps(virt: VirtService | undefined): Pick<HostDeps, 'virt' | 'capabilities'> {
-  if (virt === undefined) return {};
+/** The virt layer as the Host handlers see it: the VM lists and counts. */
+function virtDeps(virt: VirtService | undefined): Pick<HostDeps, 'virt'> {
+  return virt === undefined ? {} : { virt };
+}
+
+/**
+ * Whether supervdsmd's socket exists. getCapabilities asks supervdsmd only then: the client waits for a daemon that
+ * is (re)starting, which would hold every getCapabilities of a vdsmd running without one (tests, development).
+ */
+function listening(socket: string): Promise<boolean> {
+  return access(socket).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** What getCapabilities consults: the hypervisor and KVM verdict, the memory reservations, supervdsmd's DMI read. */
+function capabilitySources(deps: ApiDeps): CapabilitySources {
+  const { virt, supervdsm, config } = deps;
   return {
-    virt,
-    capabilities: {
-      get hypervisor() {
-        return virt.vms === undefined ? undefined : virt.hypervisor;
-      },
-      get kvm() {
-        return virt.kvm;
-      },
+    get hypervisor() {
+      return virt?.vms === undefined ? undefined : virt.hypervisor;
     },
+    get kvm() {
+      return virt?.kvm;
+    },
+    memory: {
+      reservedMem: config.vars.host_mem_reserve + config.vars.extra_mem_reserve,
+      guestOverhead: config.vars.guest_ram_overhead,
+    },
+    ...(supervdsm === undefined
+      ? {}
+      : {
+          systemUuid: async () =>
+            (await listening(config.supervdsm.socket))
+              ? (await supervdsm.call('hardwareInfo', {}, { timeoutMs: 10_000 })).systemUUID
+              : undefined,
+          vncTls: async () => (await listening(config.supervdsm.socket)) && (await supervdsm.call('vncTlsEnabled', {})),
+        }),
   };
 }

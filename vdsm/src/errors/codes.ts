@@ -34,6 +34,7 @@ export const ERRORS = {
   MigrationNotInProgress: { code: 47, message: 'Migration not in progress' },
   MigrationInProgress: { code: 51, message: 'Command not supported during migration' },
   UpdateDeviceFailed: { code: 56, message: 'Failed to update device' },
+  CannotRetrieveHWInfo: { code: 57, message: 'Failed to read hardware information' },
   HookError: { code: 78, message: 'Hook error' },
   InvalidParameter: { code: 91, message: 'Invalid parameter' },
   Recovering: { code: 99, message: 'Recovering from crash or Initializing' },
@@ -131,6 +132,7 @@ export const ERRORS = {
   MetaDataSealIsBroken: { code: 752, message: 'Meta Data seal is broken (checksum mismatch)' },
   MetaDataValidationError: { code: 753, message: 'Meta Data self-validation failed' },
   MetadataOverflowError: { code: 756, message: 'Metadata is too big. Cannot change Metadata' },
+  StorageDomainIsMemberOfPool: { code: 900, message: 'Storage domain is member of pool' },
   InvalidParameterException: { code: 1000, message: 'Invalid parameter' },
   ResourceExhausted: { code: 1100, message: 'Not enough resources' },
 } as const satisfies Record<string, ErrorSpec>;

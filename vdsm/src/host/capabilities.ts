@@ -1,58 +1,46 @@
 /**
- * Host.getCapabilities: facts about this machine read from /proc, /sys and /etc, plus (given a hypervisor) what
- * libvirt says (libvirt-capabilities.ts: CPU flags and models, NUMA, machine types, versions, cluster levels).
- * Field names and wire types follow upstream (numbers as strings where upstream sends strings). Without a
- * hypervisor the libvirt fields are left out, and so are the network layer's (nics, networks, bridges, …) until
- * it exists; nothing is made up.
+ * Host.getCapabilities: every key upstream's caps.py get() reports, read from /proc, /sys, /etc, dpkg and ip(8),
+ * plus (given a hypervisor) what libvirt says (libvirt-capabilities.ts: CPU flags and models, NUMA, machine
+ * types, TSC, cluster levels). Field names and wire types follow upstream (numbers as strings where upstream sends
+ * strings). Without a hypervisor the libvirt fields are left out; nothing is made up. The storage facts
+ * (domain_versions, supported_block_size) and netConfigDirty are the API layer's to add.
  */
 import { access } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Hypervisor } from '@vdsm-ts/native/libvirt/index';
-import type { CpuInfo } from '../schema/api-types.generated.js';
-import { collectLibvirtCapabilities, type KvmVerdict, type LibvirtCapabilities } from './libvirt-capabilities.js';
+import type { CpuInfo, VdsmCapabilities } from '../schema/api-types.generated.js';
+import { hbaInventory, iscsiInitiatorName } from './hba.js';
+import { installedHooks } from './hooks.js';
+import { collectLibvirtCapabilities, type KvmVerdict } from './libvirt-capabilities.js';
+import { collectNetworkCapabilities } from './network-caps.js';
+import { bootUuid, cpuAffinity, kdumpStatus, kernelFeatures, nestedVirtualization } from './os-facts.js';
+import { packageVersions } from './packages.js';
 import { cpuNodes, listDir, parseCpuList, parseMeminfo, parseOsRelease, readInt, readText } from './procfs.js';
+import { availableRngSources } from './rng-sources.js';
 
 export type { CpuInfo };
+
+/** Memory vdsm keeps from guests, MiB (vdsm.conf [vars] host_mem_reserve + extra_mem_reserve, guest_ram_overhead). */
+export interface MemoryReservations {
+  readonly reservedMem: number;
+  readonly guestOverhead: number;
+}
 
 /** What getCapabilities may consult beyond the machine itself. */
 export interface CapabilitySources {
   readonly hypervisor?: Hypervisor;
   /** The virt layer's KVM verdict (fake_kvm_support applied). */
   readonly kvm?: KvmVerdict;
+  /** Defaults to upstream's defaults (256 + 65, 65). */
+  readonly memory?: MemoryReservations;
+  /** The DMI system UUID, read with privileges (supervdsmd); the host's uuid when /etc/vdsm/vdsm.id is absent. */
+  readonly systemUuid?: () => Promise<string | undefined>;
+  /** Whether libvirt's qemu.conf sets vnc_tls = 1 (root-only, asked of supervdsmd); false without it, as upstream. */
+  readonly vncTls?: () => Promise<boolean>;
 }
 
-export interface HostCapabilities extends Partial<Omit<LibvirtCapabilities, CpuFields>> {
-  /** "true" when /dev/kvm exists (also under fake KVM, as upstream). Present with a hypervisor. */
-  readonly kvmEnabled?: 'true' | 'false';
-  readonly cpuFlags?: string;
-  readonly cpuCores: string;
-  readonly cpuThreads: string;
-  readonly cpuSockets: string;
-  readonly onlineCpus: string;
-  readonly cpuTopology: readonly CpuInfo[];
-  readonly cpuSpeed: string;
-  readonly cpuModel: string;
-  readonly memSize: string;
-  readonly software_version: string;
-  readonly software_revision: string;
-  readonly version_name: string;
-  readonly supportedENGINEs: readonly string[];
-  readonly vmTypes: readonly 'kvm'[];
-  readonly operatingSystem: { name: OsName; release: string; version: string; pretty_name: string };
-  readonly kernelArgs: string;
-  readonly realtimeKernel: boolean;
-  readonly fipsEnabled: boolean;
-  readonly selinux: { mode: string };
-  readonly autoNumaBalancing: 0 | 1 | 2;
-  readonly nameservers: readonly string[];
-  readonly supportsIPv6: boolean;
-  readonly hostedEngineDeployed: boolean;
-  /** Hugepage sizes the kernel offers, KiB. */
-  readonly hugepages: readonly number[];
-  readonly uuid?: string;
-  readonly ISCSIInitiatorName?: string;
-  readonly lastClientIface?: string;
-}
+/** What collectCapabilities reports: the schema's type without the keys other layers add. */
+export type HostCapabilities = Omit<VdsmCapabilities, 'netConfigDirty' | 'domain_versions' | 'supported_block_size'>;
 
 /** Distribution names upstream reports (`ID` of os-release mapped). */
 export type OsName = 'Debian' | 'Fedora' | 'RHEL' | 'unknown';
@@ -65,6 +53,36 @@ const OS_NAMES: ReadonlyMap<string, OsName> = new Map([
   ['rhel', 'RHEL'],
   ['centos', 'RHEL'],
 ]);
+const DEFAULT_MEMORY: MemoryReservations = { reservedMem: 256 + 65, guestOverhead: 65 };
+/** The host id an administrator may pin (upstream P_VDSM_NODE_ID); it wins over the DMI UUID. */
+const NODE_ID_FILE = '/etc/vdsm/vdsm.id';
+const DMI_UUID = '/sys/class/dmi/id/product_uuid';
+const DMI_TABLES = '/sys/firmware/dmi/tables/DMI';
+
+/**
+ * Constant answers of upstream's caps.py: features this API implements the way upstream does (live snapshots and
+ * merges, backups, the storage verbs' options) and libgfapi, which upstream reports unconditionally.
+ */
+const FEATURE_FLAGS = {
+  liveSnapshot: 'true',
+  liveMerge: 'true',
+  additionalFeatures: ['libgfapi_supported'],
+  backupEnabled: true,
+  coldBackupEnabled: true,
+  clearBitmapsEnabled: true,
+  deferred_preallocation: true,
+  cd_change_pdiv: true,
+  refresh_disk_supported: true,
+  replicate_extend: true,
+  measure_subchain: true,
+  measure_active: true,
+  qemu_image_info_bitmaps: true,
+  // vdsm-ts has no storage mailbox events, and libvirt here has no zero-copy migration flag in use
+  mailbox_events: false,
+  zerocopy_migrations: false,
+  // OVN needs openvswitch and the ovirt-provider-ovn driver, which vdsm-ts does not configure
+  ovnConfigured: false,
+} as const;
 
 async function vdsmVersion(): Promise<string> {
   // dist/src/host/ → the package root
@@ -101,9 +119,6 @@ function cpuinfoField(cpuinfo: string, key: string): string | undefined {
   return m?.[1]?.trim();
 }
 
-/** Topology fields that libvirt's view replaces when it has one. */
-type CpuFields = 'cpuCores' | 'cpuThreads' | 'cpuSockets' | 'onlineCpus' | 'cpuTopology';
-
 /** `hugepages-2048kB` directory names -> [2048] */
 function hugepageSizes(dirs: readonly string[]): number[] {
   return dirs
@@ -120,6 +135,18 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** upstream host.uuid(): /etc/vdsm/vdsm.id, else the DMI system UUID in lower case; none when neither exists. */
+async function hostUuid(sources: CapabilitySources): Promise<string | undefined> {
+  const pinned = (await readText(NODE_ID_FILE))?.split('\n')[0]?.trim();
+  if (pinned) return pinned;
+  const sysfs = (await readText(DMI_UUID))?.trim();
+  if (sysfs) return sysfs.toLowerCase();
+  // only root reads the DMI UUID; ask supervdsmd when this machine has DMI at all (many VMs and containers have none)
+  if (!(await exists(DMI_UUID)) && !(await exists(DMI_TABLES))) return undefined;
+  const dmi = await sources.systemUuid?.().catch(() => undefined);
+  return dmi ? dmi.toLowerCase() : undefined;
 }
 
 async function libvirtPart(sources: CapabilitySources, cpuinfo: string): Promise<Partial<HostCapabilities>> {
@@ -149,12 +176,10 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
     cmdline,
     fips,
     numaBalancing,
-    resolv,
-    inet6,
     selinux,
-    productUuid,
-    iscsi,
     hugepageDirs,
+    realtime,
+    version,
   ] = await Promise.all([
     readText('/proc/cpuinfo'),
     readText('/sys/devices/system/cpu/online'),
@@ -163,12 +188,42 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
     readText('/proc/cmdline'),
     readInt('/proc/sys/crypto/fips_enabled'),
     readInt('/proc/sys/kernel/numa_balancing'),
-    readText('/etc/resolv.conf'),
-    readText('/proc/net/if_inet6'),
     readInt('/sys/fs/selinux/enforce'),
-    readText('/sys/class/dmi/id/product_uuid'),
-    readText('/etc/iscsi/initiatorname.iscsi'),
     listDir('/sys/kernel/mm/hugepages'),
+    readInt('/sys/kernel/realtime'),
+    vdsmVersion(),
+  ]);
+  const [
+    network,
+    rngSources,
+    hba,
+    initiator,
+    hooks,
+    kdump,
+    features,
+    nested,
+    boot,
+    vnc,
+    affinity,
+    uuid,
+    packages,
+    libvirt,
+  ] = await Promise.all([
+    collectNetworkCapabilities(),
+    availableRngSources(),
+    hbaInventory(),
+    iscsiInitiatorName(),
+    installedHooks(),
+    kdumpStatus(),
+    kernelFeatures(),
+    nestedVirtualization(),
+    // upstream leaves boot_uuid out when findmnt fails
+    bootUuid().catch(() => undefined),
+    sources.vncTls?.().catch(() => false) ?? false,
+    cpuAffinity(),
+    hostUuid(sources),
+    packageVersions(version),
+    libvirtPart(sources, cpuinfo ?? ''),
   ]);
   const online = parseCpuList(onlineText ?? '0');
   const topology = await cpuTopology(online);
@@ -176,9 +231,10 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
   const cores = new Set(topology.map((c) => `${c.socket_id}/${c.die_id}/${c.core_id}`));
   const mem = parseMeminfo(meminfo ?? '');
   const os = parseOsRelease(osRelease ?? '');
-  const realtime = await readInt('/sys/kernel/realtime');
-  const iscsiName = iscsi === undefined ? undefined : /^InitiatorName=(.*)$/m.exec(iscsi)?.[1]?.trim();
-  const caps: HostCapabilities = {
+  const memory = sources.memory ?? DEFAULT_MEMORY;
+  // the running libvirt and QEMU stand in for packages dpkg does not know (built from source)
+  const { packages2: running, ...libvirtFacts } = libvirt;
+  return {
     cpuCores: String(cores.size),
     cpuThreads: String(online.length),
     cpuSockets: String(sockets.size),
@@ -186,8 +242,11 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
     cpuTopology: topology,
     cpuSpeed: cpuinfoField(cpuinfo ?? '', 'cpu MHz') ?? '0',
     cpuModel: cpuinfoField(cpuinfo ?? '', 'model name') ?? 'unknown',
+    vdsmToCpusAffinity: affinity,
     memSize: String(Math.floor((mem.get('MemTotal') ?? 0) / 1024)),
-    software_version: await vdsmVersion(),
+    reservedMem: String(memory.reservedMem),
+    guestOverhead: String(memory.guestOverhead),
+    software_version: version,
     software_revision: '0',
     version_name: 'vdsm-ts',
     supportedENGINEs: SUPPORTED_ENGINES,
@@ -198,21 +257,29 @@ export async function collectCapabilities(sources: CapabilitySources = {}): Prom
       version: os.get('VERSION_ID') ?? '',
       pretty_name: os.get('PRETTY_NAME') ?? '',
     },
+    packages2: { ...running, ...packages },
     kernelArgs: (cmdline ?? '').trim(),
     realtimeKernel: realtime === 1,
+    nestedVirtualization: nested,
+    kernelFeatures: features,
     fipsEnabled: fips === 1,
     // upstream: -1 disabled, 0 permissive, 1 enforcing
     selinux: { mode: selinux === undefined ? '-1' : String(selinux) },
     autoNumaBalancing: numaBalancing === 0 ? 0 : numaBalancing === 1 ? 1 : 2,
-    nameservers: [...(resolv ?? '').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!),
-    supportsIPv6: inet6 !== undefined,
     hostedEngineDeployed: false,
     hugepages: hugepageSizes(hugepageDirs),
-    ...(productUuid === undefined ? {} : { uuid: productUuid.trim() }),
-    ...(iscsiName === undefined ? {} : { ISCSIInitiatorName: iscsiName }),
-    ...(await libvirtPart(sources, cpuinfo ?? '')),
+    rngSources,
+    HBAInventory: hba,
+    ISCSIInitiatorName: initiator,
+    hooks,
+    kdumpStatus: kdump,
+    vncEncrypted: vnc,
+    ...(boot === undefined ? {} : { boot_uuid: boot }),
+    ...(uuid === undefined ? {} : { uuid }),
+    ...FEATURE_FLAGS,
+    ...network,
+    ...libvirtFacts,
   };
-  return caps;
 }
 
 /** The interface whose network holds the peer address (loopback peers → `lo`); the bridge adds it per call. */

@@ -3,6 +3,10 @@
  * keeps the last two samples; a request only formats what the sampler holds (rates over the last window).
  * Values follow upstream's wire types: percentages as "%.2f" strings, counters as integer strings, MiB as ints.
  */
+import type { NumaNodeMemoryStats } from '../schema/api-types.generated.js';
+import { diskStats } from './disk-stats.js';
+import { findKsmd, ksmdJiffies } from './ksmd.js';
+import { type HugepageState, hugepageState, numaNodeMemFree } from './memory-stats.js';
 import {
   type CpuTimes,
   cpuNodes,
@@ -33,6 +37,11 @@ export interface Sample {
     readonly mergeAcrossNodes: number;
   };
   readonly thp: ThpState | undefined;
+  /** utime + stime of the ksmd thread (undefined without KSM). */
+  readonly ksmdJiffies: number | undefined;
+  readonly numa: Record<string, NumaNodeMemoryStats>;
+  readonly hugepages: HugepageState;
+  readonly disks: Record<string, { free: string }>;
 }
 
 export type ThpState = 'always' | 'madvise' | 'never';
@@ -73,6 +82,11 @@ export interface HostStats {
   readonly ksmState: boolean;
   readonly ksmPages: number;
   readonly ksmMergeAcrossNodes: boolean;
+  /** % of one CPU the ksmd thread used over the window. */
+  readonly ksmCpu: number;
+  readonly numaNodeMemFree: Record<string, NumaNodeMemoryStats>;
+  readonly hugepages: HugepageState;
+  readonly diskStats: Record<string, { free: string }>;
   readonly thpState: ThpState;
   readonly network: Record<string, InterfaceStats>;
   readonly rxDropped: string;
@@ -92,9 +106,24 @@ export interface HostStats {
 const USER_HZ = 100;
 const PAGE_SIZE = 4096;
 
-export async function takeSample(): Promise<Sample> {
+export async function takeSample(ksmd?: number): Promise<Sample> {
   const names = (await listDir('/sys/class/net')).sort();
-  const [stat, self, meminfo, loadavg, interfaces, run, pagesToScan, sharing, merge, thp] = await Promise.all([
+  const [
+    stat,
+    self,
+    meminfo,
+    loadavg,
+    interfaces,
+    run,
+    pagesToScan,
+    sharing,
+    merge,
+    thp,
+    ksmdTime,
+    numa,
+    hugepages,
+    disks,
+  ] = await Promise.all([
     readText('/proc/stat'),
     readText('/proc/self/stat'),
     readText('/proc/meminfo'),
@@ -105,6 +134,10 @@ export async function takeSample(): Promise<Sample> {
     readInt('/sys/kernel/mm/ksm/pages_sharing'),
     readInt('/sys/kernel/mm/ksm/merge_across_nodes'),
     readText('/sys/kernel/mm/transparent_hugepage/enabled'),
+    ksmdJiffies(ksmd),
+    numaNodeMemFree(),
+    hugepageState(),
+    diskStats(),
   ]);
   return {
     at: performance.now(),
@@ -115,6 +148,10 @@ export async function takeSample(): Promise<Sample> {
     interfaces,
     ksm: { run: run ?? 0, pagesToScan: pagesToScan ?? 0, sharing: sharing ?? 0, mergeAcrossNodes: merge ?? 1 },
     thp: thpState(thp),
+    ksmdJiffies: ksmdTime,
+    numa,
+    hugepages,
+    disks,
   };
 }
 
@@ -133,6 +170,11 @@ function gmt(date: Date): string {
 }
 
 const mib = (kib: number | undefined) => Math.floor((kib ?? 0) / 1024);
+
+function ksmCpu(prev: Sample | undefined, cur: Sample, seconds: number): number {
+  if (prev?.ksmdJiffies === undefined || cur.ksmdJiffies === undefined || seconds <= 0) return 0;
+  return Math.max(0, Math.round((100 * (cur.ksmdJiffies - prev.ksmdJiffies)) / USER_HZ / seconds));
+}
 
 /** Formats the window between two samples (or since boot when only one exists). */
 export function computeStats(
@@ -191,6 +233,10 @@ export function computeStats(
     ksmState: cur.ksm.run === 1,
     ksmPages: cur.ksm.pagesToScan,
     ksmMergeAcrossNodes: cur.ksm.mergeAcrossNodes === 1,
+    ksmCpu: ksmCpu(prev, cur, seconds),
+    numaNodeMemFree: cur.numa,
+    hugepages: cur.hugepages,
+    diskStats: cur.disks,
     // The schema requires it; a kernel without THP never backs memory with huge pages.
     thpState: cur.thp ?? 'never',
     network,
@@ -220,6 +266,7 @@ export class HostStatsSampler {
   private cur: Sample | undefined;
   private timer: NodeJS.Timeout | undefined;
   private nodes: ReadonlyMap<number, number> = new Map();
+  private ksmd: number | undefined;
   private readonly startedAt = performance.now();
   private first: Promise<void> | undefined;
   private samples = 0;
@@ -230,7 +277,7 @@ export class HostStatsSampler {
   start(): Promise<void> {
     if (this.first === undefined) {
       this.first = (async () => {
-        this.nodes = await cpuNodes();
+        [this.nodes, this.ksmd] = await Promise.all([cpuNodes(), findKsmd()]);
         await this.tick();
         this.timer = setInterval(() => void this.tick(), this.options.intervalSeconds * 1000);
         this.timer.unref();
@@ -252,7 +299,7 @@ export class HostStatsSampler {
   /** Takes one sample now (the timer calls this; tests may too). */
   async tick(): Promise<void> {
     try {
-      const sample = await takeSample();
+      const sample = await takeSample(this.ksmd);
       this.prev = this.cur;
       this.cur = sample;
       this.samples++;

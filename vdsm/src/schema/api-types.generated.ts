@@ -469,6 +469,8 @@ export interface HostDeviceParams {
   readonly mode?: string;
   readonly align_size?: number;
   readonly device_size?: number;
+  readonly iommu_group?: string;
+  readonly totalvfs?: number;
 }
 
 export type HostDevices = Readonly<Record<string, HostDevice>>;
@@ -527,7 +529,7 @@ export interface HostStats {
   readonly txDropped: string;
   readonly ksmState: boolean;
   readonly elapsedTime: string;
-  readonly netConfigDirty?: string;
+  readonly netConfigDirty: string;
   readonly vmActive: number;
   readonly vmMigrating: number;
   readonly network: HostNetworkInterfaceStatsMap;
@@ -537,23 +539,24 @@ export interface HostStats {
   readonly cpuStatistics: CpuCoreStatsMap;
   readonly swapFree: number;
   readonly cpuUser: string;
-  readonly ksmCpu?: number;
-  readonly numaNodeMemFree?: NumaNodeMemoryStatsMap;
-  readonly momStatus?: MOMStatus;
+  readonly ksmCpu: number;
+  readonly numaNodeMemFree: NumaNodeMemoryStatsMap;
+  readonly momStatus: MOMStatus;
   readonly memFree: number;
   readonly memShared: number;
   readonly storageDomains: StorageDomainVitalsMap;
   readonly vmCount: number;
-  readonly diskStats?: PathStatsMap;
+  readonly diskStats: PathStatsMap;
   readonly cpuSysVdsmd: string;
-  readonly haStats?: HostedEngineStatus;
-  readonly v2vJobs?: ReadonlyArray<V2VJobs>;
+  readonly haStats: HostedEngineStatus;
+  readonly v2vJobs?: V2VJobs;
   readonly bootTime?: string;
   readonly thpState: THPStates;
   readonly rxDropped: string;
   readonly anonHugePages: string;
   readonly ksmMergeAcrossNodes: boolean;
   readonly multipathHealth?: MultipathHealthMap;
+  readonly hugepages?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface HostedEngineStatus {
@@ -690,7 +693,7 @@ export type LeaseMetadata = JobMetadata;
 export type LeaseMetadataType = "JOB";
 
 export interface Lldp {
-  readonly enabled: string;
+  readonly enabled: boolean;
   readonly tlvs: ReadonlyArray<Tlv>;
 }
 
@@ -821,6 +824,7 @@ export interface NetInfoBond {
   readonly ipv4defaultroute?: boolean;
   readonly qos?: ReadonlyArray<DeviceQoSParams>;
   readonly switch?: string;
+  readonly speed: number;
 }
 
 export type NetInfoBondMap = Readonly<Record<string, NetInfoBond>>;
@@ -881,7 +885,7 @@ export interface NetInfoVlan {
   readonly dhcpv4: boolean;
   readonly ipv4defaultroute?: boolean;
   readonly iface: string;
-  readonly mtu: number;
+  readonly mtu: string;
   readonly vlanid: number;
   readonly ipv6addrs: ReadonlyArray<string>;
   readonly dhcpv6: boolean;
@@ -889,6 +893,8 @@ export interface NetInfoVlan {
   readonly ipv4addrs: ReadonlyArray<string>;
   readonly netmask: string;
   readonly addr: string;
+  readonly gateway: string;
+  readonly ipv6autoconf: boolean;
 }
 
 export type NetInfoVlanMap = Readonly<Record<string, NetInfoVlan>>;
@@ -945,7 +951,7 @@ export interface NumaNodeHugePages {
 export type NumaNodeHugePagesMap = Readonly<Record<string, NumaNodeHugePages>>;
 
 export interface NumaNodeHugePagesStats {
-  readonly freePages: string;
+  readonly freePages: number;
 }
 
 export type NumaNodeHugePagesStatsMap = Readonly<Record<string, NumaNodeHugePagesStats>>;
@@ -1479,57 +1485,57 @@ export interface VMGuestTimezone {
 }
 
 export interface VdsmCapabilities {
-  readonly bondings?: NetInfoBondMap;
+  readonly bondings: NetInfoBondMap;
   readonly autoNumaBalancing: AutoNumaBalancingStatus;
-  readonly netConfigDirty?: string;
-  readonly nics?: NetInfoNicMap;
+  readonly netConfigDirty: string;
+  readonly nics: NetInfoNicMap;
   readonly emulatedMachines?: ReadonlyArray<string>;
   readonly cpuFlags?: string;
-  readonly reservedMem?: string;
+  readonly reservedMem: string;
   readonly onlineCpus: string;
   readonly cpuTopology: ReadonlyArray<CpuInfo>;
   readonly cpuSpeed: string;
   readonly software_version: string;
-  readonly vdsmToCpusAffinity?: ReadonlyArray<number>;
+  readonly vdsmToCpusAffinity: ReadonlyArray<number>;
   readonly vmTypes: ReadonlyArray<VmType>;
   readonly hostdevPassthrough?: string;
-  readonly rngSources?: ReadonlyArray<VmRngDeviceSource>;
+  readonly rngSources: ReadonlyArray<VmRngDeviceSource>;
   readonly version_name: string;
   readonly numaNodes?: NumaNodeMap;
   readonly memSize: string;
   readonly supportedENGINEs: ReadonlyArray<string>;
   readonly cpuModel: string;
   readonly selinux: SELinuxStatus;
-  readonly networks?: NetInfoNetworkMap;
+  readonly networks: NetInfoNetworkMap;
   readonly kvmEnabled?: string;
   readonly liveMerge?: string;
-  readonly ISCSIInitiatorName?: string;
+  readonly ISCSIInitiatorName: string;
   readonly cpuThreads: string;
   readonly software_revision: string;
   readonly liveSnapshot?: string;
-  readonly bridges?: NetInfoBridgeMap;
-  readonly guestOverhead?: string;
-  readonly HBAInventory?: HbaInventory;
+  readonly bridges: NetInfoBridgeMap;
+  readonly guestOverhead: string;
+  readonly HBAInventory: HbaInventory;
   readonly clusterLevels?: ReadonlyArray<string>;
   readonly cpuCores: string;
   readonly cpuSockets: string;
   readonly lastClientIface?: string;
   readonly uuid?: string;
   readonly operatingSystem: OsVersion;
-  readonly vlans?: NetInfoVlanMap;
+  readonly vlans: NetInfoVlanMap;
   readonly supportsIPv6: boolean;
   readonly nameservers: ReadonlyArray<string>;
   readonly numaNodeDistance?: NumaNodeDistanceMap;
-  readonly kdumpStatus?: number;
-  readonly packages2?: SoftwarePackageInfoMap;
-  readonly hooks?: HookScriptInfoMap;
-  readonly additionalFeatures?: ReadonlyArray<string>;
+  readonly kdumpStatus: number;
+  readonly packages2: SoftwarePackageInfoMap;
+  readonly hooks?: Readonly<Record<string, Readonly<Record<string, HookScriptInfo>>>>;
+  readonly additionalFeatures: ReadonlyArray<string>;
   readonly kernelArgs?: string;
   readonly realtimeKernel?: boolean;
   readonly nestedVirtualization?: boolean;
   readonly hostedEngineDeployed?: boolean;
   readonly hugepages?: ReadonlyArray<number>;
-  readonly vncEncrypted?: string;
+  readonly vncEncrypted: boolean;
   readonly connector_info?: ConnectorInfo;
   readonly backupEnabled?: boolean;
   readonly domain_versions?: ReadonlyArray<number>;
@@ -1540,6 +1546,17 @@ export interface VdsmCapabilities {
   readonly boot_uuid?: string;
   readonly ovnConfigured?: boolean;
   readonly zerocopy_migrations?: boolean;
+  readonly kernelFeatures: Readonly<Record<string, string>>;
+  readonly deferred_preallocation: boolean;
+  readonly coldBackupEnabled: boolean;
+  readonly clearBitmapsEnabled: boolean;
+  readonly cd_change_pdiv: boolean;
+  readonly refresh_disk_supported: boolean;
+  readonly replicate_extend: boolean;
+  readonly measure_subchain: boolean;
+  readonly measure_active: boolean;
+  readonly mailbox_events: boolean;
+  readonly qemu_image_info_bitmaps: boolean;
 }
 
 export interface VdsmNetworkCapabilities {

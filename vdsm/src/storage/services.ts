@@ -52,6 +52,9 @@ export interface StorageDomains {
   volumes(sdUUID: string, imgUUID: string): Promise<string[]>;
   /** Host.getStorageRepoStats / Host.getStats: the monitor's vitals (all domains for an empty filter). */
   repoStats(domains: readonly string[]): Record<string, DomainVitals>;
+  /** Monitors a domain outside any pool and joins its lockspace with `hostId` (hosted engine). */
+  startMonitoring(sdUUID: string, hostId: number): void;
+  stopMonitoring(sdUUID: string): Promise<void>;
 }
 
 export type PoolInfo = StoragePoolFullInfo;

@@ -65,6 +65,10 @@ t.test('implemented Host verbs answer results that fit the schema', async (t) =>
     'Host.getVMList',
     'Host.getVMFullList',
     'Host.getAllVmStats',
+    'Host.getJobs',
+    'Host.getNetworkCapabilities',
+    'Host.getNetworkStatistics',
+    'Host.hostdevListByCaps',
   ]) {
     const reply = await call(method);
     t.equal(reply.error, undefined, `${method} succeeds`);
@@ -75,6 +79,22 @@ t.test('implemented Host verbs answer results that fit the schema', async (t) =>
 t.test('the schema check catches a misspelt field', async (t) => {
   t.throws(() => checkResult('Host.getStats', { cpuUsr: '1.00' }), /cpuUsr: expected no such property in HostStats/);
   t.throws(() => checkResult('Host.getStats', { memFree: '12' }), /memFree: expected int/);
+});
+
+t.test('verbs with parameters and the ones that need a service answer as upstream', async (t) => {
+  const { call } = setup();
+  t.equal((await call('Host.echo', { message: 'ping' })).result, 'ping');
+  const lldp = await call('Host.getLldp', { filter: { devices: ['eth-none'] } });
+  t.same(lldp.result, { 'eth-none': { enabled: false, tlvs: [] } }, 'LLDP of the devices asked about');
+  t.equal((await call('Host.getHardwareInfo')).error?.code, 57, 'no supervdsmd: hardware information unavailable');
+  t.equal((await call('Host.setHaMaintenanceMode', { mode: 'LOCAL', enabled: true })).result, true);
+  const stats = (await call('Host.getStats')).result as { haStats: Record<string, unknown> };
+  t.match(stats.haStats, { configured: false, localMaintenance: true, globalMaintenance: false });
+  const monitor = await call('Host.startMonitoringDomain', {
+    sdUUID: '5f0c4a3e-1b2d-4c6e-8f90-a1b2c3d4e5f6',
+    hostID: 1,
+  });
+  t.equal(monitor.error?.code, 44, 'no storage layer: domain monitoring is not implemented here');
 });
 
 t.test('getCapabilities adds lastClientIface for the caller', async (t) => {

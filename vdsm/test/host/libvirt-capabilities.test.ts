@@ -6,6 +6,7 @@ import { access, readFile } from 'node:fs/promises';
 import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { execa } from 'execa';
 import t from 'tap';
+import { NET_CONFIG_DIRTY, STORAGE_CAPABILITIES } from '../../src/api/host-capabilities.js';
 import { SchemaCompiler } from '../../src/api/validate.js';
 import { collectCapabilities, type HostCapabilities } from '../../src/host/capabilities.js';
 import {
@@ -17,11 +18,14 @@ import {
 } from '../../src/host/libvirt-capabilities.js';
 import { VERBS } from '../../src/schema/index.js';
 import { hostKvmProbe, kvmSupport } from '../../src/virt/kvm-support.js';
+import { dpkgVersion } from './helpers.js';
 
+/** The host's capabilities with what the API layer adds (storage facts, netConfigDirty), checked as sent. */
 function checkSchema(caps: HostCapabilities): void {
   const entry = VERBS.get('Host.getCapabilities');
   if (entry?.schema.returns === undefined) throw new Error('Host.getCapabilities has no return type');
-  new SchemaCompiler(entry.file, 'result').compile(entry.schema.returns)(caps, 'Host.getCapabilities');
+  const wire = { ...caps, ...STORAGE_CAPABILITIES, netConfigDirty: NET_CONFIG_DIRTY };
+  new SchemaCompiler(entry.file, 'result').compile(entry.schema.returns)(wire, 'Host.getCapabilities');
 }
 
 async function devKvmExists(): Promise<boolean> {
@@ -48,9 +52,10 @@ t.test('version numbers and cluster levels follow upstream', async (t) => {
 
 t.test('without a hypervisor the libvirt fields are left out', async (t) => {
   const caps = await collectCapabilities();
-  for (const key of ['kvmEnabled', 'cpuFlags', 'numaNodes', 'emulatedMachines', 'clusterLevels', 'packages2']) {
+  for (const key of ['kvmEnabled', 'cpuFlags', 'numaNodes', 'emulatedMachines', 'clusterLevels']) {
     t.notOk(key in caps, `${key} needs libvirt`);
   }
+  t.ok(caps.packages2.kernel, 'packages2 comes from the kernel and dpkg, not libvirt');
   t.doesNotThrow(() => checkSchema(caps));
 });
 
@@ -77,8 +82,13 @@ t.test('test:///default: the test driver host as libvirt describes it', async (t
   const hostFlag = /^flags\s*:\s*(\S+)/m.exec(cpuinfo)?.[1];
   if (hostFlag !== undefined) t.ok(flags.includes(hostFlag), '/proc/cpuinfo flags are included');
   t.same(caps.emulatedMachines, [], 'no machine types for the test hypervisor');
-  t.equal(caps.packages2?.libvirt?.version, versionString(await hv.getLibVersion()));
-  t.notOk(caps.packages2?.['qemu-kvm'], 'no QEMU behind the test driver');
+  const libvirt0 = await dpkgVersion('libvirt0');
+  t.equal(
+    caps.packages2.libvirt?.version,
+    libvirt0 ?? versionString(await hv.getLibVersion()),
+    'libvirt: the Debian package (as upstream), else the running library',
+  );
+  t.equal(caps.packages2['qemu-kvm']?.version, await dpkgVersion('qemu-system-x86'), 'QEMU from dpkg, not the driver');
   t.equal(caps.kvmEnabled, (await devKvmExists()) ? 'true' : 'false', 'kvmEnabled: /dev/kvm exists (as upstream)');
   t.ok(caps.clusterLevels?.includes('4.6'));
 });
@@ -103,9 +113,12 @@ t.test('qemu:///system: the real host and QEMU', { skip: typeof system === 'stri
   const virsh = async (...args: string[]) =>
     (await execa('virsh', ['-c', 'qemu:///system', ...args], { timeout: 60_000, maxBuffer: 1 << 22 })).stdout;
   const version = await virsh('version');
-  const qemu = /Running hypervisor: QEMU (\S+)/.exec(version)?.[1];
-  t.equal(caps.packages2?.['qemu-kvm']?.version, qemu, 'QEMU version as virsh reports it');
-  t.equal(caps.packages2?.libvirt?.version, /Using library: libvirt (\S+)/.exec(version)?.[1]);
+  // dpkg's version (epoch:upstream-revision) of the QEMU and libvirt that virsh reports running
+  const upstreamPart = (v: string | undefined) => (v ?? '').replace(/^\d+:/, '');
+  const qemu = /Running hypervisor: QEMU (\d+\.\d+)/.exec(version)?.[1] ?? 'none';
+  t.ok(upstreamPart(caps.packages2['qemu-kvm']?.version).startsWith(qemu), `QEMU ${qemu} as virsh reports it`);
+  const lib = /Using library: libvirt (\S+)/.exec(version)?.[1] ?? 'none';
+  t.ok(upstreamPart(caps.packages2.libvirt?.version).startsWith(lib), `libvirt ${lib} as virsh reports it`);
 
   const domcaps = await virsh(
     'domcapabilities',

@@ -119,4 +119,15 @@ export class DomainService implements StorageDomains {
   repoStats(domains: readonly string[]): Record<string, DomainVitals> {
     return this.options.monitor.allVitals(domains);
   }
+
+  /** Host.startMonitoringDomain (hsm.py): monitoring and the host id without a pool, for hosted engine's broker. */
+  startMonitoring(sdUUID: string, hostId: number): void {
+    this.options.monitor.start(sdUUID, hostId, false);
+  }
+
+  /** Host.stopMonitoringDomain: a domain the pool monitors stays monitored (StorageDomainIsMemberOfPool). */
+  async stopMonitoring(sdUUID: string): Promise<void> {
+    if (this.options.monitor.poolDomains().includes(sdUUID)) throw new VdsmError('StorageDomainIsMemberOfPool', sdUUID);
+    await this.options.monitor.stop(sdUUID);
+  }
 }

@@ -23,6 +23,8 @@ export interface DomainVitals {
 
 interface Entry {
   readonly sdUUID: string;
+  /** Monitored for the connected pool (upstream monitor.py poolDomain); false for hosted engine's own domains. */
+  poolDomain: boolean;
   hostId: number | null;
   checkedAt: number | null;
   delay: number;
@@ -49,12 +51,16 @@ export class DomainMonitor {
 
   constructor(private readonly options: DomainMonitorOptions) {}
 
-  /** Starts monitoring `sdUUID`; with a host id, also joins its lockspace (not for ISO domains). */
-  start(sdUUID: string, hostId: number | null): void {
+  /**
+   * Starts monitoring `sdUUID`; with a host id, also joins its lockspace (not for ISO domains). A domain started
+   * outside the pool (`poolDomain` false) survives the pool's disconnect unless the pool monitors it too.
+   */
+  start(sdUUID: string, hostId: number | null, poolDomain = true): void {
     let entry = this.entries.get(sdUUID);
     if (entry === undefined) {
       entry = {
         sdUUID,
+        poolDomain,
         hostId,
         checkedAt: null,
         delay: 0,
@@ -75,13 +81,24 @@ export class DomainMonitor {
         });
       };
       tick();
-    } else if (hostId !== null) {
-      entry.hostId = hostId;
+    } else {
+      if (hostId !== null) entry.hostId = hostId;
+      if (poolDomain) entry.poolDomain = true;
     }
   }
 
   monitored(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** The domains monitored for the pool (the others were started by Host.startMonitoringDomain). */
+  poolDomains(): string[] {
+    return [...this.entries.values()].filter((e) => e.poolDomain).map((e) => e.sdUUID);
+  }
+
+  /** Pool disconnect: stops the pool's domains, not the ones monitored for hosted engine alone. */
+  async stopPoolDomains(): Promise<void> {
+    await Promise.all(this.poolDomains().map((sd) => this.stop(sd)));
   }
 
   /** Stops monitoring; leaves the lockspace when we had joined it. */

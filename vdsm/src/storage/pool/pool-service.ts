@@ -393,7 +393,7 @@ export class PoolService implements StoragePools {
   async disconnect(spUUID: string): Promise<void> {
     const pool = this.connected(spUUID);
     if (pool.spm.isSpm) throw new VdsmError('IsSpm', spUUID);
-    await this.options.monitor.stopAll();
+    await this.options.monitor.stopPoolDomains();
     await rm(this.poolDir(spUUID), { recursive: true, force: true });
     this.pool = null;
     this.masterCache = null;
