@@ -27,43 +27,23 @@ const REPLIES = 'jms.topic.vdsm_responses';
  * them). A listed key is only reported while missing; when present its type is checked like any other.
  */
 const NOT_SENT_YET: Readonly<Record<string, readonly string[]>> = {
-  'Host.getCapabilities': [
-    'reservedMem',
-    'guestOverhead',
-    'ISCSIInitiatorName',
-    'hooks',
-    'HBAInventory',
-    'bootTime',
-    'kdumpStatus',
-    'kernelFeatures',
-    'domain_versions',
-    'supported_block_size',
-    'rngSources',
-    'additionalFeatures',
-    'liveSnapshot',
-    'liveMerge',
-    'uuid',
-    'networks',
-    'bridges',
-    'nics',
-    'bondings',
-    'vlans',
-  ],
-  'Host.getStats': [
-    'ksmCpu',
-    'netConfigDirty',
-    'haStats',
-    'haScore',
-    'numaNodeMemFree',
-    'diskStats',
-    'v2vJobs',
-    'hugepages',
-    'momStatus',
-  ],
+  // upstream's caps.py has no bootTime (getStats sends it); uuid is null where the machine has no DMI data, as here
+  'Host.getCapabilities': ['bootTime', 'uuid'],
+  // upstream sends haScore only on a host set up for hosted engine
+  'Host.getStats': ['haScore'],
+};
+
+/** Verbs whose map answers are empty here, and why (the shape is still checked). */
+const EMPTY_HERE: Readonly<Record<string, string>> = {
+  'Host.getJobs': 'no host job runs during the replay: the corpus asks for an unknown job id',
 };
 
 /** Implemented verbs that may answer an error here, and why (the check then is: no -32602, no 44). */
 const MAY_FAIL_HERE: Readonly<Record<string, string>> = {
+  'Host.getHardwareInfo':
+    'the replay runs vdsmd without supervdsmd, which reads DMI as root; host/host-verbs.test covers it with supervdsmd',
+  'Host.stopMonitoringDomain':
+    "the replay's domain is a pool member, which upstream refuses (900); host/host-verbs.test stops one outside a pool",
   'Host.setHaMaintenanceMode': 'no hosted-engine HA agent runs on the test machine',
   'Host.getLldp': 'no LLDP daemon on the test machine',
   'VM.migrate': 'there is no destination host',
@@ -113,7 +93,7 @@ class EngineWire {
 }
 
 /** The keys (and their types) a reply misses, per the corpus's reply spec; `known` keys may be absent. */
-function replyProblems(spec: ReplySpec, result: unknown, known: readonly string[]): string[] {
+function replyProblems(spec: ReplySpec, result: unknown, known: readonly string[], emptyAllowed = false): string[] {
   const problems: string[] = [];
   const checkKeys = (value: unknown, keys: Readonly<Record<string, string>>, where: string) => {
     if (jsonTypeOf(value) !== 'object') {
@@ -146,8 +126,9 @@ function replyProblems(spec: ReplySpec, result: unknown, known: readonly string[
       break;
     case 'map':
       if (jsonTypeOf(result) !== 'object') problems.push(`result: a map expected, got ${jsonTypeOf(result)}`);
-      else if (Object.keys(result as object).length === 0) problems.push('result: an empty map (nothing to check)');
-      else for (const [k, v] of Object.entries(result as object)) checkKeys(v, spec.keys, `result[${k}]`);
+      else if (Object.keys(result as object).length === 0) {
+        if (!emptyAllowed) problems.push('result: an empty map (nothing to check)');
+      } else for (const [k, v] of Object.entries(result as object)) checkKeys(v, spec.keys, `result[${k}]`);
       break;
   }
   return problems;
@@ -243,7 +224,12 @@ t.test('the engine corpus replayed against vdsmd', async (t) => {
       else t.comment(`answered ${code} (${why})`);
       return;
     }
-    const problems = replyProblems(entry.reply, reply.result, NOT_SENT_YET[entry.method] ?? []);
+    const problems = replyProblems(
+      entry.reply,
+      reply.result,
+      NOT_SENT_YET[entry.method] ?? [],
+      EMPTY_HERE[entry.method] !== undefined,
+    );
     t.same(problems, [], 'every reply key the engine reads is there, typed as it reads it');
     for (const key of NOT_SENT_YET[entry.method] ?? []) {
       const result = Array.isArray(reply.result) ? reply.result[0] : reply.result;
