@@ -27,6 +27,7 @@ import { Sanlock } from '../src/storage/sanlock/sanlock.js';
 import { SanlockSession } from '../src/storage/sanlock/session.js';
 import type { StorageServices } from '../src/storage/storage-service.js';
 import { apiDispatcher } from '../test/api/api-dispatcher.js';
+import { spmStart } from '../test/storage/engine-requests.js';
 import { makeService, startSanlock } from '../test/storage/helpers.js';
 
 const VOLUMES = 100;
@@ -235,16 +236,7 @@ async function main(): Promise<void> {
   };
 
   started = performance.now();
-  await task(
-    await call<string>('StoragePool.spmStart', {
-      storagepoolID: spUUID,
-      prevID: -1,
-      prevLver: '-1',
-      enableScsiFencing: 'false',
-      maxHostID: 250,
-      domVersion: '5',
-    }),
-  );
+  await task(await call<string>('StoragePool.spmStart', spmStart(spUUID)));
   const spmMs = performance.now() - started;
   line('storage.spmStart', spmMs, 'ms', 'sanlock add_lockspace + acquire (io_timeout 1)', spmMs / floorMs);
 

@@ -4,10 +4,10 @@
 
 import { access, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
-import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
+import { systemLibvirtSkip } from '../system-libvirt.js';
 import { CONDITIONAL_CAPABILITY_KEYS, UPSTREAM_CAPABILITY_KEYS } from './upstream-keys.js';
 
 const exists = (path: string) =>
@@ -16,19 +16,9 @@ const exists = (path: string) =>
     () => false,
   );
 
-const system = await Connection.open({ uri: 'qemu:///system' }).then(
-  async (c) => {
-    await c.close();
-    return undefined;
-  },
-  (error: Error) => {
-    const why = `qemu:///system is not reachable (${error.message})`;
-    if (process.env.CI === 'true') throw new Error(why);
-    return why;
-  },
-);
+const skip = await systemLibvirtSkip();
 
-t.test('Host.getCapabilities on qemu:///system, key by key with upstream', { skip: system ?? false }, async (t) => {
+t.test('Host.getCapabilities on qemu:///system, key by key with upstream', { skip }, async (t) => {
   const daemon = await startVdsmdProcess({
     config: { vars: { libvirt_uri: 'qemu:///system', host_mem_reserve: 512, extra_mem_reserve: 100 } },
     startTimeoutMs: 60_000,

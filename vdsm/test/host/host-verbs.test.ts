@@ -11,10 +11,9 @@ import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
+import { connectLocalStorage, connectPool, createLocalDomain, createPool } from '../storage/engine-requests.js';
 import { startSanlock } from '../storage/helpers.js';
 import { UPSTREAM_STATS_KEYS } from './upstream-keys.js';
-
-const BLANK = '00000000-0000-0000-0000-000000000000';
 
 const exists = (path: string) =>
   access(path).then(
@@ -148,21 +147,8 @@ t.test('Host verbs through vdsmd, supervdsmd and sanlock', async (t) => {
   // start/stopMonitoringDomain: a domain of no pool, monitored with our host id (hosted engine's broker)
   const sdUUID = randomUUID();
   const connId = randomUUID();
-  await call('StoragePool.connectStorageServer', {
-    storagepoolID: BLANK,
-    domainType: 4,
-    connectionParams: [{ id: connId, connection: shared }],
-  });
-  await call('StorageDomain.create', {
-    storagedomainID: sdUUID,
-    domainType: 'LOCALFS',
-    typeArgs: { remotePath: shared },
-    name: 'hosted_storage',
-    domainClass: 'Data',
-    version: 5,
-    blockSize: 512,
-    maxHosts: 250,
-  });
+  await call('StoragePool.connectStorageServer', connectLocalStorage(shared, connId));
+  await call('StorageDomain.create', createLocalDomain(sdUUID, shared, 'hosted_storage'));
   t.same(await call('Host.getStorageRepoStats', {}), {}, 'nothing monitored without a pool');
   t.equal(await call('Host.startMonitoringDomain', { sdUUID, hostID: 1 }), true);
   type Vitals = Record<string, { actual: boolean; valid: boolean; acquired: boolean }>;
@@ -180,40 +166,10 @@ t.test('Host verbs through vdsmd, supervdsmd and sanlock', async (t) => {
   const spUUID = randomUUID();
   const poolDir = join(dir, 'pool-data');
   await mkdir(poolDir);
-  await call('StoragePool.connectStorageServer', {
-    storagepoolID: BLANK,
-    domainType: 4,
-    connectionParams: [{ id: randomUUID(), connection: poolDir }],
-  });
-  await call('StorageDomain.create', {
-    storagedomainID: poolSd,
-    domainType: 'LOCALFS',
-    typeArgs: { remotePath: poolDir },
-    name: 'data',
-    domainClass: 'Data',
-    version: 5,
-    blockSize: 512,
-    maxHosts: 250,
-  });
-  await call('StoragePool.create', {
-    storagepoolID: spUUID,
-    name: 'dc',
-    masterSdUUID: poolSd,
-    masterVersion: 1,
-    domainList: [poolSd],
-    lockRenewalIntervalSec: 5,
-    leaseTimeSec: 60,
-    ioOpTimeoutSec: 10,
-    leaseRetries: 3,
-  });
-  await call('StoragePool.connect', {
-    storagepoolID: spUUID,
-    hostID: 1,
-    scsiKey: spUUID,
-    masterSdUUID: poolSd,
-    masterVersion: 1,
-    domainDict: { [poolSd]: 'active' },
-  });
+  await call('StoragePool.connectStorageServer', connectLocalStorage(poolDir, randomUUID()));
+  await call('StorageDomain.create', createLocalDomain(poolSd, poolDir, 'data'));
+  await call('StoragePool.create', createPool(spUUID, poolSd, 'dc'));
+  await call('StoragePool.connect', connectPool(spUUID, poolSd));
   t.same(Object.keys(await call<Obj>('Host.getStorageRepoStats', {})).sort(), [poolSd, sdUUID].sort());
   t.equal(await code(call('Host.stopMonitoringDomain', { sdUUID: poolSd })), 900, "the pool's domain: 900");
   await call('StoragePool.disconnect', { storagepoolID: spUUID, hostID: 1, scsiKey: spUUID, remove: false });

@@ -11,9 +11,15 @@ import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
+import {
+  BLANK_UUID,
+  connectLocalStorage,
+  connectPool,
+  createLocalDomain,
+  createPool,
+  spmStart,
+} from './engine-requests.js';
 import { startSanlock } from './helpers.js';
-
-const BLANK = '00000000-0000-0000-0000-000000000000';
 
 t.test('LOCALFS data center through vdsmd', async (t) => {
   const dir = await diskDir(t, 'rpc');
@@ -67,25 +73,11 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
   const connId = randomUUID();
-  t.same(
-    await call('StoragePool.connectStorageServer', {
-      storagepoolID: BLANK,
-      domainType: 4,
-      connectionParams: [{ id: connId, connection: shared }],
-    }),
-    [{ id: connId, status: 0 }],
-  );
+  t.same(await call('StoragePool.connectStorageServer', connectLocalStorage(shared, connId)), [
+    { id: connId, status: 0 },
+  ]);
   t.equal(await fails('StorageDomain.getInfo', { storagedomainID: sdUUID }), 358, 'unknown domain: 358');
-  await call('StorageDomain.create', {
-    storagedomainID: sdUUID,
-    domainType: 'LOCALFS',
-    typeArgs: { remotePath: shared },
-    name: 'local data',
-    domainClass: 'Data',
-    version: 5,
-    blockSize: 512,
-    maxHosts: 250,
-  });
+  await call('StorageDomain.create', createLocalDomain(sdUUID, shared, 'local data'));
   const info = await call<Record<string, unknown>>('StorageDomain.getInfo', { storagedomainID: sdUUID });
   t.match(info, { uuid: sdUUID, type: 'LOCALFS', class: 'Data', name: 'local data', role: 'Regular' });
   t.equal(info.version, '5', 'version: a string, as upstream sends it');
@@ -97,26 +89,9 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     'disk sizes: digit strings, as upstream sends them',
   );
 
-  await call('StoragePool.create', {
-    storagepoolID: spUUID,
-    name: 'dc1',
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainList: [sdUUID],
-    lockRenewalIntervalSec: 5,
-    leaseTimeSec: 60,
-    ioOpTimeoutSec: 10,
-    leaseRetries: 3,
-  });
+  await call('StoragePool.create', createPool(spUUID, sdUUID, 'dc1'));
   t.equal(await fails('StoragePool.getInfo', { storagepoolID: spUUID }), 309, 'not connected yet: 309');
-  await call('StoragePool.connect', {
-    storagepoolID: spUUID,
-    hostID: 1,
-    scsiKey: spUUID,
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainDict: { [sdUUID]: 'active' },
-  });
+  await call('StoragePool.connect', connectPool(spUUID, sdUUID));
   t.same(await call('Host.getConnectedStoragePools'), [spUUID]);
   t.equal(
     await readlink(join(repo, spUUID, 'mastersd')),
@@ -138,21 +113,14 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
       preallocate: 'SPARSE',
       diskType: 'DATA',
       desc: '',
-      srcImgUUID: BLANK,
-      srcVolUUID: BLANK,
+      srcImgUUID: BLANK_UUID,
+      srcVolUUID: BLANK_UUID,
     }),
     654,
     'volume verbs need the SPM: 654',
   );
 
-  const spmTask = await call<string>('StoragePool.spmStart', {
-    storagepoolID: spUUID,
-    prevID: -1,
-    prevLver: '-1',
-    enableScsiFencing: 'false',
-    maxHostID: 250,
-    domVersion: '5',
-  });
+  const spmTask = await call<string>('StoragePool.spmStart', spmStart(spUUID));
   t.match(await waitTask(spmTask), { taskResult: 'success', code: 0 });
   t.match(await call('StoragePool.getSpmStatus', { storagepoolID: spUUID }), { spmStatus: 'SPM', spmId: 1 });
   const pool = await call<{ info: Record<string, unknown>; dominfo: Record<string, Record<string, unknown>> }>(
@@ -201,8 +169,8 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     preallocate: 'SPARSE',
     diskType: 'DATA',
     desc: 'boot disk',
-    srcImgUUID: BLANK,
-    srcVolUUID: BLANK,
+    srcImgUUID: BLANK_UUID,
+    srcVolUUID: BLANK_UUID,
   });
   t.match(await waitTask(volTask), { taskResult: 'success' });
   t.match(await call('Host.getAllTasksStatuses'), { [volTask]: { taskID: volTask, taskState: 'finished' } });
@@ -225,7 +193,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     legality: 'LEGAL',
     capacity: 1024 ** 3,
     description: 'boot disk',
-    parent: BLANK,
+    parent: BLANK_UUID,
     status: 'OK',
   });
   const volPath = join(shared, sdUUID, 'images', imgUUID, volUUID);
@@ -290,9 +258,10 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.same(await call('Image.getVolumes', { imageID: imgUUID, storagepoolID: spUUID, storagedomainID: sdUUID }), [
     volUUID,
   ]);
-  t.same(await call('StorageDomain.getVolumes', { storagedomainID: sdUUID, storagepoolID: spUUID, imageID: BLANK }), [
-    volUUID,
-  ]);
+  t.same(
+    await call('StorageDomain.getVolumes', { storagedomainID: sdUUID, storagepoolID: spUUID, imageID: BLANK_UUID }),
+    [volUUID],
+  );
   // a snapshot: qcow2 layer over the volume, which becomes INTERNAL; deleting the layer makes it the leaf again
   const snapUUID = randomUUID();
   const snapTask = await call<string>('Volume.create', {
@@ -376,8 +345,8 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
     preallocate: 'PREALLOCATED',
     diskType: 'DATA',
     desc: '',
-    srcImgUUID: BLANK,
-    srcVolUUID: BLANK,
+    srcImgUUID: BLANK_UUID,
+    srcVolUUID: BLANK_UUID,
   });
   t.match(await waitTask(rawTask), { taskResult: 'success' });
   const rawPath = join(shared, sdUUID, 'images', rawImg, rawVol);
@@ -442,14 +411,9 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   const isoPath = join(dir, 'iso');
   await mkdir(isoPath);
   const isoUUID = randomUUID();
-  t.same(
-    await call('StoragePool.connectStorageServer', {
-      storagepoolID: spUUID,
-      domainType: 4,
-      connectionParams: [{ id: 'iso', connection: isoPath }],
-    }),
-    [{ id: 'iso', status: 0 }],
-  );
+  t.same(await call('StoragePool.connectStorageServer', connectLocalStorage(isoPath, 'iso', spUUID)), [
+    { id: 'iso', status: 0 },
+  ]);
   await call('StorageDomain.create', {
     storagedomainID: isoUUID,
     domainType: 'LOCALFS',
@@ -542,27 +506,9 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   await daemon?.kill();
   await start();
   t.same(await call('Host.getConnectedStoragePools'), [], 'a fresh vdsmd is connected to nothing');
-  await call('StoragePool.connectStorageServer', {
-    storagepoolID: BLANK,
-    domainType: 4,
-    connectionParams: [{ id: connId, connection: shared }],
-  });
-  await call('StoragePool.connect', {
-    storagepoolID: spUUID,
-    hostID: 1,
-    scsiKey: spUUID,
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainDict: { [sdUUID]: 'active' },
-  });
-  const again = await call<string>('StoragePool.spmStart', {
-    storagepoolID: spUUID,
-    prevID: 1,
-    prevLver: '1',
-    enableScsiFencing: 'false',
-    maxHostID: 250,
-    domVersion: '5',
-  });
+  await call('StoragePool.connectStorageServer', connectLocalStorage(shared, connId));
+  await call('StoragePool.connect', connectPool(spUUID, sdUUID));
+  const again = await call<string>('StoragePool.spmStart', spmStart(spUUID, 1));
   t.match(await waitTask(again), { taskResult: 'success' }, 'SPM again after a crash');
   t.match(
     await call('Host.getAllTasksStatuses'),
@@ -576,7 +522,7 @@ t.test('LOCALFS data center through vdsmd', async (t) => {
   t.same(await call('Host.getConnectedStoragePools'), []);
   t.same(
     await call('StoragePool.disconnectStorageServer', {
-      storagepoolID: BLANK,
+      storagepoolID: BLANK_UUID,
       domainType: 'LOCALFS',
       connectionParams: [{ id: connId, connection: shared }],
     }),

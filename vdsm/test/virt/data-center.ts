@@ -7,8 +7,14 @@ import { join } from 'node:path';
 import type { ConfigSections } from '@vdsm-ts/testing/vdsm-conf';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import type { VdsmClient } from '../../src/client/index.js';
-
-const BLANK = '00000000-0000-0000-0000-000000000000';
+import {
+  BLANK_UUID,
+  connectLocalStorage,
+  connectPool,
+  createLocalDomain,
+  createPool,
+  spmStart,
+} from '../storage/engine-requests.js';
 
 export interface DataCenter {
   readonly spUUID: string;
@@ -44,50 +50,11 @@ export async function buildDataCenter(client: VdsmClient, dir: string): Promise<
   await mkdir(shared, { recursive: true });
   const sdUUID = randomUUID();
   const spUUID = randomUUID();
-  await call('StoragePool.connectStorageServer', {
-    storagepoolID: BLANK,
-    domainType: 4,
-    connectionParams: [{ id: randomUUID(), connection: shared }],
-  });
-  await call('StorageDomain.create', {
-    storagedomainID: sdUUID,
-    domainType: 'LOCALFS',
-    typeArgs: { remotePath: shared },
-    name: 'vm data',
-    domainClass: 'Data',
-    version: 5,
-    blockSize: 512,
-    maxHosts: 250,
-  });
-  await call('StoragePool.create', {
-    storagepoolID: spUUID,
-    name: 'dc',
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainList: [sdUUID],
-    lockRenewalIntervalSec: 5,
-    leaseTimeSec: 60,
-    ioOpTimeoutSec: 10,
-    leaseRetries: 3,
-  });
-  await call('StoragePool.connect', {
-    storagepoolID: spUUID,
-    hostID: 1,
-    scsiKey: spUUID,
-    masterSdUUID: sdUUID,
-    masterVersion: 1,
-    domainDict: { [sdUUID]: 'active' },
-  });
-  await waitTask(
-    await call<string>('StoragePool.spmStart', {
-      storagepoolID: spUUID,
-      prevID: -1,
-      prevLver: '-1',
-      enableScsiFencing: 'false',
-      maxHostID: 250,
-      domVersion: '5',
-    }),
-  );
+  await call('StoragePool.connectStorageServer', connectLocalStorage(shared, randomUUID()));
+  await call('StorageDomain.create', createLocalDomain(sdUUID, shared, 'vm data'));
+  await call('StoragePool.create', createPool(spUUID, sdUUID, 'dc'));
+  await call('StoragePool.connect', connectPool(spUUID, sdUUID));
+  await waitTask(await call<string>('StoragePool.spmStart', spmStart(spUUID)));
   return {
     spUUID,
     sdUUID,
@@ -106,8 +73,8 @@ export async function buildDataCenter(client: VdsmClient, dir: string): Promise<
           preallocate: 'SPARSE',
           diskType: 'DATA',
           desc: 'vm disk',
-          srcImgUUID: BLANK,
-          srcVolUUID: BLANK,
+          srcImgUUID: BLANK_UUID,
+          srcVolUUID: BLANK_UUID,
         }),
       );
       return { imgUUID, volUUID };

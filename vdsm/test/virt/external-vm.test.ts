@@ -5,22 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { tempDir } from '@vdsm-ts/testing/temp-storage';
 import { startVdsmdProcess, type VdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
+import { SYSTEM_URI, systemLibvirtSkip } from '../system-libvirt.js';
 
-const URI = 'qemu:///system';
-const probe = await Connection.open({ uri: URI }).catch((error: Error) => {
-  const why = `${URI} is not reachable (${error.message})`;
-  if (process.env.CI === 'true') throw new Error(why);
-  return why;
-});
-if (typeof probe !== 'string') await probe.close();
-const skip = typeof probe === 'string' ? probe : false;
+const URI = SYSTEM_URI;
+const skip = await systemLibvirtSkip();
 
 const virsh = (...args: string[]) => execa('virsh', ['-c', URI, ...args], { timeout: 60_000, reject: false });
 

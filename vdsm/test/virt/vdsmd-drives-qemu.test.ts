@@ -4,7 +4,6 @@
 
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection } from '@vdsm-ts/native/libvirt/index';
 import { engineDomainXml, uuidOf } from '@vdsm-ts/testing/domain-xml';
 import { startSanlockDaemon } from '@vdsm-ts/testing/sanlock-daemon';
 import { diskDir } from '@vdsm-ts/testing/temp-storage';
@@ -13,16 +12,11 @@ import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import { execa } from 'execa';
 import t from 'tap';
 import { VdsmClient } from '../../src/client/index.js';
+import { SYSTEM_URI, systemLibvirtSkip } from '../system-libvirt.js';
 import { buildDataCenter, dataCenterConfig } from './data-center.js';
 
-const URI = 'qemu:///system';
-const probe = await Connection.open({ uri: URI }).catch((error: Error) => {
-  const why = `${URI} is not reachable (${error.message})`;
-  if (process.env.CI === 'true') throw new Error(why);
-  return why;
-});
-if (typeof probe !== 'string') await probe.close();
-const skip = typeof probe === 'string' ? probe : false;
+const URI = SYSTEM_URI;
+const skip = await systemLibvirtSkip();
 
 const gone = (path: string) => execa('test', ['-e', path], { reject: false }).then((r) => r.exitCode !== 0);
 
