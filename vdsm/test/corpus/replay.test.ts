@@ -1,22 +1,24 @@
-// The engine corpus replayed against a real vdsmd (libvirt test:///default, a LOCALFS data center on a temp dir
+// The engine corpus replayed against a real vdsmd (libvirt test:///default, then qemu:///system; a LOCALFS data center on a temp dir
 // with its own sanlock), as the engine's bytes on the wire: one raw STOMP SEND per request, the JSON exactly as the
 // corpus records it. Per verb: an implemented verb never answers -32602 (nor 44) and its reply carries every key
 // the engine's reader uses, with the type it reads; a verb this tree does not implement answers 44, so the test
 // turns to checking the reply by itself once a verb lands.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { uuidOf } from '@vdsm-ts/testing/domain-xml';
+import { engineDomainXml, uuidOf } from '@vdsm-ts/testing/domain-xml';
 import { freeLoopbackPort as freePort } from '@vdsm-ts/testing/free-port';
 import { diskDir } from '@vdsm-ts/testing/temp-storage';
 import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
 import { waitUntil } from '@vdsm-ts/testing/wait-until';
+import { execa } from 'execa';
 import t, { type Test } from 'tap';
 import { IMPLEMENTED_METHODS } from '../../src/api/implemented.js';
 import { RawPeer } from '../rpc/helpers.js';
 import { startSanlock } from '../storage/helpers.js';
-import { engineVmXml } from '../virt/helpers.js';
+import { SYSTEM_URI, systemLibvirtSkip } from '../system-libvirt.js';
+import { dataCenterConfig } from '../virt/data-center.js';
 import { type CorpusEntry, fill, fits, jsonTypeOf, loadCorpus, type ReplySpec } from './corpus.js';
 
 const REQUESTS = 'jms.topic.vdsm_requests';
@@ -134,9 +136,18 @@ function replyProblems(spec: ReplySpec, result: unknown, known: readonly string[
   return problems;
 }
 
-t.test('the engine corpus replayed against vdsmd', async (t) => {
+const systemSkip = await systemLibvirtSkip();
+
+t.test('the engine corpus replayed against vdsmd on test:///default', async (t) => replay(t, 'test:///default'));
+t.test(`the engine corpus replayed against vdsmd on ${SYSTEM_URI}`, { skip: systemSkip }, async (t) =>
+  replay(t, SYSTEM_URI),
+);
+
+async function replay(t: Test, libvirtUri: string): Promise<void> {
   const corpus = loadCorpus();
   const dir = await diskDir(t, 'corpus');
+  // QEMU (another user) opens the prepared disk below it
+  await chmod(dir, 0o755);
   const sanlock = await startSanlock(t, dir);
   const port = await freePort();
   const localPath = join(dir, 'data');
@@ -146,25 +157,39 @@ t.test('the engine corpus replayed against vdsmd', async (t) => {
     port,
     env: { SANLOCK_RUN_DIR: sanlock.runDir, SANLOCK_PRIVILEGED: '0' },
     startTimeoutMs: 30_000,
-    config: {
-      irs: { repository: join(dir, 'repo'), sd_health_check_delay: 0.5, storage_run_dir: join(dir, 'run') },
-      sanlock: { io_timeout: 1 },
-      spm: { watchdog_interval: 1 },
-      supervdsm: { socket: join(dir, 'no-supervdsm.sock') },
-    },
+    config: { ...dataCenterConfig(dir), vars: { libvirt_uri: libvirtUri, fake_kvm_support: 'auto' } },
   });
   t.teardown(() => daemon.stop());
   const wire = await EngineWire.open(port);
   t.teardown(() => wire.close());
 
-  const vmXml = engineVmXml({ name: 'corpus', macs: [] });
+  const ids = { sdUUID: randomUUID(), spUUID: randomUUID(), imgUUID: randomUUID(), volUUID: randomUUID() };
+  // The VM's disk is the corpus's Volume.create (a COW volume), named by its ids as the engine names it: VM.create
+  // prepares it, on QEMU as on the test driver.
+  const vmXml = engineDomainXml({
+    name: `vdsm-ts-corpus-${ids.volUUID.slice(0, 8)}`,
+    memoryMiB: 64,
+    vncPassword: 'x',
+    disks: [
+      {
+        path: `/rhev/data-center/${ids.spUUID}/${ids.sdUUID}/images/${ids.imgUUID}/${ids.volUUID}`,
+        target: 'vda',
+        format: 'qcow2',
+        ids: { poolID: ids.spUUID, domainID: ids.sdUUID, imageID: ids.imgUUID, volumeID: ids.volUUID },
+      },
+    ],
+  });
+  if (libvirtUri === SYSTEM_URI) {
+    const vmID = uuidOf(vmXml);
+    t.teardown(async () => {
+      await execa('virsh', ['-c', SYSTEM_URI, 'destroy', vmID], { reject: false });
+      await execa('virsh', ['-c', SYSTEM_URI, 'undefine', vmID], { reject: false });
+    });
+  }
   const vars: Record<string, unknown> = {
-    sdUUID: randomUUID(),
+    ...ids,
     sd2UUID: randomUUID(),
-    spUUID: randomUUID(),
     connId: randomUUID(),
-    imgUUID: randomUUID(),
-    volUUID: randomUUID(),
     jobUUID: randomUUID(),
     vmUUID: uuidOf(vmXml),
     vmXml,
@@ -243,4 +268,4 @@ t.test('the engine corpus replayed against vdsmd', async (t) => {
   }
 
   t.notMatch(daemon.log(), /does not fit the schema/, 'no result failed its schema check');
-});
+}
