@@ -3,6 +3,7 @@
 
 import { uuidOf } from '@vdsm-ts/testing/domain-xml';
 import { startVdsmdProcess } from '@vdsm-ts/testing/vdsmd-process';
+import { waitUntil } from '@vdsm-ts/testing/wait-until';
 import t from 'tap';
 import { VdsmClient, VdsmRpcError } from '../../src/client/index.js';
 import { engineVmXml } from '../virt/helpers.js';
@@ -23,6 +24,14 @@ t.test('VM.setNumberOfCpus, VM.setBalloonTarget and the task verbs answer in the
   const xml = engineVmXml({ name: 'verbs', macs: [] });
   const vmID = uuidOf(xml);
   await client.call('VM.create', { vmID, vmParams: { xml } });
+  // VM.create answers WaitForLaunch; device verbs need the domain running (until then they answer noVM, as upstream)
+  await waitUntil(
+    async () =>
+      ['Powering up', 'Up'].includes(
+        (await client.call<Array<{ status: string }>>('VM.getStats', { vmID }))[0]?.status ?? '',
+      ),
+    { timeoutMs: 30_000, what: 'the VM running' },
+  );
   t.match(await client.call('VM.setNumberOfCpus', { vmID, numberOfCpus: 1 }), { vmId: vmID, smp: '1' });
   t.equal(await client.call('VM.setBalloonTarget', { vmID, target: 64 * 1024 }), true);
   t.equal(await code(client.call('VM.setBalloonTarget', { vmID, target: 1024 * 1024 * 1024 })), 91, 'above memory');
