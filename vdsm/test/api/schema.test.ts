@@ -141,7 +141,11 @@ t.test('docs/api.md is generated from the schema', async (t) => {
   const rendered = renderApiDoc({ maxInFlight: DEFAULT_MAX_IN_FLIGHT, callers: corpusCallers(corpus) });
   t.equal(onDisk, rendered, 'run `npm run docs -w @vdsm-ts/vdsm` to regenerate docs/api.md');
   t.match(rendered, /\| `ping2` \| — \| — \| `true` \| yes \| engine JsonRpcVdsServer\.java:timeBoundPoll2<br>/);
-  t.match(rendered, /\| `echo` \| .* \| yes \| corpus, no caller \|/, 'a corpus verb nobody calls (issue 15 implements it)');
+  t.match(
+    rendered,
+    /\| `echo` \| .* \| yes \| corpus, no caller \|/,
+    'a corpus verb nobody calls (issue 15 implements it)',
+  );
   t.match(rendered, /`LOCALFS` = 4/, 'enum numbers are documented');
 });
 
