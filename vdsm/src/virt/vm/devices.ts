@@ -398,7 +398,7 @@ function legacyDiskXml(drive: Readonly<Record<string, unknown>>): string {
   if (path === undefined) {
     throw new VdsmError(
       'ImageError',
-      'drive.path is required: preparing storage volumes for hot-plug is not implemented',
+      'drive.path is required: the pre-4.2 drive dict is not prepared from storage (send the disk as domain XML, whose oVirt image is prepared)',
     );
   }
   const name = str(drive, 'name');
